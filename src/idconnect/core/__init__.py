@@ -1,0 +1,1 @@
+"""The core: model, filter language, hook specs, plugin manager, facade, config, errors."""

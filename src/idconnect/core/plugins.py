@@ -1,0 +1,148 @@
+"""Plugin loading and per-store dispatch.
+
+Dispatch idiom (DESIGN.md §2): **one pluggy ``PluginManager`` per store**. A hub has a root
+manager that loads the ``idconnect`` entry point group and answers ``idconnect_store_types``;
+each configured store then gets its own manager holding the hook specs, that store's backend
+instance and the cross-cutting plugins (the built-in audit trail and every loaded plugin module).
+A call on store S can only ever reach S's backend, with no per-call filtering; capabilities are
+read off S's manager (which operation hooks S's backend implements). The alternative,
+``subset_hook_caller`` on one shared manager, would filter on every call and would let a store
+registered later leak into the callers cached earlier.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Mapping
+
+import pluggy
+
+from idconnect.core import hookspecs
+from idconnect.core.errors import PluginError
+from idconnect.core.hookspecs import PROJECT, StoreFactory
+
+__all__ = [
+    "OPERATIONS",
+    "STORE_HOOKS",
+    "hookimpl",
+    "implemented_operations",
+    "make_root_manager",
+    "make_store_manager",
+    "store_types",
+]
+
+hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marks a plugin method as a hook implementation: ``@hookimpl def idconnect_get_account(...)``."""
+
+_PREFIX = "idconnect_"
+STORE_HOOKS = frozenset(
+    {"store_types", "catalogue", "available_operations", "ping", "close"}
+)
+"""Hooks that are not operations a caller asks for."""
+
+OPERATIONS = frozenset(
+    name.removeprefix(_PREFIX)
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith(_PREFIX) and name.removeprefix(_PREFIX) not in STORE_HOOKS
+)
+"""Every operation a store may have, e.g. ``get_account`` or ``bulk_delete_accounts``."""
+
+
+def make_root_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginManager:
+    """Build a hub's root manager: hook specs, entry-point plugins, then ``extra_plugins``.
+
+    :param extra_plugins: plugin objects to register besides the entry points (tests, embedding).
+    :returns: the manager.
+    :raises PluginError: when a plugin fails to import or implements a hook no spec defines.
+    """
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    try:
+        pm.load_setuptools_entrypoints(PROJECT)
+    except Exception as exc:
+        raise PluginError(f"a plugin of the {PROJECT!r} entry point group failed to load: {exc}") from exc
+    for plugin in extra_plugins:
+        _register(pm, plugin)
+    _check(pm)
+    return pm
+
+
+def store_types(root: pluggy.PluginManager) -> dict[str, StoreFactory]:
+    """Collect the store types every loaded plugin provides.
+
+    :param root: the hub's root manager.
+    :returns: type name to factory.
+    :raises PluginError: when two plugins claim the same type name or a result is not a mapping.
+    """
+    found: dict[str, StoreFactory] = {}
+    for impl in root.hook.idconnect_store_types.get_hookimpls():
+        result = impl.function()
+        if not isinstance(result, Mapping):
+            raise PluginError(f"plugin {impl.plugin_name!r}: idconnect_store_types must return a mapping")
+        for name, factory in result.items():
+            if name in found:
+                raise PluginError(f"store type {name!r} is provided by two plugins")
+            found[name] = factory
+    return found
+
+
+def make_store_manager(
+    store: str, backend: object, cross_cutting: Iterable[object]
+) -> pluggy.PluginManager:
+    """Build one store's manager: the specs, the backend instance, then the wrapper plugins.
+
+    :param store: the store name (for error messages).
+    :param backend: the instance the store type's factory returned.
+    :param cross_cutting: plugins that wrap every store's operations (audit, loaded modules).
+    :returns: the manager.
+    :raises PluginError: when the backend implements an unknown hook, or a cross-cutting plugin
+        implements an operation without ``wrapper=True`` (it would answer for every store).
+    """
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    _register(pm, backend, name=f"backend:{store}", store=store)
+    for plugin in cross_cutting:
+        _register(pm, plugin, store=store)
+    _check(pm, store=store)
+    for op in OPERATIONS:
+        for impl in getattr(pm.hook, _PREFIX + op).get_hookimpls():
+            if impl.plugin is not backend and not (impl.wrapper or impl.hookwrapper):
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} implements {_PREFIX + op} for every store;"
+                    " cross-cutting plugins must use hookimpl(wrapper=True)",
+                    store=store,
+                )
+    return pm
+
+
+def implemented_operations(pm: pluggy.PluginManager, backend: object) -> frozenset[str]:
+    """Read which operations ``backend`` implements on its store's manager.
+
+    :param pm: the store's manager.
+    :param backend: the store's backend instance.
+    :returns: operation names (hook names without ``idconnect_``).
+    """
+    return frozenset(
+        op
+        for op in OPERATIONS
+        if any(
+            impl.plugin is backend and not (impl.wrapper or impl.hookwrapper)
+            for impl in getattr(pm.hook, _PREFIX + op).get_hookimpls()
+        )
+    )
+
+
+def _register(
+    pm: pluggy.PluginManager, plugin: object, *, name: str | None = None, store: str | None = None
+) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise PluginError(f"cannot register plugin {name or plugin!r}: {exc}", store=store) from exc
+
+
+def _check(pm: pluggy.PluginManager, *, store: str | None = None) -> None:
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"{exc} (is the hook name misspelt?)", store=store) from exc

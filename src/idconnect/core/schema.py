@@ -1,0 +1,190 @@
+"""The attribute catalogue: which attributes a store has, their types and SCIM characteristics.
+
+Paths are canonical: ``userName``, ``name.givenName``, ``emails.value``, ``meta.created``, and
+idconnect extension attributes by their short name (``organization``, ``lastLogin``,
+``failedAttempts.password``). Names are matched ignoring case, as SCIM requires (RFC 7643 §2.1).
+A store narrows the default catalogue to what it can hold and search.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+
+from attrs import field, frozen
+
+from idconnect.core.errors import InvalidInput
+
+__all__ = [
+    "CORE_USER_SCHEMA",
+    "EXTENSION_SCHEMA",
+    "GROUP_CATALOGUE",
+    "USER_CATALOGUE",
+    "AttrType",
+    "AttributeDef",
+    "Catalogue",
+]
+
+CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+"""The SCIM core User schema URN (RFC 7643 §4.1)."""
+EXTENSION_SCHEMA = "urn:ietf:params:scim:schemas:extension:idconnect:2.0:User"
+"""The idconnect User extension schema URN."""
+
+
+class AttrType(enum.StrEnum):
+    """SCIM attribute data types used by idconnect."""
+
+    STRING = "string"
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    DATETIME = "dateTime"
+
+
+@frozen(kw_only=True)
+class AttributeDef:
+    """One searchable attribute (a simple attribute or a sub-attribute of a complex one)."""
+
+    path: str
+    """Canonical dotted path, e.g. ``emails.value``."""
+    type: AttrType
+    """The data type of its values."""
+    schema: str = CORE_USER_SCHEMA
+    """The schema URN the attribute belongs to."""
+    multi_valued: bool = False
+    """Whether it belongs to a multi-valued attribute (any value may match)."""
+    case_exact: bool = False
+    """Whether string comparisons respect case."""
+    mutable: bool = True
+    """Whether support agents may change it (SCIM mutability ``readWrite``)."""
+
+    @property
+    def parent(self) -> str:
+        """The top-level attribute name, e.g. ``emails`` for ``emails.value``."""
+        return self.path.partition(".")[0]
+
+    @property
+    def sortable(self) -> bool:
+        """Whether results can be sorted by it (single-valued attributes only)."""
+        return not self.multi_valued
+
+
+def _defs() -> Iterator[AttributeDef]:
+    s, b, i, d = AttrType.STRING, AttrType.BOOLEAN, AttrType.INTEGER, AttrType.DATETIME
+    yield AttributeDef(path="id", type=s, case_exact=True, mutable=False)
+    yield AttributeDef(path="userName", type=s)
+    yield AttributeDef(path="displayName", type=s)
+    for sub in ("formatted", "familyName", "givenName", "middleName"):
+        yield AttributeDef(path=f"name.{sub}", type=s)
+    for multi in ("emails", "phoneNumbers"):
+        yield AttributeDef(path=f"{multi}.value", type=s, multi_valued=True)
+        yield AttributeDef(path=f"{multi}.type", type=s, multi_valued=True)
+        yield AttributeDef(path=f"{multi}.primary", type=b, multi_valued=True)
+        yield AttributeDef(path=f"{multi}.verified", type=b, multi_valued=True)
+    yield AttributeDef(path="active", type=b)
+    yield AttributeDef(
+        path="groups.value", type=s, multi_valued=True, case_exact=True, mutable=False
+    )
+    yield AttributeDef(path="groups.display", type=s, multi_valued=True, mutable=False)
+    yield AttributeDef(path="meta.created", type=d, mutable=False)
+    yield AttributeDef(path="meta.lastModified", type=d, mutable=False)
+    x = EXTENSION_SCHEMA
+    yield AttributeDef(path="organization", type=s, schema=x)
+    yield AttributeDef(path="emailVerified", type=b, schema=x, mutable=False)
+    yield AttributeDef(path="phoneVerified", type=b, schema=x, mutable=False)
+    yield AttributeDef(path="lastLogin", type=d, schema=x, mutable=False)
+    yield AttributeDef(path="disabledAt", type=d, schema=x, mutable=False)
+    yield AttributeDef(path="failedAttempts.password", type=i, schema=x, mutable=False)
+    yield AttributeDef(path="failedAttempts.otp", type=i, schema=x, mutable=False)
+    for sub in ("provider", "subject"):
+        yield AttributeDef(
+            path=f"externalIdentities.{sub}", type=s, schema=x, multi_valued=True, case_exact=True
+        )
+    yield AttributeDef(
+        path="roleAssignments.role", type=s, schema=x, multi_valued=True, mutable=False
+    )
+    yield AttributeDef(
+        path="roleAssignments.organization", type=s, schema=x, multi_valued=True, mutable=False
+    )
+
+
+@frozen
+class Catalogue:
+    """The attributes of one store, looked up by canonical path ignoring case."""
+
+    attributes: tuple[AttributeDef, ...] = field(converter=tuple)
+    """Every attribute the store can hold and filter on."""
+    _by_key: dict[str, AttributeDef] = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", {a.path.lower(): a for a in self.attributes})
+
+    def __iter__(self) -> Iterator[AttributeDef]:
+        return iter(self.attributes)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and path.lower() in self._by_key
+
+    def get(self, path: str) -> AttributeDef | None:
+        """Return the attribute with this canonical path (any case), or ``None``.
+
+        :param path: a dotted path without schema URN.
+        :returns: the definition, or ``None`` when the store does not have it.
+        """
+        return self._by_key.get(path.lower())
+
+    def is_complex(self, name: str) -> bool:
+        """Whether ``name`` is a complex attribute (one with sub-attributes) in this catalogue.
+
+        :param name: a top-level attribute name, any case.
+        :returns: ``True`` when some attribute path starts with ``name.``.
+        """
+        prefix = name.lower() + "."
+        return any(key.startswith(prefix) for key in self._by_key)
+
+    def canonical_name(self, name: str) -> str | None:
+        """Return the canonical spelling of a top-level attribute name, or ``None``.
+
+        :param name: a top-level name, any case, e.g. ``EMAILS``.
+        :returns: e.g. ``emails``.
+        """
+        low = name.lower()
+        for a in self.attributes:
+            if a.parent.lower() == low:
+                return a.parent
+        return None
+
+    def without(self, *parents: str) -> Catalogue:
+        """Return a narrower catalogue, dropping every attribute under the given top-level names.
+
+        :param parents: top-level names such as ``phoneNumbers`` or ``roleAssignments``.
+        :returns: the narrower catalogue.
+        """
+        drop = {p.lower() for p in parents}
+        return Catalogue(tuple(a for a in self.attributes if a.parent.lower() not in drop))
+
+    def only(self, paths: Iterable[str]) -> Catalogue:
+        """Return a narrower catalogue with just the named attributes.
+
+        :param paths: canonical paths to keep.
+        :returns: the narrower catalogue.
+        :raises InvalidInput: when a path is not in this catalogue.
+        """
+        kept = []
+        for path in paths:
+            found = self.get(path)
+            if found is None:
+                raise InvalidInput(f"unknown attribute {path!r}", attribute=path)
+            kept.append(found)
+        return Catalogue(tuple(kept))
+
+
+USER_CATALOGUE = Catalogue(tuple(_defs()))
+"""Every attribute of the canonical account: the SCIM core User plus the idconnect extension."""
+
+GROUP_CATALOGUE = Catalogue(
+    (
+        AttributeDef(path="id", type=AttrType.STRING, case_exact=True, mutable=False),
+        AttributeDef(path="displayName", type=AttrType.STRING),
+    )
+)
+"""The attributes groups can be filtered and sorted on."""
