@@ -92,14 +92,25 @@ class AuditTrail:
         try:
             result = yield
         except Exception as exc:
-            self.state.record([self.event(context, action, account_id=account_id, target=target,
-                                          changed=changed, error=exc)])
+            self.state.record(
+                [
+                    self.event(
+                        context,
+                        action,
+                        account_id=account_id,
+                        target=target,
+                        changed=changed,
+                        error=exc,
+                    )
+                ]
+            )
             raise
         if account_id is None and isinstance(result, Account | Group):
             account_id = result.id if isinstance(result, Account) else None
             target = result.id if isinstance(result, Group) else target
-        self.state.record([self.event(context, action, account_id=account_id, target=target,
-                                      changed=changed)])
+        self.state.record(
+            [self.event(context, action, account_id=account_id, target=target, changed=changed)]
+        )
         return result
 
     def _around_bulk(self, context: CallContext, action: str, target: str | None = None) -> Wrapped:
@@ -195,7 +206,9 @@ class AuditTrail:
         self, context: CallContext, account_id: str, assignment: RoleAssignment
     ) -> Wrapped:
         """Audit ``assign_role``; the target is ``role@organization``."""
-        return (yield from self._around(context, "assign_role", account_id, target=_role(assignment)))
+        return (
+            yield from self._around(context, "assign_role", account_id, target=_role(assignment))
+        )
 
     @_impl(wrapper=True)
     def idconnect_unassign_role(

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -104,10 +105,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(datetime, lambda v, _: _instant(v))
     conv.register_unstructure_hook(AuthenticatorKind, lambda k: k.value)
     for cls in _PLAIN:
-        renames = {
-            a.name: override(rename=_CAMEL[a.name])
-            for a in cls.__attrs_attrs__  # type: ignore[attr-defined]
-            if a.name in _CAMEL
+        renames: dict[str, Any] = {
+            a.name: override(rename=_CAMEL[a.name]) for a in attrs.fields(cls) if a.name in _CAMEL
         }
         unstructure = make_dict_unstructure_fn(cls, conv, **renames)
         conv.register_unstructure_hook(cls, lambda obj, fn=unstructure: _drop_none(fn(obj)))

@@ -92,7 +92,7 @@ def connect(
         ``$IDCONNECT_CONFIG`` or else the embedded SQLite default (a store named ``default``).
     :param plugins: extra plugin objects to register besides the ``idconnect`` entry points.
     :returns: the hub; close it with :meth:`Hub.close` or use it as a context manager.
-    :raises ConfigError: for a bad config, an unknown store type, or a backend refusing its settings.
+    :raises ConfigError: for a bad config, an unknown store type, or settings a backend refuses.
     :raises PluginError: when a plugin fails to load or implements an unknown hook.
     """
     return Hub(load_config(config), plugins=plugins)
@@ -163,8 +163,9 @@ class Hub:
             return self._stores[name]
         except KeyError:
             where = f"config file {self.config.source}" if self.config.source else "config"
+            known = ", ".join(self._stores) or "none"
             raise ConfigError(
-                f"{where}: no store named {name!r} (configured: {', '.join(self._stores) or 'none'})",
+                f"{where}: no store named {name!r} (configured: {known})",
                 store=name,
             ) from None
 
@@ -224,9 +225,7 @@ class Store:
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _context(self, actor: str | None, reason: str | None, *, need_reason: bool) -> CallContext:
-        if need_reason:
-            _check_text(reason, "reason", store=self.name)
-        elif reason is not None:
+        if need_reason or reason is not None:
             _check_text(reason, "reason", store=self.name)
         who = _check_text(actor, "actor", store=self.name) if actor is not None else self.hub.actor
         return CallContext(store=self.name, actor=who, reason=reason, request_id=new_request_id())
@@ -606,7 +605,12 @@ class Store:
         :raises NotSupported: when the store cannot delete accounts.
         """
         return self._bulk(
-            "delete_account", ids, reason, actor, bulk="bulk_delete_accounts", single="delete_account"
+            "delete_account",
+            ids,
+            reason,
+            actor,
+            bulk="bulk_delete_accounts",
+            single="delete_account",
         )
 
     def _bulk(
@@ -648,8 +652,9 @@ class Store:
         elif single in caps:
             result = BulkResult(
                 action=action,
-                outcomes=self._each(wanted, lambda i: self._hook(
-                    single, context, subject=i, account_id=i, **extra)),
+                outcomes=self._each(
+                    wanted, lambda i: self._hook(single, context, subject=i, account_id=i, **extra)
+                ),
             )
         else:
             raise NotSupported(
@@ -891,7 +896,9 @@ class Store:
 
     # -- authenticators ---------------------------------------------------------------------------
 
-    def list_authenticators(self, account_id: str, *, actor: str | None = None) -> list[Authenticator]:
+    def list_authenticators(
+        self, account_id: str, *, actor: str | None = None
+    ) -> list[Authenticator]:
         """List an account's authentication methods (masked, no secrets).
 
         :param account_id: the account's id.
@@ -1138,4 +1145,3 @@ class Store:
 
 def _with_cursor(query: Query, cursor: str | None) -> Query:
     return evolve(query, cursor=cursor)
-

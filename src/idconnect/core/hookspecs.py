@@ -1,3 +1,4 @@
+# mypy: disable-error-code="empty-body"
 """Hook specifications: every operation a backend may implement.
 
 A backend is a plugin *class*; the hub creates one instance per configured store (through the

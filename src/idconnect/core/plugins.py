@@ -35,9 +35,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 """Marks a plugin method as a hook implementation: ``@hookimpl def idconnect_get_account(...)``."""
 
 _PREFIX = "idconnect_"
-STORE_HOOKS = frozenset(
-    {"store_types", "catalogue", "available_operations", "ping", "close"}
-)
+STORE_HOOKS = frozenset({"store_types", "catalogue", "available_operations", "ping", "close"})
 """Hooks that are not operations a caller asks for."""
 
 OPERATIONS = frozenset(
@@ -60,7 +58,9 @@ def make_root_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginMana
     try:
         pm.load_setuptools_entrypoints(PROJECT)
     except Exception as exc:
-        raise PluginError(f"a plugin of the {PROJECT!r} entry point group failed to load: {exc}") from exc
+        raise PluginError(
+            f"a plugin of the {PROJECT!r} entry point group failed to load: {exc}"
+        ) from exc
     for plugin in extra_plugins:
         _register(pm, plugin)
     _check(pm)
@@ -78,7 +78,9 @@ def store_types(root: pluggy.PluginManager) -> dict[str, StoreFactory]:
     for impl in root.hook.idconnect_store_types.get_hookimpls():
         result = impl.function()
         if not isinstance(result, Mapping):
-            raise PluginError(f"plugin {impl.plugin_name!r}: idconnect_store_types must return a mapping")
+            raise PluginError(
+                f"plugin {impl.plugin_name!r}: idconnect_store_types must return a mapping"
+            )
         for name, factory in result.items():
             if name in found:
                 raise PluginError(f"store type {name!r} is provided by two plugins")

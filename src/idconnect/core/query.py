@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from attrs import field, frozen
-from idconnect.core.filter.text import to_text
 
 from idconnect.core.errors import InvalidInput
 from idconnect.core.filter.ast import AttrPath, Filter
+from idconnect.core.filter.text import to_text
 
 __all__ = [
     "MAX_PAGE_SIZE",

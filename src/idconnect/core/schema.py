@@ -107,11 +107,15 @@ def _defs() -> Iterator[AttributeDef]:
     )
 
 
+def _to_tuple(attributes: Iterable[AttributeDef]) -> tuple[AttributeDef, ...]:
+    return tuple(attributes)
+
+
 @frozen
 class Catalogue:
     """The attributes of one store, looked up by canonical path ignoring case."""
 
-    attributes: tuple[AttributeDef, ...] = field(converter=tuple)
+    attributes: tuple[AttributeDef, ...] = field(converter=_to_tuple)
     """Every attribute the store can hold and filter on."""
     _by_key: dict[str, AttributeDef] = field(init=False, eq=False, repr=False)
 

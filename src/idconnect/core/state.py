@@ -63,11 +63,18 @@ class StateDatabase:
         if self._engine is None:
             try:
                 url = sa.make_url(self.url)
-                in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+                in_memory = url.get_backend_name() == "sqlite" and url.database in (
+                    None,
+                    "",
+                    ":memory:",
+                )
                 engine = sa.create_engine(
                     url,
                     **(
-                        {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
+                        {
+                            "poolclass": sa.pool.StaticPool,
+                            "connect_args": {"check_same_thread": False},
+                        }
                         if in_memory
                         else {}
                     ),

@@ -23,6 +23,7 @@ from idconnect.core.errors import Conflict, InvalidInput, NotFound
 from idconnect.core.filter import evaluate, values_at
 from idconnect.core.hookspecs import StoreFactory
 from idconnect.core.instants import utc_now
+from idconnect.core.masking import mask
 from idconnect.core.model import (
     Account,
     Authenticator,
@@ -39,7 +40,6 @@ from idconnect.core.model import (
 from idconnect.core.plugins import hookimpl
 from idconnect.core.query import Page, Query, decode_cursor, encode_cursor
 from idconnect.core.schema import GROUP_CATALOGUE, USER_CATALOGUE, Catalogue
-from idconnect.core.masking import mask
 
 __all__ = ["MemoryStore", "sort_key"]
 
@@ -134,7 +134,9 @@ class MemoryStore:
     def _check_unique(self, user_name: str, except_id: str | None) -> None:
         for other in self._accounts.values():
             if other.id != except_id and other.user_name.lower() == user_name.lower():
-                raise Conflict(f"userName {user_name!r} is taken", store=self.name, attribute="userName")
+                raise Conflict(
+                    f"userName {user_name!r} is taken", store=self.name, attribute="userName"
+                )
 
     def _page(self, items: list[Any], query: Query, catalogue: Catalogue) -> Page[Any]:
         definition = catalogue.get(query.sort_by.dotted) if query.sort_by else None
@@ -142,9 +144,7 @@ class MemoryStore:
         def key(item: Any) -> list[Any]:
             if definition is None:
                 return [[0, ""], item.id]
-            values = values_at(item, definition.path) if isinstance(item, Account) else [
-                {"id": item.id, "displayName": item.display_name}[definition.path]
-            ]
+            values = values_at(_as_account(item), definition.path)
             return [sort_key(values[0] if values else None, definition.case_exact), item.id]
 
         keyed = sorted(((key(i), i) for i in items), key=lambda pair: pair[0])
@@ -291,7 +291,7 @@ class MemoryStore:
             matching = [
                 evolve(g, members=())
                 for g in self._groups.values()
-                if query.filter is None or _group_matches(query, g)
+                if query.filter is None or evaluate(query.filter, _as_account(g), GROUP_CATALOGUE)
             ]
             page: Page[Group] = self._page(matching, query, GROUP_CATALOGUE)
             return page
@@ -306,9 +306,13 @@ class MemoryStore:
     def idconnect_create_group(self, group: Group) -> Group:
         """Create a group; display names are unique ignoring case."""
         with self._lock:
-            if any(g.display_name.lower() == group.display_name.lower() for g in self._groups.values()):
+            if any(
+                g.display_name.lower() == group.display_name.lower() for g in self._groups.values()
+            ):
                 raise Conflict(
-                    f"a group named {group.display_name!r} exists", store=self.name, attribute="displayName"
+                    f"a group named {group.display_name!r} exists",
+                    store=self.name,
+                    attribute="displayName",
                 )
             for member in group.members:
                 self._account(member)
@@ -393,7 +397,10 @@ class MemoryStore:
             if kind not in (AuthenticatorKind.EMAIL, AuthenticatorKind.PHONE):
                 raise InvalidInput(f"cannot add a {kind} authenticator", store=self.name)
             new = Authenticator(
-                id=uuid.uuid4().hex, kind=kind, label=mask(kind, value), verified=verified,
+                id=uuid.uuid4().hex,
+                kind=kind,
+                label=mask(kind, value),
+                verified=verified,
                 created=utc_now(),
             )
             self._authenticators.setdefault(account_id, []).append(new)
@@ -408,7 +415,9 @@ class MemoryStore:
             kept = [m for m in methods if m.id != authenticator_id]
             if len(kept) == len(methods):
                 raise NotFound(
-                    f"no authenticator with id {authenticator_id!r}", store=self.name, account=account_id
+                    f"no authenticator with id {authenticator_id!r}",
+                    store=self.name,
+                    account=account_id,
                 )
             self._authenticators[account_id] = kept
             if not any(m.kind is AuthenticatorKind.PASSWORD for m in kept):
@@ -458,7 +467,9 @@ class MemoryStore:
         with self._lock:
             self._account(account_id)
             sessions = list(self._sessions.get(account_id, ()))
-            return sorted(sessions, key=lambda s: s.last_seen or s.created or utc_now(), reverse=True)
+            return sorted(
+                sessions, key=lambda s: s.last_seen or s.created or utc_now(), reverse=True
+            )
 
     @hookimpl
     def idconnect_revoke_session(self, account_id: str, session_id: str) -> None:
@@ -468,7 +479,9 @@ class MemoryStore:
             sessions = self._sessions.get(account_id, [])
             kept = [s for s in sessions if s.id != session_id]
             if len(kept) == len(sessions):
-                raise NotFound(f"no session with id {session_id!r}", store=self.name, account=account_id)
+                raise NotFound(
+                    f"no session with id {session_id!r}", store=self.name, account=account_id
+                )
             self._sessions[account_id] = kept
 
     @hookimpl
@@ -489,11 +502,12 @@ def _after(key: list[Any], after: list[Any], descending: bool) -> bool:
     return bool(value < a_value) if descending else bool(value > a_value)
 
 
-def _group_matches(query: Query, group: Group) -> bool:
-    from idconnect.core.filter.evaluate import evaluate_values
-
-    return evaluate_values(query.filter, {"id": [group.id], "displayName": [group.display_name]},
-                           GROUP_CATALOGUE)
+def _as_account(item: Account | Group) -> Account:
+    # The group catalogue's attributes (id, displayName) read the same on an Account, so the
+    # reference evaluator and sort keys serve groups through this projection.
+    if isinstance(item, Account):
+        return item
+    return Account(id=item.id, user_name="group", display_name=item.display_name)
 
 
 @hookimpl

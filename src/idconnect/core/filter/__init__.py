@@ -9,11 +9,6 @@
 - :func:`evaluate` is the reference evaluator: the semantics every backend must agree with.
 """
 
-from idconnect.core.filter.bind import bind, resolve_path
-from idconnect.core.filter.evaluate import evaluate, values_at
-from idconnect.core.filter.parse import parse
-from idconnect.core.filter.text import to_text
-
 from idconnect.core.filter.ast import (
     And,
     AttrPath,
@@ -28,6 +23,10 @@ from idconnect.core.filter.ast import (
     ValuePath,
     attr,
 )
+from idconnect.core.filter.bind import bind, resolve_path
+from idconnect.core.filter.evaluate import evaluate, values_at
+from idconnect.core.filter.parse import parse
+from idconnect.core.filter.text import to_text
 
 __all__ = [
     "And",

@@ -1,0 +1,230 @@
+"""Bind a filter to a store's attribute catalogue: check it, and make paths and values canonical.
+
+Resolution rules:
+
+- attribute names match ignoring case and come out in their canonical spelling;
+- a schema URN prefix must be the core User schema or the idconnect extension schema (any case)
+  and must be the schema the attribute belongs to; it is dropped from the bound path;
+- a complex attribute named without a sub-attribute (``emails``) means its ``value``
+  sub-attribute when the catalogue has one, and is an error otherwise (``name``);
+- in a value path (``emails[type eq "work"]``) the attribute must be multi-valued and complex,
+  the inner paths are its sub-attributes and come out absolute (``emails.type``), and value
+  paths do not nest.
+
+Type rules (by :class:`~idconnect.core.schema.AttrType`): ``null`` is never a comparison value
+(use ``pr`` or ``not (... pr)``); ``co``, ``sw`` and ``ew`` need a string attribute; booleans
+take ``eq``/``ne`` with ``true``/``false``; strings take a string; integers take ``eq``, ``ne``,
+``gt``, ``ge``, ``lt``, ``le`` with a whole number; dateTimes take the same operators with an
+ISO 8601 string (or an aware ``datetime``) and come out as an aware UTC ``datetime``.
+
+Errors are :class:`~idconnect.core.errors.FilterError` with the attribute in ``details`` and no
+column; the caller adds the store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import reduce
+
+from idconnect.core.errors import FilterError
+from idconnect.core.filter.ast import (
+    AttrPath,
+    CompareOp,
+    Comparison,
+    Filter,
+    Not,
+    Present,
+    Value,
+    ValuePath,
+)
+from idconnect.core.filter.text import left_operands, render_value
+from idconnect.core.instants import parse_instant
+from idconnect.core.schema import (
+    CORE_USER_SCHEMA,
+    EXTENSION_SCHEMA,
+    AttributeDef,
+    AttrType,
+    Catalogue,
+)
+
+__all__ = ["bind", "canonical_path", "resolve_path"]
+
+_KNOWN_SCHEMAS = {CORE_USER_SCHEMA.lower(), EXTENSION_SCHEMA.lower()}
+_STRING_OPS = frozenset({CompareOp.CO, CompareOp.SW, CompareOp.EW})
+_EQUALITY_OPS = frozenset({CompareOp.EQ, CompareOp.NE})
+
+
+def _check_schema(path: AttrPath, definition: AttributeDef) -> AttributeDef:
+    if path.schema is not None and path.schema.lower() != definition.schema.lower():
+        raise FilterError(
+            f"attribute {definition.path!r} is not in schema {path.schema!r} "
+            f"(it is in {definition.schema!r})",
+            attribute=str(path),
+        )
+    return definition
+
+
+def resolve_path(
+    path: AttrPath, catalogue: Catalogue, *, parent: str | None = None
+) -> AttributeDef:
+    """Find the catalogue attribute a filter path names.
+
+    :param path: the path as written, e.g. ``AttrPath("EMAILS")`` or a path with a schema URN.
+    :param catalogue: the store's attributes.
+    :param parent: inside a value path, the canonical name of its attribute (``emails``): then
+        ``path`` is a sub-attribute name (``type``) or the absolute path (``emails.type``).
+    :returns: the attribute definition; a complex attribute without sub-attribute resolves to
+        its ``value`` sub-attribute.
+    :raises FilterError: for an unknown schema, an attribute not in the catalogue, an attribute
+        under a schema it does not belong to, or a complex attribute without ``value``
+        (details ``attribute``).
+    """
+    if path.schema is not None and path.schema.lower() not in _KNOWN_SCHEMAS:
+        raise FilterError(
+            f"unknown schema {path.schema!r} in attribute {str(path)!r}", attribute=str(path)
+        )
+    if parent is not None:
+        if path.sub is not None and path.name.lower() != parent.lower():
+            raise FilterError(
+                f"attribute {path.dotted!r} is not a sub-attribute of {parent!r} "
+                f"inside {parent!r}[...]",
+                attribute=str(path),
+            )
+        dotted = f"{parent}.{path.sub or path.name}"
+        found = catalogue.get(dotted)
+        if found is None:
+            raise FilterError(f"unknown attribute {dotted!r}", attribute=dotted)
+        return _check_schema(path, found)
+    found = catalogue.get(path.dotted)
+    if found is None and path.sub is None:
+        found = catalogue.get(f"{path.name}.value")
+        if found is None and catalogue.is_complex(path.name):
+            raise FilterError(
+                f"attribute {path.name!r} is complex: name one of its sub-attributes, "
+                f"e.g. {path.name}.<sub-attribute>",
+                attribute=str(path),
+            )
+    if found is None:
+        raise FilterError(f"unknown attribute {path.dotted!r}", attribute=str(path))
+    return _check_schema(path, found)
+
+
+def canonical_path(definition: AttributeDef) -> AttrPath:
+    """Return the bound-tree path of an attribute.
+
+    :param definition: a catalogue attribute, e.g. the one for ``emails.value``.
+    :returns: ``AttrPath("emails", "value")``, without schema.
+    """
+    name, _, sub = definition.path.partition(".")
+    return AttrPath(name, sub or None)
+
+
+def _type_error(definition: AttributeDef, reason: str) -> FilterError:
+    return FilterError(
+        f"attribute {definition.path!r} ({definition.type.value}): {reason}",
+        attribute=definition.path,
+    )
+
+
+def _bind_value(definition: AttributeDef, op: CompareOp, value: Value) -> Value:
+    """Check ``op`` and ``value`` against the attribute's type; return the typed value."""
+    kind = definition.type
+    if value is None:
+        hint = f"not ({definition.path} pr)" if op is CompareOp.EQ else f"{definition.path} pr"
+        raise _type_error(definition, f"cannot compare with null; to test for a value use {hint!r}")
+    if op in _STRING_OPS and kind is not AttrType.STRING:
+        raise _type_error(definition, f"{op.value!r} needs a string attribute")
+    if kind is AttrType.STRING:
+        if not isinstance(value, str):
+            raise _type_error(definition, f"compare it with a quoted string, not {_shown(value)}")
+        return value
+    if kind is AttrType.BOOLEAN:
+        if op not in _EQUALITY_OPS:
+            raise _type_error(
+                definition, f"only 'eq', 'ne' and 'pr' apply to a boolean, not {op.value!r}"
+            )
+        if not isinstance(value, bool):
+            raise _type_error(definition, f"compare it with true or false, not {_shown(value)}")
+        return value
+    if kind is AttrType.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _type_error(definition, f"compare it with a whole number, not {_shown(value)}")
+        return value
+    return _bind_instant(definition, value)
+
+
+def _shown(value: Value) -> str:
+    try:
+        return render_value(value)
+    except FilterError:
+        return repr(value)
+
+
+def _bind_instant(definition: AttributeDef, value: Value) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise _type_error(definition, f"the datetime {value!r} has no timezone")
+        return value.astimezone(UTC)
+    if not isinstance(value, str):
+        raise _type_error(
+            definition, f"compare it with a quoted ISO 8601 date-time, not {_shown(value)}"
+        )
+    try:
+        return parse_instant(value)
+    except (ValueError, OverflowError):
+        raise _type_error(definition, f"{value!r} is not an ISO 8601 date-time") from None
+
+
+def _multi_valued_parent(path: AttrPath, catalogue: Catalogue) -> str:
+    """The canonical name of a value path's attribute, checked to be multi-valued complex."""
+    name = None if path.sub is not None else catalogue.canonical_name(path.name)
+    if name is None:
+        raise FilterError(f"unknown attribute {path.dotted!r}", attribute=str(path))
+    members = [a for a in catalogue if a.parent == name]
+    if not all(a.multi_valued and "." in a.path for a in members):
+        raise FilterError(
+            f"attribute {name!r} is not a multi-valued complex attribute: "
+            f"'{name}[...]' does not apply",
+            attribute=name,
+        )
+    _check_schema(path, members[0])
+    return name
+
+
+def _bind(node: Filter, catalogue: Catalogue, parent: str | None) -> Filter:
+    if isinstance(node, Comparison):
+        definition = resolve_path(node.path, catalogue, parent=parent)
+        value = _bind_value(definition, node.op, node.value)
+        return Comparison(canonical_path(definition), node.op, value)
+    if isinstance(node, Present):
+        return Present(canonical_path(resolve_path(node.path, catalogue, parent=parent)))
+    if isinstance(node, Not):
+        return Not(_bind(node.operand, catalogue, parent))
+    if isinstance(node, ValuePath):
+        if parent is not None:
+            raise FilterError(
+                f"value paths cannot be nested: {str(node.path)!r}[...] inside {parent!r}[...]",
+                attribute=str(node.path),
+            )
+        name = _multi_valued_parent(node.path, catalogue)
+        return ValuePath(AttrPath(name), _bind(node.filter, catalogue, name))
+    kind = type(node)
+    operands = [_bind(operand, catalogue, parent) for operand in left_operands(node)]
+    return reduce(kind, operands)
+
+
+def bind(f: Filter, catalogue: Catalogue) -> Filter:
+    """Check a filter against a store's catalogue and return its bound form.
+
+    The bound tree has canonical paths without schema (absolute inside value paths) and typed
+    values (an aware UTC ``datetime`` for dateTime attributes). Binding a bound tree returns an
+    equal tree.
+
+    :param f: a tree from :func:`~idconnect.core.filter.parse` or the :func:`attr` builder.
+    :param catalogue: the attributes the store has.
+    :returns: the bound tree.
+    :raises FilterError: for an unknown attribute or schema, a value path on an attribute that
+        is not multi-valued complex or nested in another, an operator the attribute's type does
+        not take, or a value of the wrong type (details ``attribute``).
+    """
+    return _bind(f, catalogue, None)
