@@ -13,7 +13,7 @@ from typing import Any
 import pluggy
 
 from idconnect.core.context import CallContext
-from idconnect.core.errors import IdconnectError, PluginError
+from idconnect.core.errors import IdconnectError, PluginError, StoreUnavailable
 from idconnect.core.hookspecs import PROJECT
 from idconnect.core.instants import utc_now
 from idconnect.core.model import (
@@ -108,16 +108,45 @@ class AuditTrail:
         if account_id is None and isinstance(result, Account | Group):
             account_id = result.id if isinstance(result, Account) else None
             target = result.id if isinstance(result, Group) else target
-        self.state.record(
-            [self.event(context, action, account_id=account_id, target=target, changed=changed)]
+        self._record_applied(
+            context,
+            action,
+            [self.event(context, action, account_id=account_id, target=target, changed=changed)],
         )
         return result
 
-    def _around_bulk(self, context: CallContext, action: str, target: str | None = None) -> Wrapped:
-        outcomes: Sequence[Outcome] = yield
-        self.state.record(
-            self.event(context, action, account_id=o.account_id, target=target, error=o.error)
-            for o in outcomes
+    def _record_applied(self, context: CallContext, action: str, events: list[Event]) -> None:
+        try:
+            self.state.record(events)
+        except IdconnectError as exc:
+            raise StoreUnavailable(
+                f"{action} was applied, but its audit event could not be written: {exc.message}",
+                store=context.store,
+                account=events[0].account_id if len(events) == 1 else None,
+            ) from exc
+
+    def _around_bulk(
+        self,
+        context: CallContext,
+        action: str,
+        account_ids: Sequence[str],
+        target: str | None = None,
+    ) -> Wrapped:
+        try:
+            outcomes: Sequence[Outcome] = yield
+        except Exception as exc:
+            self.state.record(
+                self.event(context, action, account_id=i, target=target, error=exc)
+                for i in account_ids
+            )
+            raise
+        self._record_applied(
+            context,
+            action,
+            [
+                self.event(context, action, account_id=o.account_id, target=target, error=o.error)
+                for o in outcomes
+            ],
         )
         return outcomes
 
@@ -151,15 +180,19 @@ class AuditTrail:
         return (yield from self._around(context, "delete_account", account_id))
 
     @_impl(wrapper=True)
-    def idconnect_bulk_set_accounts_enabled(self, context: CallContext, enabled: bool) -> Wrapped:
+    def idconnect_bulk_set_accounts_enabled(
+        self, context: CallContext, account_ids: Sequence[str], enabled: bool
+    ) -> Wrapped:
         """Audit each outcome of ``bulk_set_accounts_enabled``."""
         action = "enable_account" if enabled else "disable_account"
-        return (yield from self._around_bulk(context, action))
+        return (yield from self._around_bulk(context, action, account_ids))
 
     @_impl(wrapper=True)
-    def idconnect_bulk_delete_accounts(self, context: CallContext) -> Wrapped:
+    def idconnect_bulk_delete_accounts(
+        self, context: CallContext, account_ids: Sequence[str]
+    ) -> Wrapped:
         """Audit each outcome of ``bulk_delete_accounts``."""
-        return (yield from self._around_bulk(context, "delete_account"))
+        return (yield from self._around_bulk(context, "delete_account", account_ids))
 
     # -- groups -----------------------------------------------------------------------------------
 
@@ -190,14 +223,18 @@ class AuditTrail:
         )
 
     @_impl(wrapper=True)
-    def idconnect_bulk_add_group_members(self, context: CallContext, group_id: str) -> Wrapped:
+    def idconnect_bulk_add_group_members(
+        self, context: CallContext, group_id: str, account_ids: Sequence[str]
+    ) -> Wrapped:
         """Audit each outcome of ``bulk_add_group_members``."""
-        return (yield from self._around_bulk(context, "add_group_member", group_id))
+        return (yield from self._around_bulk(context, "add_group_member", account_ids, group_id))
 
     @_impl(wrapper=True)
-    def idconnect_bulk_remove_group_members(self, context: CallContext, group_id: str) -> Wrapped:
+    def idconnect_bulk_remove_group_members(
+        self, context: CallContext, group_id: str, account_ids: Sequence[str]
+    ) -> Wrapped:
         """Audit each outcome of ``bulk_remove_group_members``."""
-        return (yield from self._around_bulk(context, "remove_group_member", group_id))
+        return (yield from self._around_bulk(context, "remove_group_member", account_ids, group_id))
 
     # -- roles ------------------------------------------------------------------------------------
 
