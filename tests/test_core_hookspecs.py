@@ -76,3 +76,14 @@ def test_operation_specs_are_firstresult() -> None:
         opts = spec.idconnect_spec
         if name.removeprefix("idconnect_") in OPERATIONS:
             assert opts["firstresult"], name
+
+
+def test_committed_hook_reference_matches_the_specs() -> None:
+    from pathlib import Path
+
+    from idconnect.core.hookdocs import render
+
+    committed = Path(__file__).parents[1] / "docs" / "hooks.md"
+    assert committed.read_text(encoding="utf-8") == render(), (
+        "docs/hooks.md is stale: run python -m idconnect.core.hookdocs > docs/hooks.md"
+    )
