@@ -23,7 +23,7 @@ def _sections() -> list[tuple[int, str]]:
 
 
 def _markdown(doc: str) -> str:
-    lines = []
+    lines: list[str] = []
     for line in doc.splitlines():
         line = line.replace(".. versionadded::", "*Added in*")
         match = _FIELD.match(line)
