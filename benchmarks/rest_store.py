@@ -1,0 +1,158 @@
+"""Benchmark the rest store against a local scim2-server run as a separate process.
+
+Prints facade/raw ratios measured in the same run:
+
+- get and search through the facade vs the same raw ``requests`` call (target <= 1.2x);
+- creating N accounts through the store's bulk path (/Bulk) vs a sequential raw POST loop
+  (target: bulk >= 2x faster).
+
+Run: python benchmarks/rest_store.py [--accounts 1000] [--repeat 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+import idconnect
+from idconnect import Account, Email, Name
+
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scim2_server.testserver.cli", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/v2/ServiceProviderConfig", timeout=1)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("scim2-server did not start")
+
+
+def timed(fn, repeat: int) -> float:
+    fn()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat
+
+
+def compare(facade, raw, repeat: int, rounds: int = 5) -> tuple[float, float]:
+    """Alternate facade and raw rounds (the server drifts) and keep each side's best round."""
+    f, r = [], []
+    for _ in range(rounds):
+        f.append(timed(facade, repeat // rounds))
+        r.append(timed(raw, repeat // rounds))
+    return min(f), min(r)
+
+
+def account(n: int, prefix: str) -> Account:
+    return Account(
+        user_name=f"{prefix}{n:05d}",
+        name=Name(given_name="Bench", family_name=str(n)),
+        emails=(Email(value=f"{prefix}{n}@example.org", type="work", primary=True),),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    port = free_port()
+    proc = start_server(port)
+    base = f"http://127.0.0.1:{port}/v2"
+    try:
+        hub = idconnect.connect(
+            {"hub": {"state": "sqlite://"}, "stores": {"scim": {"plugin": "rest", "url": base}}}
+        )
+        store = hub.store("scim")
+        raw = requests.Session()
+        raw.headers["Accept"] = "application/scim+json"
+        seed = [store.create_account(account(n, "seed")) for n in range(200)]
+        target = seed[100]
+        flt = 'userName sw "seed001"'
+
+        def raw_get() -> None:
+            r = raw.get(f"{base}/Users/{target.id}", timeout=30)
+            r.raise_for_status()
+            r.json()
+
+        def raw_search() -> None:
+            r = raw.get(
+                f"{base}/Users",
+                params={"filter": flt, "count": 50, "startIndex": 1, "sortBy": "id"},
+                timeout=30,
+            )
+            r.raise_for_status()
+            r.json()
+
+        rows = [
+            ("get_account", *compare(lambda: store.get_account(target.id), raw_get, args.repeat)),
+            (
+                "search_accounts",
+                *compare(lambda: store.search_accounts(flt, count=50), raw_search, args.repeat),
+            ),
+        ]
+        print(f"scim2-server subprocess at {base}; repeat={args.repeat}")
+        print(f"{'operation':<28}{'facade ms':>12}{'raw ms':>12}{'facade/raw':>12}")
+        for name, facade, direct in rows:
+            print(f"{name:<28}{facade * 1e3:>12.3f}{direct * 1e3:>12.3f}{facade / direct:>12.2f}")
+
+        batch = [account(n, "bulk") for n in range(args.accounts)]
+        start = time.perf_counter()
+        results = store.backend.create_accounts(batch)
+        bulk_s = time.perf_counter() - start
+        failed = [r for r in results if not isinstance(r, Account)]
+        assert not failed, failed[:3]
+
+        docs = [
+            {
+                "schemas": [USER],
+                "userName": f"loop{n:05d}",
+                "active": True,
+                "name": {"givenName": "Bench", "familyName": str(n)},
+                "emails": [{"value": f"loop{n}@example.org", "type": "work", "primary": True}],
+            }
+            for n in range(args.accounts)
+        ]
+        start = time.perf_counter()
+        for doc in docs:
+            raw.post(
+                f"{base}/Users",
+                json=doc,
+                timeout=30,
+                headers={"Content-Type": "application/scim+json"},
+            ).raise_for_status()
+        loop_s = time.perf_counter() - start
+        print(
+            f"create {args.accounts} accounts: bulk path {bulk_s:.2f}s, sequential raw loop"
+            f" {loop_s:.2f}s, speed-up {loop_s / bulk_s:.2f}x"
+        )
+        hub.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

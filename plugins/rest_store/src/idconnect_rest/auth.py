@@ -1,0 +1,164 @@
+"""Credentials for the SCIM server: none, bearer token, HTTP basic, OAuth 2.0 client credentials.
+
+Each kind gives the ``Authorization`` header of a request and may be told that the server
+answered 401, so that a cached OAuth token is fetched again (once). Secrets stay inside
+:class:`~idconnect.core.model.Secret` until the header is built and never reach a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from typing import Protocol
+
+import requests
+
+from idconnect.core.errors import PermissionDenied, StoreUnavailable
+from idconnect_rest.settings import AuthSettings
+
+__all__ = ["Credentials", "OAuthClientCredentials", "make_credentials"]
+
+_EXPIRY_MARGIN = 30.0
+
+
+class Credentials(Protocol):
+    """What the HTTP client needs from an authentication method."""
+
+    def header(self) -> str | None:
+        """Return the ``Authorization`` header value, or ``None`` for no header."""
+
+    def renew(self) -> bool:
+        """Forget cached credentials after a 401; return whether a retry may succeed."""
+
+
+class _Static:
+    """A fixed header (bearer token, basic) or none."""
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "<credentials>"
+
+    def header(self) -> str | None:
+        """Return the fixed header."""
+        return self._value
+
+    def renew(self) -> bool:
+        """A fixed credential cannot be renewed."""
+        return False
+
+
+class OAuthClientCredentials:
+    """OAuth 2.0 client credentials grant (RFC 6749 §4.4), the token cached until it expires.
+
+    :param store: the store name, for errors.
+    :param settings: ``token_url``, ``client_id``, ``secret`` and ``scope``.
+    :param session: the HTTP session to reach the token endpoint with.
+    :param timeout: (connect, read) timeouts.
+    """
+
+    def __init__(
+        self,
+        store: str,
+        settings: AuthSettings,
+        session: requests.Session,
+        timeout: tuple[float, float],
+    ) -> None:
+        assert settings.token_url and settings.client_id and settings.secret
+        self._store = store
+        self._settings = settings
+        self._session = session
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires = 0.0
+
+    def __repr__(self) -> str:
+        return f"<OAuthClientCredentials {self._settings.token_url}>"
+
+    def header(self) -> str | None:
+        """Return ``Bearer <token>``, fetching a token when none is cached or it expired.
+
+        :raises PermissionDenied: when the token endpoint refuses the client.
+        :raises StoreUnavailable: when it cannot be reached.
+        """
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires:
+                self._fetch()
+            return f"Bearer {self._token}"
+
+    def renew(self) -> bool:
+        """Drop the cached token so that the next request fetches a new one."""
+        with self._lock:
+            self._token = None
+        return True
+
+    def _fetch(self) -> None:
+        s = self._settings
+        url = s.token_url
+        assert url and s.client_id and s.secret
+        data = {"grant_type": "client_credentials"}
+        if s.scope:
+            data["scope"] = s.scope
+        try:
+            response = self._session.post(
+                url,
+                data=data,
+                auth=(s.client_id, s.secret.reveal()),
+                timeout=self._timeout,
+                headers={"Accept": "application/json"},
+            )
+        except requests.RequestException as exc:
+            raise StoreUnavailable(
+                f"the OAuth token endpoint {url} cannot be reached ({type(exc).__name__})",
+                store=self._store,
+                url=url,
+            ) from None
+        if response.status_code in (400, 401, 403):
+            raise PermissionDenied(
+                f"the OAuth token endpoint {url} refused client {s.client_id!r}"
+                f" (HTTP {response.status_code})",
+                store=self._store,
+                url=url,
+            )
+        try:
+            doc = response.json() if response.ok else None
+            token = doc["access_token"] if isinstance(doc, dict) else None
+        except ValueError:
+            token = None
+        if not isinstance(token, str) or not token:
+            raise StoreUnavailable(
+                f"the OAuth token endpoint {url} gave no access token"
+                f" (HTTP {response.status_code})",
+                store=self._store,
+                url=url,
+            )
+        lifetime = doc.get("expires_in") if isinstance(doc, dict) else None
+        seconds = float(lifetime) if isinstance(lifetime, int | float) else 3600.0
+        self._token = token
+        self._expires = time.monotonic() + max(seconds - _EXPIRY_MARGIN, seconds / 2)
+
+
+def make_credentials(
+    store: str, settings: AuthSettings, session: requests.Session, timeout: tuple[float, float]
+) -> Credentials:
+    """Build the credentials the settings describe.
+
+    :param store: the store name, for errors.
+    :param settings: the authentication settings.
+    :param session: the HTTP session (used by OAuth to reach the token endpoint).
+    :param timeout: (connect, read) timeouts for the token endpoint.
+    :returns: the credentials.
+    """
+    if settings.kind == "bearer":
+        assert settings.secret is not None
+        return _Static(f"Bearer {settings.secret.reveal()}")
+    if settings.kind == "basic":
+        assert settings.secret is not None and settings.username is not None
+        pair = f"{settings.username}:{settings.secret.reveal()}".encode()
+        return _Static(f"Basic {base64.b64encode(pair).decode('ascii')}")
+    if settings.kind == "oauth":
+        return OAuthClientCredentials(store, settings, session, timeout)
+    return _Static(None)

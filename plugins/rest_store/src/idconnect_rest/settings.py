@@ -1,0 +1,203 @@
+"""The settings of a ``rest`` store, read and checked from its :class:`StoreConfig`.
+
+Settings (all optional except ``url``)::
+
+    [stores.partners]
+    plugin = "rest"
+    url = "https://scim.example.com/v2"      # the SCIM base URL (http or https)
+    connect_timeout = 5.0                   # seconds to open a connection
+    read_timeout = 30.0                     # seconds to wait for each response
+    retries = 3                             # retries of GET/PUT/DELETE on 429/502/503/504
+    backoff = 0.2                           # first retry delay, doubled each time
+    max_retry_delay = 30.0                  # give up rather than wait longer (Retry-After)
+    concurrency = 8                         # connection pool size and bulk fallback threads
+    discovery_ttl = 300.0                   # seconds discovery results are kept (0: forever)
+    memberships = "user"                    # "user": User.groups; "groups": ask /Groups
+    attribute_map = { organization = "urn:...:enterprise:2.0:User:organization" }
+    ca_bundle = "/etc/ssl/ca.pem"           # CA bundle to verify the server
+    client_cert = "/etc/idc/cert.pem"       # mutual TLS
+    client_key = "/etc/idc/key.pem"
+    # authentication, one of:
+    token_env = "SCIM_TOKEN"                # bearer token (or token_file)
+    username = "idconnect"                  # HTTP basic, with password_env / password_file
+    token_url = "https://idp/oauth/token"   # OAuth 2.0 client credentials, with client_id
+    client_id = "idconnect"                 # and client_secret_env / client_secret_file
+    scope = "scim"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from attrs import frozen
+
+from idconnect.core.config import StoreConfig
+from idconnect.core.model import Secret
+
+__all__ = ["AuthSettings", "RestSettings"]
+
+_KNOWN = {
+    "url",
+    "connect_timeout",
+    "read_timeout",
+    "retries",
+    "backoff",
+    "max_retry_delay",
+    "concurrency",
+    "discovery_ttl",
+    "memberships",
+    "attribute_map",
+    "ca_bundle",
+    "client_cert",
+    "client_key",
+    "token_env",
+    "token_file",
+    "username",
+    "password_env",
+    "password_file",
+    "token_url",
+    "client_id",
+    "client_secret_env",
+    "client_secret_file",
+    "scope",
+}
+
+
+@frozen(kw_only=True)
+class AuthSettings:
+    """How the store authenticates to the SCIM server."""
+
+    kind: str
+    """``none``, ``bearer``, ``basic`` or ``oauth``."""
+    secret: Secret | None = None
+    """The bearer token, basic password or OAuth client secret."""
+    username: str | None = None
+    """The basic user name."""
+    token_url: str | None = None
+    """The OAuth token endpoint."""
+    client_id: str | None = None
+    """The OAuth client id."""
+    scope: str | None = None
+    """The OAuth scope asked for, if any."""
+
+
+@frozen(kw_only=True)
+class RestSettings:
+    """Every setting of a ``rest`` store, checked."""
+
+    url: str
+    """The SCIM base URL, without a trailing slash."""
+    connect_timeout: float
+    """Seconds to open a connection."""
+    read_timeout: float
+    """Seconds to wait for a response."""
+    retries: int
+    """How many times an idempotent request is retried."""
+    backoff: float
+    """The first retry delay in seconds (doubled on each retry)."""
+    max_retry_delay: float
+    """The longest delay the client waits before a retry; a longer Retry-After gives up."""
+    concurrency: int
+    """Connection pool size, and how many requests the bulk fallback runs at once."""
+    discovery_ttl: float
+    """Seconds discovery results stay cached; 0 keeps them until :meth:`refresh`."""
+    memberships: str
+    """``user`` (read ``User.groups``) or ``groups`` (search ``/Groups`` by member)."""
+    attribute_map: Mapping[str, str]
+    """Canonical top-level attribute name to the server's attribute (``urn:...:name``)."""
+    verify: bool | str
+    """``True`` or the path of a CA bundle."""
+    cert: tuple[str, str] | None
+    """Client certificate and key for mutual TLS."""
+    auth: AuthSettings
+    """Authentication."""
+
+    @classmethod
+    def from_config(cls, config: StoreConfig) -> RestSettings:
+        """Read and check the settings of a ``rest`` store.
+
+        :param config: the store's config.
+        :returns: the settings.
+        :raises ConfigError: naming the key for a missing, unknown or malformed setting.
+        """
+        unknown = sorted(set(config.settings) - _KNOWN)
+        if unknown:
+            raise config.error(unknown[0], "unknown setting of a rest store")
+        url = config.require("url", str).rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise config.error("url", "must be an http:// or https:// URL")
+
+        def positive(key: str, default: float) -> float:
+            value = config.get(key, float, default)
+            if value <= 0:
+                raise config.error(key, "must be a positive number of seconds")
+            return value
+
+        retries = config.get("retries", int, 3)
+        if not 0 <= retries <= 10:
+            raise config.error("retries", "must be from 0 to 10")
+        concurrency = config.get("concurrency", int, 8)
+        if not 1 <= concurrency <= 64:
+            raise config.error("concurrency", "must be from 1 to 64")
+        ttl = config.get("discovery_ttl", float, 300.0)
+        if ttl < 0:
+            raise config.error("discovery_ttl", "must be 0 (forever) or a positive number")
+        memberships = config.get("memberships", str, "user")
+        if memberships not in ("user", "groups"):
+            raise config.error("memberships", 'must be "user" or "groups"')
+        mapping = config.get("attribute_map", dict, {})
+        if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in mapping.items()):
+            raise config.error("attribute_map", "must map attribute names to attribute names")
+        cert_path = config.get("client_cert", str)
+        key_path = config.get("client_key", str)
+        if (cert_path is None) != (key_path is None):
+            raise config.error("client_cert", "set client_cert and client_key together")
+        return cls(
+            url=url,
+            connect_timeout=positive("connect_timeout", 5.0),
+            read_timeout=positive("read_timeout", 30.0),
+            retries=retries,
+            backoff=positive("backoff", 0.2),
+            max_retry_delay=positive("max_retry_delay", 30.0),
+            concurrency=concurrency,
+            discovery_ttl=ttl,
+            memberships=memberships,
+            attribute_map=dict(mapping),
+            verify=config.get("ca_bundle", str) or True,
+            cert=(cert_path, key_path) if cert_path and key_path else None,
+            auth=_auth(config),
+        )
+
+
+def _auth(config: StoreConfig) -> AuthSettings:
+    token = config.secret("token")
+    username = config.get("username", str)
+    token_url = config.get("token_url", str)
+    chosen = [
+        name
+        for name, on in (("token", token), ("username", username), ("token_url", token_url))
+        if on
+    ]
+    if len(chosen) > 1:
+        raise config.error(chosen[1], f"choose one authentication: {' or '.join(chosen)}")
+    if token is not None:
+        return AuthSettings(kind="bearer", secret=token)
+    if username is not None:
+        return AuthSettings(
+            kind="basic", username=username, secret=config.secret("password", required=True)
+        )
+    if token_url is not None:
+        if urlsplit(token_url).scheme not in ("http", "https"):
+            raise config.error("token_url", "must be an http:// or https:// URL")
+        return AuthSettings(
+            kind="oauth",
+            token_url=token_url,
+            client_id=config.require("client_id", str),
+            secret=config.secret("client_secret", required=True),
+            scope=config.get("scope", str),
+        )
+    if config.secret("password") is not None or config.secret("client_secret") is not None:
+        raise config.error("password", "a password or client secret needs username or token_url")
+    return AuthSettings(kind="none")

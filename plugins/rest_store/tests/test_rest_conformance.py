@@ -1,0 +1,32 @@
+"""The conformance kit against scim2-server over real HTTP, in two server configurations.
+
+Known scim2-server deviations worked around by the store (``memberships = "groups"``):
+it does not fill ``User.groups`` (memberships are read from ``/Groups``), and a deleted user
+stays listed in its groups (the store removes the memberships before deleting).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from idconnect.testing.suite import ConformanceSuite
+
+
+class TestRestFullServer(ConformanceSuite):
+    """Custom idconnect extension schema, cursors, bulk, ETags, sort, changePassword."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls, full_server, connect_store):
+        return lambda: connect_store(full_server.new_url(), memberships="groups")
+
+
+class TestRestMinimalServer(ConformanceSuite):
+    """Bearer token, core schemas only, maxResults 5, no bulk, no changePassword."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls, minimal_server, bearer_env, connect_store):
+        return lambda: connect_store(
+            minimal_server.new_url(), memberships="groups", token_env=bearer_env
+        )
