@@ -85,3 +85,14 @@ def test_refresh_reads_discovery_again(full_server, connect_store):
     first = store.backend.profile
     assert store.backend.profile is first, "cached"
     assert store.backend.refresh() is not first
+
+
+def test_store_refresh_reaches_the_backend_and_clears_the_facades_caches(
+    full_server, connect_store
+):
+    store = connect_store(full_server.new_url(), discovery_ttl=0)
+    first = store.backend.profile
+    caps = store.capabilities
+    store.refresh()
+    assert store.backend.profile is not first
+    assert store.capabilities == caps

@@ -296,6 +296,15 @@ class Store:
         """
         return bool(self._hook("ping", self._system_context(), subject=None) in (None, True))
 
+    def refresh(self) -> None:
+        """Make the backend learn the store anew, then derive capabilities and catalogue again.
+
+        :raises StoreUnavailable: when the store cannot be asked.
+        """
+        self._hook("refresh", self._system_context(), subject=None)
+        self._capabilities = None
+        self._catalogue = None
+
     def close(self) -> None:
         """Release the store's connections."""
         self._hook("close", self._system_context(), subject=None)

@@ -85,7 +85,9 @@ def idconnect_catalogue(context: CallContext) -> Catalogue:
 
     Implement it to narrow :data:`~idconnect.core.schema.USER_CATALOGUE`; a store that does not
     implement it has the full catalogue. Filters naming other attributes are refused with
-    ``FilterError`` before the backend sees them. Stop at first non-None result.
+    ``FilterError`` before the backend sees them. A store may also change an attribute's
+    characteristics where it really differs (e.g. ``case_exact`` as a SCIM server's schema
+    declares it); filters are then judged by those. Stop at first non-None result.
 
     :param context: the call context.
     :returns: the store's catalogue.
@@ -122,6 +124,20 @@ def idconnect_ping(context: CallContext) -> bool:
     :param context: the call context.
     :returns: ``True`` when the store answered.
     :raises StoreUnavailable: when it cannot be reached, naming the store and the address.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def idconnect_refresh(context: CallContext) -> None:
+    """Forget what the backend learnt about the store (discovery, schema) and learn it again.
+
+    Called by :meth:`~idconnect.core.facade.Store.refresh`, after which the facade derives the
+    capabilities and the catalogue anew.
+
+    :param context: the call context.
+    :raises StoreUnavailable: when the store cannot be asked.
 
     .. versionadded:: 0.1
     """

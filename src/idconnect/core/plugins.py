@@ -35,7 +35,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 """Marks a plugin method as a hook implementation: ``@hookimpl def idconnect_get_account(...)``."""
 
 _PREFIX = "idconnect_"
-STORE_HOOKS = frozenset({"store_types", "catalogue", "available_operations", "ping", "close"})
+STORE_HOOKS = frozenset(
+    {"store_types", "catalogue", "available_operations", "ping", "refresh", "close"}
+)
 """Hooks that are not operations a caller asks for."""
 
 OPERATIONS = frozenset(

@@ -121,13 +121,19 @@ class RestStore:
     def refresh(self) -> ServerProfile:
         """Read the server's discovery endpoints again (after the server changed).
 
-        The facade keeps the capabilities it derived; a new hub sees the new ones.
+        Callers use ``store.refresh()``, which also makes the facade derive the capabilities
+        and the catalogue anew.
 
         :returns: the new profile.
         :raises StoreUnavailable: when the server cannot be reached.
         """
         self._profile = None
         return self.profile
+
+    @hookimpl
+    def idconnect_refresh(self) -> None:
+        """Forget the cached discovery and read it again."""
+        self.refresh()
 
     def _users(self) -> str:
         return self.profile.users_endpoint
