@@ -1,0 +1,329 @@
+"""``idconnect accounts ...``: list, show, create, update, enable, disable, delete."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+import click
+from rich.table import Table
+
+from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, select_accounts
+from idconnect.cli.context import (
+    App,
+    filter_option,
+    json_option,
+    pass_app,
+    print_json,
+    store_argument,
+)
+from idconnect.cli.render import (
+    account_table,
+    authenticator_table,
+    session_table,
+    status_text,
+    when,
+)
+from idconnect.core.convert import LIST_RESPONSE_SCHEMA, to_json
+from idconnect.core.facade import Store
+from idconnect.core.model import Account
+from idconnect.core.query import Page
+
+__all__ = ["accounts", "parse_assignment"]
+
+
+@click.group()
+def accounts() -> None:
+    """Find, inspect and change customer accounts."""
+
+
+def _pages(
+    store: Store,
+    filter_text: str | None,
+    sort_by: str | None,
+    desc: bool,
+    count: int,
+    cursor: str | None,
+    every: bool,
+) -> Iterator[Page[Account]]:
+    while True:
+        page = store.search_accounts(
+            filter_text, sort_by=sort_by, descending=desc, count=count, cursor=cursor
+        )
+        yield page
+        if not every or page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _stream_list_response(pages: Iterator[Page[Account]]) -> None:
+    """Print all pages as one SCIM ListResponse without holding them all in memory."""
+    click.echo('{\n  "schemas": ' + json.dumps([LIST_RESPONSE_SCHEMA]) + ',\n  "Resources": [')
+    n = 0
+    for page in pages:
+        for account in page.items:
+            text = json.dumps(to_json(account), ensure_ascii=False)
+            click.echo(("    " if n == 0 else "    ,") + text)
+            n += 1
+    click.echo('  ],\n  "itemsPerPage": ' + str(n) + "\n}")
+
+
+@accounts.command("list")
+@store_argument
+@filter_option
+@click.option("--sort-by", metavar="ATTR", help="A single-valued attribute, e.g. meta.created.")
+@click.option("--desc", is_flag=True, help="Sort in descending order.")
+@click.option(
+    "--count", type=click.IntRange(1, 1000), default=50, show_default=True, help="Page size."
+)
+@click.option("--cursor", metavar="C", help="Continue from a cursor printed by a previous page.")
+@click.option("--all", "every", is_flag=True, help="Fetch every page (streams page by page).")
+@json_option
+@pass_app
+def list_accounts(
+    app: App,
+    store: str,
+    filter_text: str | None,
+    sort_by: str | None,
+    desc: bool,
+    count: int,
+    cursor: str | None,
+    every: bool,
+    json_flag: bool,
+) -> None:
+    """List the accounts of STORE, one page at a time (or --all)."""
+    target = app.store(store)
+    pages = _pages(target, filter_text, sort_by, desc, count, cursor, every)
+    if app.wants_json(json_flag):
+        if every:
+            _stream_list_response(pages)
+        else:
+            print_json(to_json(next(pages)))
+        return
+    shown = 0
+    last: Page[Account] | None = None
+    for page in pages:
+        if page.items or shown == 0:
+            app.out.print(account_table(page.items, header=shown == 0))
+        shown += len(page.items)
+        last = page
+    app.out.print(f"{shown} account(s)")
+    if last is not None and last.next_cursor is not None:
+        app.out.print(f"More: add --cursor {last.next_cursor}", soft_wrap=True)
+
+
+def _overview(app: App, target: Store, account: Account) -> None:
+    caps = target.capabilities
+    catalogue = target.catalogue
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    name = account.name.formatted if account.name and account.name.formatted else None
+    if account.name and not name:
+        name = " ".join(p for p in (account.name.given_name, account.name.family_name) if p)
+    grid.add_row("ID", account.id or "")
+    grid.add_row("User name", account.user_name)
+    grid.add_row("Display name", account.display_name or name or "-")
+    grid.add_row("Status", status_text(account))
+    if "organization" in catalogue:
+        grid.add_row("Organization", account.organization or "-")
+    for email in account.emails:
+        flags = [f for f, on in (("primary", email.primary), ("verified", email.verified)) if on]
+        grid.add_row("Email", f"{email.value} {' '.join(f'({f})' for f in flags)}".strip())
+    for phone in account.phone_numbers:
+        flags = [f for f, on in (("primary", phone.primary), ("verified", phone.verified)) if on]
+        grid.add_row("Phone", f"{phone.value} {' '.join(f'({f})' for f in flags)}".strip())
+    for identity in account.external_identities:
+        grid.add_row("External identity", f"{identity.provider}: {identity.subject}")
+    if "lastLogin" in catalogue:
+        grid.add_row("Last login", when(account.last_login))
+    grid.add_row("Created", when(account.created))
+    grid.add_row("Updated", when(account.last_modified))
+    if "disabledAt" in catalogue:
+        grid.add_row("Disabled at", when(account.disabled_at))
+    if "failedAttempts.password" in catalogue:
+        fa = account.failed_attempts
+        grid.add_row("Failed attempts", f"password {fa.password}, OTP {fa.otp}")
+    if "add_group_member" in caps or "search_groups" in caps:
+        groups = ", ".join(g.display or g.value for g in account.groups)
+        grid.add_row("Groups", groups or "-")
+    if "assign_role" in caps or "list_roles" in caps:
+        roles = ", ".join(
+            r.role + (f" @ {r.organization}" if r.organization else "")
+            for r in account.role_assignments
+        )
+        grid.add_row("Roles", roles or "-")
+    grid.add_row("Version", account.version or "-")
+    app.out.print(grid)
+    if account.id is not None and "list_authenticators" in caps:
+        methods = target.list_authenticators(account.id)
+        app.out.print("\n[bold]Authenticators[/bold]" + ("" if methods else ": none"))
+        if methods:
+            app.out.print(authenticator_table(methods))
+    if account.id is not None and "list_sessions" in caps:
+        active = target.list_sessions(account.id)
+        app.out.print("\n[bold]Sessions[/bold]" + ("" if active else ": none"))
+        if active:
+            app.out.print(session_table(active))
+
+
+@accounts.command("show")
+@store_argument
+@click.argument("account_id", metavar="ID")
+@json_option
+@pass_app
+def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None:
+    """Show one account: statuses, dates, failed attempts, groups, roles, methods, sessions."""
+    target = app.store(store)
+    account = target.get_account(account_id)
+    if app.wants_json(json_flag):
+        print_json(to_json(account))
+    else:
+        _overview(app, target, account)
+
+
+@accounts.command("create")
+@store_argument
+@click.option(
+    "--from-json",
+    "source",
+    type=click.File("r"),
+    required=True,
+    help="A SCIM User document (a file, or - for stdin).",
+)
+@click.option("--reason", help="Why (recorded in the audit trail).")
+@json_option
+@pass_app
+def create_account(
+    app: App, store: str, source: IO[str], reason: str | None, json_flag: bool
+) -> None:
+    """Create an account in STORE from a SCIM User document."""
+    try:
+        doc = json.load(source)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            param_hint="--from-json",
+        ) from exc
+    if not isinstance(doc, Mapping):
+        raise click.BadParameter("expected one JSON object", param_hint="--from-json")
+    created = app.store(store).create_account(doc, reason=reason)
+    if app.wants_json(json_flag):
+        print_json(to_json(created))
+    else:
+        app.out.print(f"Created account {created.id} ({created.user_name}) in store {store!r}.")
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split one ``--set ATTR=VALUE``; VALUE is JSON when it parses, else the text itself.
+
+    A JSON number or boolean is kept as text: no writable attribute takes one, and
+    ``--set displayName=2024`` should mean the text.
+
+    :param text: ``ATTR=VALUE``.
+    :returns: the attribute and its value.
+    :raises click.BadParameter: without ``=`` or with an empty attribute.
+    """
+    attribute, sep, raw = text.partition("=")
+    if not sep or not attribute.strip():
+        raise click.BadParameter(f"expected ATTR=VALUE, got {text!r}", param_hint="--set")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    if isinstance(value, bool | int | float):
+        value = raw
+    return attribute.strip(), value
+
+
+@accounts.command("update")
+@store_argument
+@click.argument("account_id", metavar="ID")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    required=True,
+    metavar="ATTR=VALUE",
+    help='Attribute to change; VALUE is JSON when it parses (e.g. emails=\'[{"value": "a@b.c"}]\'),'
+    " else text; null clears.",
+)
+@click.option(
+    "--if-match", "version", metavar="VERSION", help="Refuse if the account changed since."
+)
+@click.option("--reason", help="Why (recorded in the audit trail).")
+@json_option
+@pass_app
+def update_account(
+    app: App,
+    store: str,
+    account_id: str,
+    assignments: tuple[str, ...],
+    version: str | None,
+    reason: str | None,
+    json_flag: bool,
+) -> None:
+    """Change attributes of one account."""
+    changes = dict(parse_assignment(a) for a in assignments)
+    updated = app.store(store).update_account(
+        account_id, changes, expected_version=version, reason=reason
+    )
+    if app.wants_json(json_flag):
+        print_json(to_json(updated))
+    else:
+        app.out.print(
+            f"Updated {', '.join(changes)} of account {account_id} in store {store!r}"
+            f" (version {updated.version})."
+        )
+
+
+def _bulk_command(name: str, verb: str, method: str, help_text: str, irreversible: bool) -> None:
+    @accounts.command(name, help=help_text)
+    @store_argument
+    @click.argument("ids", nargs=-1, metavar="[ID]...")
+    @bulk_options
+    @pass_app
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        app: App,
+        store: str,
+        ids: tuple[str, ...],
+        filter_text: str | None,
+        reason: str,
+        dry_run: bool,
+        yes: bool,
+    ) -> None:
+        target = app.store(store)
+        selected = select_accounts(target, ids, filter_text)
+        run = getattr(target, method)
+        action = BulkAction(
+            verb=verb, irreversible=irreversible, run=lambda chunk: run(chunk, reason=reason)
+        )
+        ctx.exit(run_bulk(app, target, selected, action, dry_run=dry_run, yes=yes))
+
+    del command
+
+
+_bulk_command(
+    "enable",
+    "enabled",
+    "enable_accounts",
+    "Enable accounts (by ID or --filter): their holders can log in again.",
+    False,
+)
+_bulk_command(
+    "disable",
+    "disabled",
+    "disable_accounts",
+    "Disable accounts (by ID or --filter): their holders cannot log in; data stays.",
+    False,
+)
+_bulk_command(
+    "delete",
+    "deleted",
+    "delete_accounts",
+    "Delete accounts (by ID or --filter) and everything hanging off them. Irreversible.",
+    True,
+)

@@ -1,0 +1,78 @@
+"""The root ``idconnect`` command: global options, error handling, and the command tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from idconnect import __version__
+from idconnect.cli.accounts import accounts
+from idconnect.cli.audit import events, export
+from idconnect.cli.context import App
+from idconnect.cli.demo import demo
+from idconnect.cli.errors import report
+from idconnect.cli.groups import groups
+from idconnect.cli.security import authenticators, failed_attempts, password, roles, sessions
+from idconnect.cli.stores import store, stores
+from idconnect.core.config import CONFIG_ENV
+from idconnect.core.errors import IdconnectError
+
+__all__ = ["cli"]
+
+
+class _Root(click.Group):
+    """The root group: turns an :class:`IdconnectError` into one stderr line and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IdconnectError as exc:
+            app = ctx.find_object(App)
+            status = report(
+                exc,
+                filter_text=app.filter_text if app else None,
+                debug=bool(app and app.debug),
+            )
+            ctx.exit(status)
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help=f"Config file (TOML). Default: ${CONFIG_ENV}, else the embedded SQLite store 'default'.",
+)
+@click.option(
+    "--actor", metavar="NAME", help="Who is acting, for the audit trail (default: OS user)."
+)
+@click.option("--json", "json_output", is_flag=True, help="Print canonical JSON on read commands.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.version_option(__version__, prog_name="idconnect")
+@click.pass_context
+def cli(
+    ctx: click.Context, config: str | None, actor: str | None, json_output: bool, debug: bool
+) -> None:
+    """idconnect: find, fix and audit customer accounts in every identity store.
+
+    Shell completion (bash): eval "$(_IDCONNECT_COMPLETE=bash_source idconnect)"
+    """
+    ctx.obj = App(config=config, actor=actor, json_output=json_output, debug=debug)
+
+
+for _command in (
+    stores,
+    store,
+    accounts,
+    groups,
+    roles,
+    authenticators,
+    password,
+    failed_attempts,
+    sessions,
+    export,
+    events,
+    demo,
+):
+    cli.add_command(_command)

@@ -1,0 +1,170 @@
+"""The bulk-action experience: pick accounts, confirm, dry-run, progress bar, outcome summary.
+
+Every bulk command (enable, disable, delete, group add/remove) goes through :func:`run_bulk`, so
+they all count, ask and report the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+from attrs import frozen
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from idconnect.cli.context import App, filter_option, reason_option
+from idconnect.cli.errors import EXIT_FAILED, EXIT_OK
+from idconnect.cli.render import status_text
+from idconnect.core.errors import IdconnectError, InvalidInput, NotFound, NotSupported
+from idconnect.core.facade import Store
+from idconnect.core.model import Account, BulkResult, Outcome
+
+__all__ = ["CHUNK", "BulkAction", "bulk_options", "run_bulk", "select_accounts"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CHUNK = 100
+"""Accounts sent per facade call, so that the progress bar moves on big selections."""
+
+
+@frozen(kw_only=True)
+class BulkAction:
+    """What a bulk command does, in words and in code."""
+
+    verb: str
+    """The past participle shown to people, e.g. ``disabled``."""
+    run: Callable[[Sequence[str]], BulkResult]
+    """Applies the action to a list of ids and returns each account's outcome."""
+    irreversible: bool = False
+    """Whether to warn that the action cannot be undone."""
+    target: str = ""
+    """Extra words after the store, e.g. ``to group 'staff'``."""
+
+
+def bulk_options(func: F) -> F:
+    """Add the options every bulk command shares: --filter, --reason, --dry-run, --yes."""
+    func = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")(func)
+    func = click.option("--dry-run", is_flag=True, help="List the accounts; change nothing.")(func)
+    return filter_option(reason_option(func))
+
+
+def select_accounts(store: Store, ids: Sequence[str], filter_text: str | None) -> list[str]:
+    """Return the ids a bulk command acts on: those given, or those matching ``--filter``.
+
+    :param store: the store.
+    :param ids: account ids from the command line.
+    :param filter_text: the ``--filter`` expression, or ``None``.
+    :returns: the ids, without duplicates, in order.
+    :raises click.UsageError: when both or neither were given.
+    :raises FilterError: for a bad filter.
+    """
+    if ids and filter_text is not None:
+        raise click.UsageError("give account ids or --filter, not both")
+    if not ids and filter_text is None:
+        raise click.UsageError("give account ids or --filter EXPR")
+    if ids:
+        return list(dict.fromkeys(ids))
+    return [a.id for a in store.iter_accounts(filter_text) if a.id is not None]
+
+
+def _preview(app: App, store: Store, ids: Sequence[str], action: BulkAction) -> None:
+    table = Table(header_style="bold")
+    for column in ("ID", "User name", "Status"):
+        table.add_column(column, no_wrap=True)
+    for account_id in ids:
+        try:
+            account: Account | None = store.get_account(account_id)
+        except NotFound:
+            account = None
+        if account is None:
+            table.add_row(account_id, "", "[red]not found (would fail)[/red]")
+        else:
+            table.add_row(account_id, account.user_name, status_text(account))
+    app.out.print(table)
+    app.out.print(
+        f"Dry run: {len(ids)} account(s) would be {action.verb} in store {store.name!r}"
+        f"{' ' + action.target if action.target else ''}; nothing changed."
+    )
+
+
+def _apply(app: App, ids: Sequence[str], action: BulkAction) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=app.err, transient=False) as progress:
+        task = progress.add_task(action.verb.capitalize(), total=len(ids))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            try:
+                outcomes.extend(action.run(chunk).outcomes)
+            except IdconnectError as exc:
+                if start == 0 and isinstance(exc, InvalidInput | NotSupported):
+                    raise  # refused before anything changed: one error, not N failures
+                outcomes.extend(Outcome(account_id=i, error=exc) for i in chunk)
+            progress.advance(task, len(chunk))
+    return outcomes
+
+
+def _summary(app: App, outcomes: Sequence[Outcome], action: BulkAction) -> None:
+    failed = [o for o in outcomes if not o.ok]
+    table = Table(title="Outcome", header_style="bold")
+    table.add_column("Result")
+    table.add_column("Accounts", justify="right")
+    table.add_row(f"[green]{action.verb}[/green]", str(len(outcomes) - len(failed)))
+    table.add_row("[red]failed[/red]", str(len(failed)))
+    app.out.print(table)
+    if failed:
+        errors = Table(title="Failures", header_style="bold")
+        errors.add_column("Account", no_wrap=True)
+        errors.add_column("Error", no_wrap=True)
+        errors.add_column("Cause")
+        for outcome in failed:
+            exc = outcome.error
+            code = exc.code if isinstance(exc, IdconnectError) else type(exc).__name__
+            cause = exc.message if isinstance(exc, IdconnectError) else str(exc)
+            errors.add_row(outcome.account_id, code, cause)
+        app.out.print(errors)
+
+
+def run_bulk(
+    app: App,
+    store: Store,
+    ids: Sequence[str],
+    action: BulkAction,
+    *,
+    dry_run: bool,
+    yes: bool,
+) -> int:
+    """Confirm, run and report a bulk action.
+
+    :param app: the CLI state (consoles).
+    :param store: the store acted on.
+    :param ids: the selected account ids.
+    :param action: what to do to them.
+    :param dry_run: list the accounts and change nothing.
+    :param yes: skip the confirmation question.
+    :returns: the exit status: 0 when every account succeeded, 1 when any failed or the user
+        declined.
+    """
+    where = f"in store {store.name!r}" + (f" {action.target}" if action.target else "")
+    if not ids:
+        app.out.print(f"No accounts selected {where}; nothing to do.")
+        return EXIT_OK
+    if dry_run:
+        _preview(app, store, ids, action)
+        return EXIT_OK
+    app.out.print(f"{len(ids)} account(s) will be {action.verb} {where}.")
+    if action.irreversible:
+        app.out.print("[bold red]This is irreversible.[/bold red]")
+    if not yes and not click.confirm("Continue?", default=False):
+        app.err.print("Cancelled; nothing changed.")
+        return EXIT_FAILED
+    outcomes = _apply(app, ids, action)
+    _summary(app, outcomes, action)
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED

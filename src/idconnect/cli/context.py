@@ -1,0 +1,159 @@
+"""The CLI's per-invocation state (global options, lazy hub, consoles) and shared options."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from click.shell_completion import CompletionItem
+from rich.console import Console
+
+from idconnect.core.config import load_config
+from idconnect.core.errors import IdconnectError
+from idconnect.core.facade import Hub, Store, connect
+
+__all__ = [
+    "App",
+    "complete_store",
+    "filter_option",
+    "json_option",
+    "pass_app",
+    "print_json",
+    "reason_option",
+    "store_argument",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_WIDTH_WHEN_PIPED = 200
+
+
+class App:
+    """What every command needs: the global options, the hub and two consoles.
+
+    :param config: the ``--config`` file, or ``None`` for ``$IDCONNECT_CONFIG`` / the default.
+    :param actor: the ``--actor`` name, or ``None`` for the operating-system user.
+    :param json_output: whether ``--json`` was given before the command.
+    :param debug: whether ``--debug`` was given (tracebacks and debug logs on stderr).
+    """
+
+    def __init__(
+        self, *, config: str | None, actor: str | None, json_output: bool, debug: bool
+    ) -> None:
+        self.config = config
+        self.actor = actor
+        self.json_output = json_output
+        self.debug = debug
+        self.filter_text: str | None = None
+        self.out = Console(highlight=False, soft_wrap=False)
+        self.err = Console(stderr=True, highlight=False)
+        if not self.out.is_terminal:
+            self.out.width = _WIDTH_WHEN_PIPED
+        if debug:
+            logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        elif not logging.getLogger("idconnect").handlers:
+            # bulk summaries already say what failed; keep the library's warnings off stderr
+            logging.getLogger("idconnect").addHandler(logging.NullHandler())
+        self._hub: Hub | None = None
+
+    @property
+    def hub(self) -> Hub:
+        """The hub, opened on first use and closed when the command ends.
+
+        :raises ConfigError: for a bad config.
+        """
+        if self._hub is None:
+            ctx = click.get_current_context().find_root()
+            hub = connect(self.config)
+            ctx.call_on_close(hub.close)
+            if self.actor is not None:
+                ctx.with_resource(hub.acting_as(self.actor))
+            self._hub = hub
+        return self._hub
+
+    def store(self, name: str) -> Store:
+        """Return a configured store by name.
+
+        :param name: the store's name.
+        :returns: the store.
+        :raises ConfigError: when no store has that name.
+        """
+        return self.hub.store(name)
+
+    def wants_json(self, flag: bool) -> bool:
+        """Whether this command prints JSON (its own ``--json`` or the global one).
+
+        :param flag: the command's ``--json`` flag.
+        :returns: ``True`` for JSON output.
+        """
+        return flag or self.json_output
+
+
+pass_app = click.make_pass_decorator(App)
+"""Decorator passing the :class:`App` as the command's first argument."""
+
+
+def print_json(doc: Any) -> None:
+    """Print a JSON document on stdout, exactly as given (no colours, no wrapping).
+
+    :param doc: anything ``json.dumps`` accepts.
+    """
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def complete_store(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Complete a store name from the configured stores (reading the config, opening nothing).
+
+    :param ctx: the click context being completed.
+    :param param: the parameter being completed.
+    :param incomplete: what the user typed so far.
+    :returns: matching store names; none when the config cannot be read.
+    """
+    config = ctx.find_root().params.get("config")
+    try:
+        names = list(load_config(config).stores)
+    except IdconnectError:
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def store_argument(func: F) -> F:
+    """Add the ``STORE`` argument, with shell completion of configured store names."""
+    return click.argument("store", shell_complete=complete_store)(func)
+
+
+def json_option(func: F) -> F:
+    """Add ``--json``: print the canonical JSON instead of tables."""
+    return click.option(
+        "--json", "json_flag", is_flag=True, help="Print canonical JSON (SCIM) instead of tables."
+    )(func)
+
+
+def reason_option(func: F) -> F:
+    """Add the required ``--reason TEXT`` option (it goes into the audit trail)."""
+    return click.option(
+        "--reason", required=True, help="Why you are doing this (recorded in the audit trail)."
+    )(func)
+
+
+def _remember_filter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    app = ctx.find_object(App)
+    if value is not None and app is not None:
+        app.filter_text = value
+    return value
+
+
+def filter_option(func: F) -> F:
+    """Add ``--filter EXPR`` (a SCIM filter), remembered for error messages with a caret."""
+    return click.option(
+        "--filter",
+        "filter_text",
+        metavar="EXPR",
+        callback=_remember_filter,
+        help="SCIM filter, e.g. 'emails.value ew \"@example.org\" and active eq true'.",
+    )(func)

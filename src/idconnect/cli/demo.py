@@ -1,0 +1,136 @@
+"""``idconnect demo``: seed the embedded SQLite store with customers and show what to try."""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from datetime import timedelta
+
+import click
+from rich.table import Table
+
+from idconnect.cli.context import App, pass_app
+from idconnect.cli.stores import sql_plugin
+from idconnect.core.errors import ConfigError
+from idconnect.core.facade import Store
+from idconnect.core.model import Account
+
+__all__ = ["demo"]
+
+
+def _first(target: Store, filter_text: str | None) -> Account | None:
+    items = target.search_accounts(filter_text, sort_by="userName", count=1).items
+    return items[0] if items else None
+
+
+def _tour(app: App, target: Store, config: str | None) -> None:
+    prefix = "idconnect" + (f" --config {shlex.quote(config)}" if config else "")
+    name = target.name
+    sample = _first(target, "emails.verified eq true") or _first(target, None)
+    locked = _first(target, "failedAttempts.password gt 0")
+    disabled = _first(target, "active eq false")
+    email = sample.primary_email if sample is not None else None
+    domain = email.rpartition("@")[2] if email else "example.com"
+    lines = [
+        ("What is configured, and does it answer?", f"{prefix} stores"),
+        (
+            f"Find customers at {domain}",
+            f"{prefix} accounts list {name} --filter 'emails.value ew \"@{domain}\"' --count 10",
+        ),
+        (
+            "Newest customers first",
+            f"{prefix} accounts list {name} --sort-by meta.created --desc --count 5",
+        ),
+    ]
+    if email:
+        lines.append(
+            (
+                "Find one person by email",
+                f"{prefix} accounts list {name} --filter 'emails.value eq \"{email}\"'",
+            )
+        )
+    if sample is not None and sample.id is not None:
+        lines.append(
+            (
+                f"Look at {sample.primary_email or sample.user_name}",
+                f"{prefix} accounts show {name} {sample.id}",
+            )
+        )
+        lines.append(
+            ("...as SCIM JSON for a script", f"{prefix} accounts show {name} {sample.id} --json")
+        )
+    if locked is not None and locked.id is not None:
+        lines.append(
+            (
+                f"Unlock {locked.user_name} after failed logins",
+                f"{prefix} failed-attempts reset {name} {locked.id} --reason 'ticket 1234'",
+            )
+        )
+    if disabled is not None:
+        lines.append(
+            ("Who is disabled?", f"{prefix} accounts list {name} --filter 'active eq false'")
+        )
+    oldest = target.search_accounts("lastLogin pr", sort_by="lastLogin", count=1).items
+    last_login = oldest[0].last_login if oldest else None
+    cutoff = (last_login + timedelta(days=60)).date().isoformat() if last_login else "2024-01-01"
+    lines += [
+        (
+            "Preview disabling dormant accounts",
+            f"{prefix} accounts disable {name} --filter 'lastLogin lt \"{cutoff}\"'"
+            " --reason 'dormant' --dry-run",
+        ),
+        ("See who did what", f"{prefix} events {name} --since 1d"),
+    ]
+    app.out.print("\n[bold]Try these:[/bold]")
+    for what, command in lines:
+        app.out.print(f"  [dim]# {what}[/dim]")
+        app.out.print(f"  {command}", soft_wrap=True)
+
+
+@click.command()
+@click.option(
+    "--accounts",
+    "count",
+    type=click.IntRange(1, 10_000_000),
+    default=10_000,
+    show_default=True,
+    help="How many customer accounts to create.",
+)
+@click.option(
+    "--seed", type=int, default=42, show_default=True, help="Random seed (same seed, same data)."
+)
+@click.option(
+    "--store",
+    "store_name",
+    default="default",
+    show_default=True,
+    help="The sql store to seed (the embedded default needs no config).",
+)
+@pass_app
+def demo(app: App, count: int, seed: int, store_name: str) -> None:
+    """Seed the embedded SQLite store with realistic customers and print a guided tour."""
+    target = app.store(store_name)
+    plugin = sql_plugin(target)
+    plugin.init_store(target.config)
+    try:
+        seed_demo = importlib.import_module("idconnect_sql.demo").seed_demo
+    except (ImportError, AttributeError):
+        raise ConfigError(
+            "this version of the sql plugin has no demo data (idconnect_sql.demo.seed_demo)",
+            store=store_name,
+        ) from None
+    if target.search_accounts(count=1).items:
+        app.out.print(
+            f"Store {store_name!r} already has accounts; not seeding again"
+            " (delete its database file to start over)."
+        )
+    else:
+        with app.err.status(f"Seeding {count:,} accounts into store {store_name!r}..."):
+            counts = seed_demo(target, count=count, seed=seed)
+        table = Table(title=f"Seeded store {store_name!r}", header_style="bold")
+        table.add_column("Table")
+        table.add_column("Rows", justify="right")
+        for table_name, rows in dict(counts).items():
+            table.add_row(str(table_name), f"{rows:,}")
+        app.out.print(table)
+    _tour(app, target, app.config)

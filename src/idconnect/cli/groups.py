@@ -1,0 +1,104 @@
+"""``idconnect groups ...``: list groups, add and remove members in bulk."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, select_accounts
+from idconnect.cli.context import App, json_option, pass_app, store_argument
+from idconnect.cli.render import group_table
+from idconnect.core.convert import LIST_RESPONSE_SCHEMA, to_json
+from idconnect.core.errors import InvalidInput, NotFound
+from idconnect.core.facade import Store
+from idconnect.core.filter import attr
+from idconnect.core.model import Group
+
+__all__ = ["groups", "resolve_group"]
+
+
+@click.group()
+def groups() -> None:
+    """List groups and change their members."""
+
+
+@groups.command("list")
+@store_argument
+@json_option
+@pass_app
+def list_groups(app: App, store: str, json_flag: bool) -> None:
+    """List every group of STORE."""
+    found = list(app.store(store).iter_groups())
+    if app.wants_json(json_flag):
+        print_doc = {
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "itemsPerPage": len(found),
+            "Resources": to_json(found),
+        }
+        click.echo(json.dumps(print_doc, indent=2, ensure_ascii=False))
+    else:
+        app.out.print(group_table(found))
+        app.out.print(f"{len(found)} group(s)")
+
+
+def resolve_group(store: Store, name_or_id: str) -> Group:
+    """Find a group by id, else by its exact display name.
+
+    :param store: the store.
+    :param name_or_id: a group id or display name.
+    :returns: the group.
+    :raises NotFound: when neither matches.
+    :raises InvalidInput: when several groups have that display name.
+    """
+    try:
+        return store.get_group(name_or_id)
+    except NotFound:
+        pass
+    matches = list(store.search_groups(attr("displayName").eq(name_or_id), count=2).items)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFound(f"no group with id or name {name_or_id!r}", store=store.name)
+    raise InvalidInput(f"several groups are named {name_or_id!r}; give the id", store=store.name)
+
+
+def _membership_command(name: str, verb: str, method: str, preposition: str) -> None:
+    @groups.command(
+        name, help=f"{name.capitalize()} accounts (by ID or --filter) {preposition} GROUP."
+    )
+    @store_argument
+    @click.argument("group")
+    @click.argument("ids", nargs=-1, metavar="[ID]...")
+    @bulk_options
+    @pass_app
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        app: App,
+        store: str,
+        group: str,
+        ids: tuple[str, ...],
+        filter_text: str | None,
+        reason: str,
+        dry_run: bool,
+        yes: bool,
+    ) -> None:
+        target = app.store(store)
+        found = resolve_group(target, group)
+        assert found.id is not None
+        group_id = found.id
+        selected = select_accounts(target, ids, filter_text)
+        run = getattr(target, method)
+        action = BulkAction(
+            verb=verb,
+            target=f"{preposition} group {found.display_name!r}",
+            run=lambda chunk: run(group_id, chunk, reason=reason),
+        )
+        ctx.exit(run_bulk(app, target, selected, action, dry_run=dry_run, yes=yes))
+
+    del command
+
+
+_membership_command("add", "added", "add_to_group", "to")
+_membership_command("remove", "removed", "remove_from_group", "from")
