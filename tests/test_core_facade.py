@@ -260,3 +260,13 @@ def test_add_authenticator_validates(hub: idconnect.Hub, kind: str, value: str) 
     account = store.create_account({"userName": "auth"})
     with pytest.raises(idconnect.InvalidInput):
         store.add_authenticator(account.id or "", kind, value, reason="r")
+
+
+@pytest.mark.parametrize("method", ["disable_accounts", "delete_accounts"])
+def test_bulk_progress_counts_every_account(hub: idconnect.Hub, method: str) -> None:
+    # disable goes through the memory store's bulk hook, delete through the per-account fallback
+    store = hub.store("mem")
+    ids = [store.create_account({"userName": f"p{n}"}).id or "" for n in range(7)]
+    done: list[int] = []
+    result = getattr(store, method)([*ids, "missing"], reason="r", progress=done.append)
+    assert sum(done) == 8 and len(result.outcomes) == 8

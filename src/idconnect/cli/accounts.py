@@ -299,7 +299,9 @@ def _bulk_command(name: str, verb: str, method: str, help_text: str, irreversibl
         selected = select_accounts(target, ids, filter_text)
         run = getattr(target, method)
         action = BulkAction(
-            verb=verb, irreversible=irreversible, run=lambda chunk: run(chunk, reason=reason)
+            verb=verb,
+            irreversible=irreversible,
+            run=lambda ids, progress: run(ids, reason=reason, progress=progress),
         )
         ctx.exit(run_bulk(app, target, selected, action, dry_run=dry_run, yes=yes))
 

@@ -6,7 +6,7 @@ they all count, ask and report the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -17,16 +17,13 @@ from rich.table import Table
 from idconnect.cli.context import App, filter_option, reason_option
 from idconnect.cli.errors import EXIT_FAILED, EXIT_OK
 from idconnect.cli.render import status_text
-from idconnect.core.errors import IdconnectError, InvalidInput, NotFound, NotSupported
+from idconnect.core.errors import IdconnectError, NotFound
 from idconnect.core.facade import Store
 from idconnect.core.model import Account, BulkResult, Outcome
 
-__all__ = ["CHUNK", "BulkAction", "bulk_options", "run_bulk", "select_accounts"]
+__all__ = ["BulkAction", "Selection", "bulk_options", "run_bulk", "select_accounts"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-CHUNK = 100
-"""Accounts sent per facade call, so that the progress bar moves on big selections."""
 
 
 @frozen(kw_only=True)
@@ -35,8 +32,8 @@ class BulkAction:
 
     verb: str
     """The past participle shown to people, e.g. ``disabled``."""
-    run: Callable[[Sequence[str]], BulkResult]
-    """Applies the action to a list of ids and returns each account's outcome."""
+    run: Callable[[Sequence[str], Callable[[int], None]], BulkResult]
+    """Applies the action to a list of ids, reporting progress, and returns each outcome."""
     irreversible: bool = False
     """Whether to warn that the action cannot be undone."""
     target: str = ""
@@ -50,13 +47,23 @@ def bulk_options(func: F) -> F:
     return filter_option(reason_option(func))
 
 
-def select_accounts(store: Store, ids: Sequence[str], filter_text: str | None) -> list[str]:
-    """Return the ids a bulk command acts on: those given, or those matching ``--filter``.
+@frozen(kw_only=True)
+class Selection:
+    """The accounts a bulk command acts on."""
+
+    ids: tuple[str, ...]
+    """Their ids, without duplicates, in order."""
+    found: Mapping[str, Account]
+    """The accounts already read while selecting (all of them for ``--filter``)."""
+
+
+def select_accounts(store: Store, ids: Sequence[str], filter_text: str | None) -> Selection:
+    """Return the accounts a bulk command acts on: those given, or those matching ``--filter``.
 
     :param store: the store.
     :param ids: account ids from the command line.
     :param filter_text: the ``--filter`` expression, or ``None``.
-    :returns: the ids, without duplicates, in order.
+    :returns: the selection.
     :raises click.UsageError: when both or neither were given.
     :raises FilterError: for a bad filter.
     """
@@ -65,19 +72,23 @@ def select_accounts(store: Store, ids: Sequence[str], filter_text: str | None) -
     if not ids and filter_text is None:
         raise click.UsageError("give account ids or --filter EXPR")
     if ids:
-        return list(dict.fromkeys(ids))
-    return [a.id for a in store.iter_accounts(filter_text) if a.id is not None]
+        return Selection(ids=tuple(dict.fromkeys(ids)), found={})
+    found = {a.id: a for a in store.iter_accounts(filter_text) if a.id is not None}
+    return Selection(ids=tuple(found), found=found)
 
 
-def _preview(app: App, store: Store, ids: Sequence[str], action: BulkAction) -> None:
+def _preview(app: App, store: Store, selection: Selection, action: BulkAction) -> None:
     table = Table(header_style="bold")
     for column in ("ID", "User name", "Status"):
         table.add_column(column, no_wrap=True)
+    ids = selection.ids
     for account_id in ids:
-        try:
-            account: Account | None = store.get_account(account_id)
-        except NotFound:
-            account = None
+        account = selection.found.get(account_id)
+        if account is None:
+            try:
+                account = store.get_account(account_id)
+            except NotFound:
+                account = None
         if account is None:
             table.add_row(account_id, "", "[red]not found (would fail)[/red]")
         else:
@@ -90,7 +101,6 @@ def _preview(app: App, store: Store, ids: Sequence[str], action: BulkAction) -> 
 
 
 def _apply(app: App, ids: Sequence[str], action: BulkAction) -> list[Outcome]:
-    outcomes: list[Outcome] = []
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -99,16 +109,8 @@ def _apply(app: App, ids: Sequence[str], action: BulkAction) -> list[Outcome]:
     )
     with Progress(*columns, console=app.err, transient=False) as progress:
         task = progress.add_task(action.verb.capitalize(), total=len(ids))
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            try:
-                outcomes.extend(action.run(chunk).outcomes)
-            except IdconnectError as exc:
-                if start == 0 and isinstance(exc, InvalidInput | NotSupported):
-                    raise  # refused before anything changed: one error, not N failures
-                outcomes.extend(Outcome(account_id=i, error=exc) for i in chunk)
-            progress.advance(task, len(chunk))
-    return outcomes
+        result = action.run(ids, lambda done: progress.advance(task, done))
+    return list(result.outcomes)
 
 
 def _summary(app: App, outcomes: Sequence[Outcome], action: BulkAction) -> None:
@@ -135,7 +137,7 @@ def _summary(app: App, outcomes: Sequence[Outcome], action: BulkAction) -> None:
 def run_bulk(
     app: App,
     store: Store,
-    ids: Sequence[str],
+    selection: Selection,
     action: BulkAction,
     *,
     dry_run: bool,
@@ -145,7 +147,7 @@ def run_bulk(
 
     :param app: the CLI state (consoles).
     :param store: the store acted on.
-    :param ids: the selected account ids.
+    :param selection: the selected accounts.
     :param action: what to do to them.
     :param dry_run: list the accounts and change nothing.
     :param yes: skip the confirmation question.
@@ -153,11 +155,12 @@ def run_bulk(
         declined.
     """
     where = f"in store {store.name!r}" + (f" {action.target}" if action.target else "")
+    ids = selection.ids
     if not ids:
         app.out.print(f"No accounts selected {where}; nothing to do.")
         return EXIT_OK
     if dry_run:
-        _preview(app, store, ids, action)
+        _preview(app, store, selection, action)
         return EXIT_OK
     app.out.print(f"{len(ids)} account(s) will be {action.verb} {where}.")
     if action.irreversible:

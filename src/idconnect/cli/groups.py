@@ -93,7 +93,7 @@ def _membership_command(name: str, verb: str, method: str, preposition: str) -> 
         action = BulkAction(
             verb=verb,
             target=f"{preposition} group {found.display_name!r}",
-            run=lambda chunk: run(group_id, chunk, reason=reason),
+            run=lambda ids, progress: run(group_id, ids, reason=reason, progress=progress),
         )
         ctx.exit(run_bulk(app, target, selected, action, dry_run=dry_run, yes=yes))
 

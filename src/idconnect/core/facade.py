@@ -560,35 +560,52 @@ class Store:
         return top_level in catalogue or catalogue.is_complex(top_level)
 
     def enable_accounts(
-        self, ids: Iterable[str], *, reason: str, actor: str | None = None
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> BulkResult:
         """Enable accounts: their holders can log in again.
 
         :param ids: account ids.
         :param reason: why (required).
         :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
         :returns: each account's outcome.
         :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
         :raises NotSupported: when the store cannot enable accounts.
         """
-        return self._set_enabled(ids, True, reason, actor)
+        return self._set_enabled(ids, True, reason, actor, progress)
 
     def disable_accounts(
-        self, ids: Iterable[str], *, reason: str, actor: str | None = None
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> BulkResult:
         """Disable accounts: their holders cannot log in; their data stays.
 
         :param ids: account ids.
         :param reason: why (required).
         :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
         :returns: each account's outcome.
         :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
         :raises NotSupported: when the store cannot disable accounts.
         """
-        return self._set_enabled(ids, False, reason, actor)
+        return self._set_enabled(ids, False, reason, actor, progress)
 
     def _set_enabled(
-        self, ids: Iterable[str], enabled: bool, reason: str, actor: str | None
+        self,
+        ids: Iterable[str],
+        enabled: bool,
+        reason: str,
+        actor: str | None,
+        progress: Callable[[int], None] | None,
     ) -> BulkResult:
         action = "enable_account" if enabled else "disable_account"
         return self._bulk(
@@ -599,16 +616,23 @@ class Store:
             bulk="bulk_set_accounts_enabled",
             single="set_account_enabled",
             extra={"enabled": enabled},
+            progress=progress,
         )
 
     def delete_accounts(
-        self, ids: Iterable[str], *, reason: str, actor: str | None = None
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> BulkResult:
         """Delete accounts and everything hanging off them. Irreversible.
 
         :param ids: account ids.
         :param reason: why (required).
         :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
         :returns: each account's outcome.
         :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
         :raises NotSupported: when the store cannot delete accounts.
@@ -620,6 +644,7 @@ class Store:
             actor,
             bulk="bulk_delete_accounts",
             single="delete_account",
+            progress=progress,
         )
 
     def _bulk(
@@ -632,6 +657,7 @@ class Store:
         bulk: str,
         single: str,
         extra: Mapping[str, Any] | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> BulkResult:
         if isinstance(ids, str):
             raise InvalidInput("ids must be a list of account ids, not one string", store=self.name)
@@ -647,6 +673,8 @@ class Store:
                     got = self._hook(bulk, context, subject=None, account_ids=batch, **extra)
                 except IdconnectError as exc:
                     outcomes.extend(Outcome(account_id=i, error=exc) for i in batch)
+                    if progress is not None:
+                        progress(len(batch))
                     continue
                 if [o.account_id for o in got] != batch:
                     raise PluginError(
@@ -657,12 +685,16 @@ class Store:
                     if isinstance(outcome.error, IdconnectError):
                         outcome.error.in_context(store=self.name, account=outcome.account_id)
                 outcomes.extend(got)
+                if progress is not None:
+                    progress(len(batch))
             result = BulkResult(action=action, outcomes=outcomes)
         elif single in caps:
             result = BulkResult(
                 action=action,
                 outcomes=self._each(
-                    wanted, lambda i: self._hook(single, context, subject=i, account_id=i, **extra)
+                    wanted,
+                    lambda i: self._hook(single, context, subject=i, account_id=i, **extra),
+                    progress,
                 ),
             )
         else:
@@ -681,12 +713,20 @@ class Store:
             )
         return result
 
-    def _each(self, ids: Sequence[str], run: Callable[[str], Any]) -> list[Outcome]:
+    def _each(
+        self,
+        ids: Sequence[str],
+        run: Callable[[str], Any],
+        progress: Callable[[int], None] | None,
+    ) -> list[Outcome]:
         def one(account_id: str) -> Outcome:
             try:
                 run(account_id)
             except IdconnectError as exc:
                 return Outcome(account_id=account_id, error=exc)
+            finally:
+                if progress is not None:
+                    progress(1)
             return Outcome(account_id=account_id)
 
         if len(ids) <= 1 or self.hub.config.concurrency == 1:
@@ -792,7 +832,13 @@ class Store:
         self._call("delete_group", context, group_id=group_id)
 
     def add_to_group(
-        self, group_id: str, ids: Iterable[str], *, reason: str, actor: str | None = None
+        self,
+        group_id: str,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> BulkResult:
         """Add accounts to a group.
 
@@ -800,6 +846,7 @@ class Store:
         :param ids: account ids.
         :param reason: why (required).
         :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
         :returns: each account's outcome (an unknown group fails every account).
         """
         group_id = self._id(group_id, "group id")
@@ -811,10 +858,17 @@ class Store:
             bulk="bulk_add_group_members",
             single="add_group_member",
             extra={"group_id": group_id},
+            progress=progress,
         )
 
     def remove_from_group(
-        self, group_id: str, ids: Iterable[str], *, reason: str, actor: str | None = None
+        self,
+        group_id: str,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> BulkResult:
         """Remove accounts from a group.
 
@@ -822,6 +876,7 @@ class Store:
         :param ids: account ids.
         :param reason: why (required).
         :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
         :returns: each account's outcome.
         """
         group_id = self._id(group_id, "group id")
@@ -833,6 +888,7 @@ class Store:
             bulk="bulk_remove_group_members",
             single="remove_group_member",
             extra={"group_id": group_id},
+            progress=progress,
         )
 
     # -- roles ------------------------------------------------------------------------------------

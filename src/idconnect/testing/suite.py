@@ -542,6 +542,7 @@ class SortingSuite(_Base):
         assert keys == present + missing, "missing values must come last"
         values = [k[1] for k in present]
         assert values == sorted(values, reverse=descending)
+        assert len(got) == len({a.id for a in got}), "an account came twice across pages"
         assert {a.id for a in got} == set(seeded.ids)
 
     def test_sort_by_multi_valued_attribute_is_refused(self, seeded: SeededStore) -> None:
