@@ -133,7 +133,7 @@ def _seeds() -> Iterator[Seed]:
             "ÉLODIE.ÇA",
             "Élodie",
             "Çavuşoğlu",
-            emails=(("elodie@exämple.fr", "work", True, True),),
+            emails=(("Elodie.Cavusoglu@example.fr", "work", True, True),),
             phones=(("+33612345678", "mobile"),),
             org="globex",
         ),

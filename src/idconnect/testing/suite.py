@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 REASON = "conformance kit"
+_ORDERING = {"gt", "ge", "lt", "le"}
 
 HANDWRITTEN_FILTERS = (
     'userName eq "bjensen"',
@@ -419,7 +420,10 @@ class FilterSuite(_Base):
                 try:
                     self._check(seeded, f"{path} {op} {render_value(value)}")
                 except UnsupportedFilter:
-                    pytest.fail(f"{path} {op} with a hostile value must be answered, not refused")
+                    # A store may refuse to order an attribute it has no ordering rule for
+                    # (LDAP's mail); equality and substrings it must always answer.
+                    if op not in _ORDERING:
+                        pytest.fail(f"{path} {op} with a hostile value must be answered")
 
     def test_dates_compare_as_instants(self, seeded: SeededStore) -> None:
         if "meta.created" not in seeded.catalogue:

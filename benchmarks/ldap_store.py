@@ -1,0 +1,171 @@
+"""Benchmark the LDAP store against raw ldap3 on a throwaway slapd (not part of CI).
+
+    python benchmarks/ldap_store.py --entries 100000 --disable 10000
+
+Loads N inetOrgPerson entries offline with slapadd, then measures in the same run:
+exact search by uid and by mail (facade vs the same raw ldap3 search), listing every entry page
+by page (time and peak RSS), and disabling accounts (facade bulk hook, concurrent over the pool,
+vs a sequential raw ldap3 loop doing the same lookup + modify per account).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import ldap3
+from idconnect_ldap.slapd_runner import Slapd
+
+import idconnect
+
+warnings.simplefilter("ignore", DeprecationWarning)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_ldif(path: Path, suffix: str, n: int) -> None:
+    with path.open("w") as out:
+        out.write(f"dn: ou=people,{suffix}\nobjectClass: organizationalUnit\nou: people\n\n")
+        out.write(f"dn: ou=groups,{suffix}\nobjectClass: organizationalUnit\nou: groups\n\n")
+        for i in range(n):
+            out.write(
+                f"dn: uid=user{i:06d},ou=people,{suffix}\nobjectClass: inetOrgPerson\n"
+                f"uid: user{i:06d}\ncn: user{i:06d}\nsn: Family{i % 997}\n"
+                f"givenName: Given{i}\nmail: user{i:06d}@example.org\n\n"
+            )
+
+
+def timed(fn, repeat: int) -> float:
+    start = time.perf_counter()
+    for i in range(repeat):
+        fn(i)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--lookups", type=int, default=1000)
+    parser.add_argument("--disable", type=int, default=10_000)
+    parser.add_argument("--pool", type=int, default=8)
+    args = parser.parse_args()
+    server = Slapd()
+    try:
+        ldif = server.directory / "bench.ldif"
+        write_ldif(ldif, server.suffix, args.entries)
+        started = time.perf_counter()
+        server.load_ldif(ldif)
+        print(f"loaded {args.entries} entries with slapadd in {time.perf_counter() - started:.1f}s")
+        server.start()
+        os.environ["BENCH_LDAP_PW"] = server.password
+        state = tempfile.mkdtemp()
+        hub = idconnect.connect(
+            {
+                "hub": {"state": f"sqlite:///{state}/state.db"},
+                "stores": {
+                    "dir": {
+                        "plugin": "ldap",
+                        "url": server.url,
+                        "bind_dn": server.root_dn,
+                        "bind_password_env": "BENCH_LDAP_PW",
+                        "users_base": f"ou=people,{server.suffix}",
+                        "groups_base": f"ou=groups,{server.suffix}",
+                        "pool_size": args.pool,
+                    }
+                },
+            }
+        )
+        store = hub.store("dir")
+        raw_server = ldap3.Server(server.host, port=server.port, get_info=ldap3.NONE)
+        raw = ldap3.Connection(raw_server, server.root_dn, server.password, auto_bind=True)
+        backend = store.backend
+        attrs = backend._account_attributes  # the same attributes the facade reads
+        rng = random.Random(7)
+        picks = [rng.randrange(args.entries) for _ in range(args.lookups)]
+        base = f"ou=people,{server.suffix}"
+
+        for label, attr, fmt in (
+            ("uid", "userName", "user{:06d}"),
+            ("mail", "emails.value", "user{:06d}@example.org"),
+        ):
+            ldap_attr = {"userName": "uid", "emails.value": "mail"}[attr]
+
+            def facade(i: int, attr: str = attr, fmt: str = fmt) -> None:
+                page = store.search_accounts(f'{attr} eq "{fmt.format(picks[i])}"', count=10)
+                assert len(page.items) == 1
+
+            def direct(i: int, ldap_attr: str = ldap_attr, fmt: str = fmt) -> None:
+                value = ldap3.utils.conv.escape_filter_chars(fmt.format(picks[i]))
+                raw.search(
+                    base,
+                    f"(&(objectClass=inetOrgPerson)({ldap_attr}={value}))",
+                    attributes=attrs,
+                )
+                assert len(raw.response) == 1
+
+            facade(0), direct(0)
+            t_raw = timed(direct, args.lookups)
+            t_facade = timed(facade, args.lookups)
+            print(
+                f"exact search by {label}: facade {t_facade / args.lookups * 1e3:.3f} ms,"
+                f" raw ldap3 {t_raw / args.lookups * 1e3:.3f} ms,"
+                f" ratio {t_facade / t_raw:.2f}x ({args.lookups} lookups each)"
+            )
+
+        before = rss_mb()
+        started = time.perf_counter()
+        count = sum(1 for _ in store.iter_accounts(page_size=1000))
+        took = time.perf_counter() - started
+        print(
+            f"listed {count} accounts page by page (1000/page) in {took:.1f}s;"
+            f" peak RSS {rss_mb():.0f} MB (was {before:.0f} MB before listing)"
+        )
+
+        n = min(args.disable, args.entries // 2)
+        ids: list[str] = []
+        raw.search(base, "(objectClass=inetOrgPerson)", attributes=["entryUUID"], paged_size=1000)
+        cookie = raw.result["controls"]["1.2.840.113556.1.4.319"]["value"]["cookie"]
+        ids += [e["raw_attributes"]["entryUUID"][0].decode() for e in raw.response]
+        while len(ids) < 2 * n and cookie:
+            raw.search(
+                base,
+                "(objectClass=inetOrgPerson)",
+                attributes=["entryUUID"],
+                paged_size=1000,
+                paged_cookie=cookie,
+            )
+            cookie = raw.result["controls"]["1.2.840.113556.1.4.319"]["value"]["cookie"]
+            ids += [e["raw_attributes"]["entryUUID"][0].decode() for e in raw.response]
+        mine, theirs = ids[:n], ids[n : 2 * n]
+
+        started = time.perf_counter()
+        for account_id in theirs:
+            raw.search(base, f"(entryUUID={account_id})", attributes=["1.1"])
+            dn = raw.response[0]["dn"]
+            raw.modify(dn, {"pwdAccountLockedTime": [(ldap3.MODIFY_REPLACE, ["000001010000Z"])]})
+            assert raw.result["result"] == 0
+        t_raw = time.perf_counter() - started
+        started = time.perf_counter()
+        result = store.disable_accounts(mine, reason="benchmark")
+        t_facade = time.perf_counter() - started
+        print(
+            f"disable {n} accounts: facade {t_facade:.1f}s ({len(result.succeeded)} ok,"
+            f" {len(result.failed)} failed, pool {args.pool}), sequential raw ldap3 loop"
+            f" {t_raw:.1f}s: facade is {t_raw / t_facade:.2f}x faster"
+        )
+        hub.close()
+        raw.unbind()
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()

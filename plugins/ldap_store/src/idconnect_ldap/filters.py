@@ -1,0 +1,392 @@
+"""Compile bound SCIM filters into RFC 4515 LDAP filters.
+
+Every value goes through ldap3's ``escape_filter_chars`` (or ``escape_bytes`` for binary GUIDs);
+attribute names come from the profile's map. The compiled filter never answers *less* than the
+reference evaluator (:mod:`idconnect.core.filter.evaluate`); where LDAP matching is broader the
+backend rechecks the candidates of each page with the evaluator. Precisely:
+
+- ``eq``/``co``/``sw``/``ew`` on strings become equality and substring filters. LDAP's
+  caseIgnore rules fold case like ``str.lower()`` for the texts idconnect writes, but also ignore
+  leading, trailing and repeated spaces, fold some exotic Unicode (compatibility characters,
+  decomposed accents) and, for ``telephoneNumber``, ignore spaces and hyphens: LDAP may match
+  *more*. Such broader matches are removed by the recheck. Under ``not``/``ne`` a broader inner
+  match would *lose* results, so there a value with irregular spaces, or any test on a
+  loosely-matched attribute, raises :class:`UnsupportedFilter`.
+- Values LDAP would call invalid (a NUL character; non-ASCII text for an IA5String attribute such
+  as ``mail``) can equal no stored value; they are folded to constants, because LDAP would answer
+  "undefined", which ``(!...)`` does not turn into true.
+- ``gt``/``ge``/``lt``/``le`` on strings use the profile's ordering rule through extensible match
+  (``(uid:caseIgnoreOrderingMatch:=v)`` is "less than"), with ``>=``/``>`` as its negation;
+  attributes without one (IA5 ``mail``) raise :class:`UnsupportedFilter`.
+- dateTimes: the directory keeps whole seconds, so bounds are rounded to whole seconds exactly
+  (``gt t`` is ``>= floor(t)+1s``) and ``eq`` with a fraction matches nothing.
+- ``active`` maps to the ppolicy administrative lock, ``failedAttempts.password`` to the presence
+  of ``pwdFailureTime`` (only comparisons that do not depend on the exact count are answered),
+  ``groups.value`` to ``memberOf`` with the group's DN, ``id`` to ``entryUUID`` (case-exact: a
+  value that is not a lower-case UUID matches nothing).
+- A value path over ``emails``/``phoneNumbers`` (only their ``value`` is held) compiles to a
+  broader attribute-wise filter that the recheck narrows; inside ``not`` only a single positive
+  test is answered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from ldap3.utils.conv import escape_bytes, escape_filter_chars
+
+from idconnect.core.errors import UnsupportedFilter
+from idconnect.core.filter.ast import (
+    And,
+    AttrPath,
+    CompareOp,
+    Comparison,
+    Filter,
+    Not,
+    Or,
+    Present,
+    ValuePath,
+)
+from idconnect.core.filter.text import left_operands, to_text
+from idconnect.core.schema import Catalogue
+from idconnect_ldap.settings import Profile
+from idconnect_ldap.values import (
+    ADMIN_LOCK,
+    ceil_second,
+    format_generalized_time,
+    guid_to_bytes,
+)
+
+__all__ = ["Compiled", "FilterCompiler", "conjoin", "disjoin", "negate"]
+
+Compiled = str | bool
+"""A compiled node: RFC 4515 text, or a constant when the answer is known without the server."""
+
+_TIME_PATHS = frozenset({"meta.created", "meta.lastModified", "lastLogin"})
+_SUBSTRING = frozenset({CompareOp.CO, CompareOp.SW, CompareOp.EW})
+_MAX_GROUPS = 1000
+_ORDERING = frozenset({CompareOp.GT, CompareOp.GE, CompareOp.LT, CompareOp.LE})
+
+
+def conjoin(parts: list[Compiled]) -> Compiled:
+    """AND compiled nodes, folding constants.
+
+    :param parts: compiled operands.
+    :returns: the conjunction.
+    """
+    texts: list[str] = []
+    for part in parts:
+        if part is False:
+            return False
+        if isinstance(part, str):
+            texts.append(part)
+    if not texts:
+        return True
+    return texts[0] if len(texts) == 1 else "(&" + "".join(texts) + ")"
+
+
+def disjoin(parts: list[Compiled]) -> Compiled:
+    """OR compiled nodes, folding constants.
+
+    :param parts: compiled operands.
+    :returns: the disjunction.
+    """
+    texts: list[str] = []
+    for part in parts:
+        if part is True:
+            return True
+        if isinstance(part, str):
+            texts.append(part)
+    if not texts:
+        return False
+    return texts[0] if len(texts) == 1 else "(|" + "".join(texts) + ")"
+
+
+def negate(part: Compiled) -> Compiled:
+    """NOT a compiled node.
+
+    :param part: the operand.
+    :returns: its negation.
+    """
+    return (not part) if isinstance(part, bool) else f"(!{part})"
+
+
+def _plain(value: str) -> bool:
+    """Whether LDAP's insignificant-space handling leaves ``value`` as it is."""
+    return value == " ".join(value.split()) and value != ""
+
+
+class FilterCompiler:
+    """Compiles bound filters for one store.
+
+    :param profile: the directory profile (attribute names, syntaxes, rules).
+    :param catalogue: the store's catalogue (for case-exactness).
+    :param group_dn: resolves a group id to its DN (``None`` when no group has that id).
+    :param group_dns: the DNs of the groups whose entries match an LDAP filter.
+    """
+
+    def __init__(
+        self,
+        profile: Profile,
+        catalogue: Catalogue,
+        group_dn: Callable[[str], str | None],
+        group_dns: Callable[[str], list[str]],
+    ) -> None:
+        self.profile = profile
+        self.catalogue = catalogue
+        self.group_dn = group_dn
+        self.group_dns = group_dns
+
+    def compile(self, node: Filter) -> Compiled:
+        """Compile a bound filter.
+
+        :param node: a filter bound to the store's catalogue.
+        :returns: LDAP filter text whose matches include every account the reference evaluator
+            matches, or a constant.
+        :raises UnsupportedFilter: naming a node the directory cannot answer.
+        """
+        return self._node(node, negated=False)
+
+    # -- structure --------------------------------------------------------------------------
+
+    def _node(self, node: Filter, negated: bool) -> Compiled:
+        if isinstance(node, And):
+            return conjoin([self._node(o, negated) for o in left_operands(node)])
+        if isinstance(node, Or):
+            return disjoin([self._node(o, negated) for o in left_operands(node)])
+        if isinstance(node, Not):
+            return negate(self._node(node.operand, not negated))
+        if isinstance(node, ValuePath):
+            return self._value_path(node, negated)
+        if isinstance(node, Present):
+            return self._present(node.path)
+        if node.op is CompareOp.NE:
+            equal = Comparison(node.path, CompareOp.EQ, node.value)
+            return negate(self._comparison(equal, node, not negated))
+        return self._comparison(node, node, negated)
+
+    def _value_path(self, node: ValuePath, negated: bool) -> Compiled:
+        inner = node.filter
+        if negated:
+            if isinstance(inner, Present) or (
+                isinstance(inner, Comparison) and inner.op is not CompareOp.NE
+            ):
+                return self._node(inner, negated=True)
+            raise self._unsupported(
+                node, "a value path with more than one test cannot be answered inside 'not'"
+            )
+        return self._element_superset(inner, node.path)
+
+    def _element_superset(self, node: Filter, parent: AttrPath) -> Compiled:
+        """A filter matching every account in which some element meets ``node``."""
+        if isinstance(node, And):
+            return conjoin([self._element_superset(o, parent) for o in left_operands(node)])
+        if isinstance(node, Or):
+            return disjoin([self._element_superset(o, parent) for o in left_operands(node)])
+        if isinstance(node, Present) or (
+            isinstance(node, Comparison) and node.op is not CompareOp.NE
+        ):
+            return self._node(node, negated=False)
+        return self._present(AttrPath(parent.name, "value"))
+
+    # -- leaves ---------------------------------------------------------------------------------
+
+    def _unsupported(self, node: Filter, why: str) -> UnsupportedFilter:
+        text = to_text(node)
+        return UnsupportedFilter(f"cannot answer {text!r} exactly: {why}", node=text)
+
+    def _ldap_name(self, path: AttrPath, node: Filter) -> str:
+        name = self.profile.attributes.get(path.dotted)
+        if name is None:
+            raise self._unsupported(node, f"{path.dotted!r} is not mapped to an LDAP attribute")
+        return name
+
+    def _present(self, path: AttrPath) -> Compiled:
+        dotted = path.dotted
+        node = Present(path)
+        if dotted in ("id", "active", "failedAttempts.password"):
+            return True
+        if dotted in ("groups.value", "groups.display"):
+            member_of = self._member_of(node)
+            return f"({member_of}=*)"
+        name = self._ldap_name(path, node)
+        return self._without_placeholder(name, f"({name}=*)")
+
+    def _member_of(self, node: Filter) -> str:
+        if not self.profile.member_of_attribute:
+            raise self._unsupported(node, "the directory has no memberOf attribute")
+        return self.profile.member_of_attribute
+
+    def _without_placeholder(self, name: str, text: Compiled) -> Compiled:
+        marker = self.profile.placeholders.get(name)
+        if marker is None:
+            return text
+        return conjoin([text, f"(!({name}={escape_filter_chars(marker)}))"])
+
+    def _comparison(self, node: Comparison, shown: Filter, negated: bool) -> Compiled:
+        dotted = node.path.dotted
+        if dotted == "id":
+            return self._id(node, shown)
+        if dotted == "active":
+            return self._active(node)
+        if dotted == "failedAttempts.password":
+            return self._failures(node, shown)
+        if dotted == "groups.value":
+            return self._group(node, shown)
+        if dotted == "groups.display":
+            return self._group_display(node, shown, negated)
+        name = self._ldap_name(node.path, shown)
+        if dotted in _TIME_PATHS:
+            return self._time(name, node, shown)
+        if not isinstance(node.value, str):
+            raise self._unsupported(shown, f"{dotted!r} takes text")
+        return self._without_placeholder(name, self._string(name, node, shown, negated))
+
+    def _id(self, node: Comparison, shown: Filter) -> Compiled:
+        if node.op is not CompareOp.EQ:
+            raise self._unsupported(shown, "ids can only be compared for equality")
+        value = node.value
+        try:
+            canonical = str(uuid.UUID(str(value)))
+        except ValueError:
+            return False
+        if canonical != value:
+            return False  # ids are case-exact and canonical: no entry has this one
+        attribute = self.profile.id_attribute
+        if attribute == "objectGUID":
+            return f"({attribute}={escape_bytes(guid_to_bytes(canonical))})"
+        return f"({attribute}={escape_filter_chars(canonical)})"
+
+    def _active(self, node: Comparison) -> Compiled:
+        if self.profile.status == "uac":
+            disabled = "(userAccountControl:1.2.840.113556.1.4.803:=2)"
+        else:
+            disabled = f"(pwdAccountLockedTime={ADMIN_LOCK})"
+        return negate(disabled) if node.value is True else disabled
+
+    def _failures(self, node: Comparison, shown: Filter) -> Compiled:
+        if self.profile.status != "ppolicy":
+            raise self._unsupported(shown, "failed attempts are not filterable in this profile")
+        n = node.value
+        assert isinstance(n, int)
+        tests: dict[CompareOp, Callable[[int], bool]] = {
+            CompareOp.EQ: lambda k: k == n,
+            CompareOp.GT: lambda k: k > n,
+            CompareOp.GE: lambda k: k >= n,
+            CompareOp.LT: lambda k: k < n,
+            CompareOp.LE: lambda k: k <= n,
+        }
+        test = tests[node.op]
+        positive = {test(k) for k in (1, n - 1, n, n + 1, 2**62) if k >= 1}
+        if len(positive) != 1:
+            raise self._unsupported(
+                shown, "the directory records failures as timestamps: only zero/non-zero tests"
+            )
+        some, zero = positive.pop(), test(0)
+        present = "(pwdFailureTime=*)"
+        if some and zero:
+            return True
+        if some:
+            return present
+        return negate(present) if zero else False
+
+    def _group(self, node: Comparison, shown: Filter) -> Compiled:
+        member_of = self._member_of(shown)
+        if node.op is not CompareOp.EQ:
+            raise self._unsupported(shown, "group ids can only be compared for equality")
+        dn = self.group_dn(str(node.value))
+        return False if dn is None else f"({member_of}={escape_filter_chars(dn)})"
+
+    def _group_display(self, node: Comparison, shown: Filter, negated: bool) -> Compiled:
+        """Find the groups whose name matches, then test ``memberOf`` against their DNs."""
+        member_of = self._member_of(shown)
+        if not isinstance(node.value, str):
+            raise self._unsupported(shown, "group names are text")
+        name = self.profile.group_name_attribute
+        matching = self._string(name, node, shown, negated)
+        if isinstance(matching, bool):
+            return matching
+        dns = self.group_dns(matching)
+        if len(dns) > _MAX_GROUPS:
+            raise self._unsupported(shown, f"more than {_MAX_GROUPS} groups match")
+        return disjoin([f"({member_of}={escape_filter_chars(dn)})" for dn in dns])
+
+    def _time(self, name: str, node: Comparison, shown: Filter) -> Compiled:
+        value = node.value
+        if not isinstance(value, datetime):
+            raise self._unsupported(shown, f"{node.path.dotted!r} takes a dateTime")
+        floor = value.replace(microsecond=0)
+        whole = floor == value
+        second = timedelta(seconds=1)
+        if node.op is CompareOp.EQ:
+            return f"({name}={format_generalized_time(value)})" if whole else False
+        if node.op is CompareOp.GE:
+            return f"({name}>={format_generalized_time(ceil_second(value))})"
+        if node.op is CompareOp.GT:
+            return f"({name}>={format_generalized_time(floor + second)})"
+        if node.op is CompareOp.LE:
+            return f"({name}<={format_generalized_time(floor)})"
+        if node.op is CompareOp.LT:
+            return f"({name}<={format_generalized_time(ceil_second(value) - second)})"
+        raise self._unsupported(shown, "dateTimes take eq, ne, gt, ge, lt and le")
+
+    def _string(self, name: str, node: Comparison, shown: Filter, negated: bool) -> Compiled:
+        value = node.value
+        assert isinstance(value, str)
+        op = node.op
+        if op in _ORDERING:
+            return self._ordering(name, op, value, shown)
+        if "\x00" in value:
+            return False  # no stored text holds NUL
+        if name in self.profile.ia5_attributes and not value.isascii():
+            return False  # an IA5String holds ASCII only
+        loose = name in self.profile.loose_attributes or not _plain(value)
+        if loose and negated:
+            raise self._unsupported(
+                shown,
+                f"LDAP matching of {name!r} ignores spaces (or hyphens) that the filter counts,"
+                " which cannot be negated exactly",
+            )
+        if not value.strip():
+            if op is CompareOp.EQ:
+                return False  # stored values are never blank
+            raise self._unsupported(shown, "LDAP cannot search for blank substrings")
+        escaped = escape_filter_chars(value)
+        if op is CompareOp.EQ:
+            return f"({name}={escaped})"
+        if op is CompareOp.CO:
+            return f"({name}=*{escaped}*)"
+        if op is CompareOp.SW:
+            return f"({name}={escaped}*)"
+        return f"({name}=*{escaped})"
+
+    def _ordering(self, name: str, op: CompareOp, value: str, shown: Filter) -> Compiled:
+        rule = self.profile.ordering_rule
+        if not rule or name in self.profile.ia5_attributes:
+            raise self._unsupported(shown, f"{name!r} has no ordering matching rule")
+        if name in self.profile.loose_attributes:
+            raise self._unsupported(shown, f"{name!r} has no ordering matching rule")
+        prefix, nul, _ = value.partition("\x00")
+        if nul:
+            # stored text never holds NUL, so s < p+NUL+r exactly when s <= p, and s > it when s > p
+            if not prefix:
+                return f"({name}=*)" if op in (CompareOp.GT, CompareOp.GE) else False
+            value = prefix
+            op = CompareOp.LE if op in (CompareOp.LT, CompareOp.LE) else CompareOp.GT
+        if not _plain(value):
+            raise self._unsupported(
+                shown, "LDAP ordering ignores the leading, trailing or repeated spaces in the value"
+            )
+        if name in self.profile.ia5_attributes and not value.isascii():
+            raise self._unsupported(shown, f"{name!r} holds ASCII only")
+        escaped = escape_filter_chars(value)
+        less = f"({name}:{rule}:={escaped})"
+        equal = f"({name}={escaped})"
+        if op is CompareOp.LT:
+            return less
+        if op is CompareOp.LE:
+            return disjoin([less, equal])
+        at_least = conjoin([f"({name}=*)", negate(less)])
+        return at_least if op is CompareOp.GE else conjoin([at_least, negate(equal)])

@@ -1,0 +1,210 @@
+"""LDAP protocol pieces ldap3 does not build: controls, result-code mapping, paged sorted reads.
+
+- The Server Side Sort request control (RFC 2891) on one attribute, BER-encoded here.
+- The Assertion control (RFC 4528), whose value is an LDAP filter encoded with ldap3's own
+  filter compiler.
+- The Relax Rules control (OpenLDAP), needed to delete ppolicy's NO-USER-MODIFICATION counters.
+- :func:`check` turns a result code into the project's errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import ldap3
+from ldap3.operation.search import compile_filter, parse_filter
+from pyasn1.codec.ber import encoder
+
+from idconnect.core.errors import (
+    Conflict,
+    IdconnectError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StoreUnavailable,
+)
+
+__all__ = [
+    "ASSERTION_OID",
+    "RELAX",
+    "SORT_OID",
+    "Control",
+    "assertion",
+    "check",
+    "paged_entries",
+    "sort_by",
+]
+
+Control = tuple[str, bool, bytes | None]
+"""A request control as ldap3 takes it: OID, criticality, encoded value."""
+
+SORT_OID = "1.2.840.113556.1.4.473"
+"""Server Side Sort request (RFC 2891)."""
+ASSERTION_OID = "1.3.6.1.1.12"
+"""Assertion control (RFC 4528)."""
+RELAX: Control = ("1.3.6.1.4.1.4203.666.5.12", True, None)
+"""OpenLDAP's Relax Rules control: lets a manager change NO-USER-MODIFICATION attributes."""
+
+_NOT_FOUND = {32}
+_CONFLICT = {68, 20}
+_INVALID = {16, 17, 18, 19, 21, 34, 64, 65, 66, 67, 69, 53}
+_DENIED = {48, 49, 50}
+_UNAVAILABLE = {3, 11, 51, 52, 80}
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    size = len(body)
+    if size < 0x80:
+        return bytes([tag, size]) + body
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + body
+
+
+def sort_by(attribute: str) -> Control:
+    """Build a critical sort control ordering results by one attribute, ascending.
+
+    :param attribute: the attribute type, e.g. ``entryUUID``; its ORDERING rule is used.
+    :returns: the control.
+    """
+    key = _der(0x30, _der(0x04, attribute.encode()))
+    return (SORT_OID, True, _der(0x30, key))
+
+
+def assertion(ldap_filter: str) -> Control:
+    """Build a critical assertion control: the operation runs only if the entry matches.
+
+    :param ldap_filter: an RFC 4515 filter with escaped values, e.g. ``(entryCSN=...)``.
+    :returns: the control.
+    """
+    node = parse_filter(ldap_filter, None, False, True, None, False)
+    return (ASSERTION_OID, True, encoder.encode(compile_filter(node.elements[0])))
+
+
+def check(
+    result: dict[str, Any] | None,
+    *,
+    store: str,
+    what: str,
+    account: str | None = None,
+    ok: frozenset[int] = frozenset({0}),
+) -> int:
+    """Raise the project's error for a failed LDAP result.
+
+    :param result: ldap3's ``conn.result``.
+    :param store: the store name.
+    :param what: what was being done, e.g. ``"modify account"``.
+    :param account: the account concerned, if any.
+    :param ok: result codes that are not errors here.
+    :returns: the result code when it is in ``ok``.
+    :raises NotFound: for noSuchObject.
+    :raises Conflict: for entryAlreadyExists, attributeOrValueExists, assertionFailed.
+    :raises InvalidInput: for schema, syntax and constraint violations (no values quoted).
+    :raises PermissionDenied: for access and authentication refusals.
+    :raises StoreUnavailable: for busy, unavailable and limit results.
+    """
+    code = int((result or {}).get("result", 80))
+    if code in ok:
+        return code
+    description = (result or {}).get("description", "unknown")
+    message = f"{what} failed: the directory answered {description} ({code})"
+    if code == 122:
+        raise Conflict(
+            f"{what}: the version is stale (the entry changed meanwhile)",
+            store=store,
+            account=account,
+        )
+    kinds: list[tuple[set[int], type[IdconnectError]]] = [
+        (_NOT_FOUND, NotFound),
+        (_CONFLICT, Conflict),
+        (_INVALID, InvalidInput),
+        (_DENIED, PermissionDenied),
+        (_UNAVAILABLE, StoreUnavailable),
+    ]
+    for codes, kind in kinds:
+        if code in codes:
+            raise kind(message, store=store, account=account)
+    raise IdconnectError(message, store=store, account=account)
+
+
+def paged_entries(
+    conn: ldap3.Connection,
+    *,
+    base: str,
+    scope: str,
+    ldap_filter: str,
+    attributes: list[str],
+    page_size: int,
+    limit: int | None,
+    controls: list[Control],
+    store: str,
+) -> Iterator[dict[str, Any]]:
+    """Yield entries of a Simple Paged Results search (RFC 2696), one server page at a time.
+
+    Memory stays at one server page. A ``limit`` within ``page_size`` is read in one plain
+    request with a size limit. When ``limit`` entries were read the server-side state is
+    released (a request with page size 0), so sort results do not pile up on the connection.
+
+    :param conn: a bound connection, used by this thread only.
+    :param base: the search base.
+    :param scope: ``one`` or ``sub``.
+    :param ldap_filter: the RFC 4515 filter.
+    :param attributes: attributes to return.
+    :param page_size: entries per round trip.
+    :param limit: stop after this many entries; ``None`` for all.
+    :param controls: further controls (sort).
+    :param store: the store name, for errors.
+    :returns: ldap3 response dicts with ``dn`` and ``raw_attributes``.
+    :raises StoreUnavailable: for limits and unreachable servers (others as :func:`check`).
+    """
+    search_scope = ldap3.LEVEL if scope == "one" else ldap3.SUBTREE
+    if limit is not None and limit <= page_size:
+        # one round trip within the server's limit: a size limit is enough, no paging state
+        conn.search(
+            base,
+            ldap_filter,
+            search_scope=search_scope,
+            attributes=attributes,
+            size_limit=limit,
+            controls=controls or None,
+        )
+        check(conn.result, store=store, what="search", ok=frozenset({0, 4, 32}))
+        yield from (i for i in conn.response or () if i.get("type") == "searchResEntry")
+        return
+    cookie: bytes | None = None
+    seen = 0
+    while True:
+        size = page_size if limit is None else max(1, min(page_size, limit - seen))
+        conn.search(
+            base,
+            ldap_filter,
+            search_scope=search_scope,
+            attributes=attributes,
+            paged_size=size,
+            paged_cookie=cookie,
+            controls=controls or None,
+        )
+        check(conn.result, store=store, what="search", ok=frozenset({0, 32}))
+        for item in conn.response or ():
+            if item.get("type") == "searchResEntry":
+                seen += 1
+                yield item
+        cookie = (
+            conn.result.get("controls", {})
+            .get("1.2.840.113556.1.4.319", {})
+            .get("value", {})
+            .get("cookie")
+        )
+        if not cookie:
+            return
+        if limit is not None and seen >= limit:
+            conn.search(
+                base,
+                ldap_filter,
+                search_scope=search_scope,
+                attributes=["1.1"],
+                paged_size=0,
+                paged_cookie=cookie,
+                controls=controls or None,
+            )
+            return

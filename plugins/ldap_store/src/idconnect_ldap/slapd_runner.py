@@ -1,0 +1,317 @@
+"""A throwaway OpenLDAP server for tests and benchmarks (Debian's ``slapd``).
+
+:class:`Slapd` writes its own ``cn=config`` with ``slapadd`` into a temporary directory (mdb
+database, schemas core / cosine / inetorgperson / nis, modules memberof, refint, ppolicy and
+sssvlv from ``/usr/lib/ldap``, indexes on the searched attributes), starts ``slapd`` on a free
+local port, and can be stopped and started again on the same port and data (to test reconnects).
+
+The directory holds a manager entry (the ``rootdn``), a service account
+``cn=idconnect,ou=services,<suffix>`` with ``manage`` rights and a size limit of 500 (paged
+searches are unlimited: ``size.prtotal=unlimited``), and a default password policy with lockout.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["SLAPD", "Slapd", "slapd_available"]
+
+SLAPD = "/usr/sbin/slapd"
+"""Where Debian installs the server."""
+_SLAPADD = "/usr/sbin/slapadd"
+_MODULES = "/usr/lib/ldap"
+_SCHEMAS = "/etc/ldap/schema"
+
+
+def slapd_available() -> bool:
+    """Whether slapd, slapadd and the modules this runner loads are installed.
+
+    :returns: ``True`` when a server can be started.
+    """
+    return all(
+        Path(p).exists()
+        for p in (SLAPD, _SLAPADD, f"{_MODULES}/ppolicy.la", f"{_MODULES}/sssvlv.la")
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Slapd:
+    """One slapd process with its own config and database in a temporary directory.
+
+    :param suffix: the database suffix.
+    :param group_class: ``groupOfNames`` or ``groupOfUniqueNames`` (for the memberof overlay).
+    :param member_attribute: ``member`` or ``uniqueMember``.
+    :param manager_password: the rootdn's and the service account's password.
+    """
+
+    def __init__(
+        self,
+        suffix: str = "dc=example,dc=org",
+        *,
+        group_class: str = "groupOfNames",
+        member_attribute: str = "member",
+        manager_password: str = "manager-secret",
+    ) -> None:
+        self.suffix = suffix
+        self.root_dn = f"cn=admin,{suffix}"
+        self.service_dn = f"cn=idconnect,ou=services,{suffix}"
+        self.password = manager_password
+        self.group_class = group_class
+        self.member_attribute = member_attribute
+        self.placeholder = f"cn=nobody,{suffix}"
+        self.port = _free_port()
+        self.host = "127.0.0.1"
+        self.directory = Path(tempfile.mkdtemp(prefix="idconnect-slapd-"))
+        self._process: subprocess.Popen[bytes] | None = None
+        self._configure()
+
+    @property
+    def url(self) -> str:
+        """The ``ldap://host:port`` URL the server listens on."""
+        return f"ldap://{self.host}:{self.port}"
+
+    def _config_ldif(self) -> str:
+        d = self.directory
+        s = self.suffix
+        return f"""dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: {d}/slapd.pid
+olcArgsFile: {d}/slapd.args
+olcLogLevel: none
+olcSizeLimit: 500
+
+dn: cn=module{{0}},cn=config
+objectClass: olcModuleList
+cn: module{{0}}
+olcModulePath: {_MODULES}
+olcModuleLoad: back_mdb
+olcModuleLoad: memberof
+olcModuleLoad: refint
+olcModuleLoad: ppolicy
+olcModuleLoad: sssvlv
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+include: file://{_SCHEMAS}/core.ldif
+
+include: file://{_SCHEMAS}/cosine.ldif
+
+include: file://{_SCHEMAS}/inetorgperson.ldif
+
+include: file://{_SCHEMAS}/nis.ldif
+
+dn: olcDatabase={{-1}}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {{-1}}frontend
+olcAccess: {{0}}to * by * read
+
+dn: olcDatabase={{0}}config,cn=config
+objectClass: olcDatabaseConfig
+olcDatabase: {{0}}config
+olcAccess: {{0}}to * by * none
+
+dn: olcDatabase={{1}}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {{1}}mdb
+olcDbDirectory: {d}/db
+olcSuffix: {s}
+olcRootDN: {self.root_dn}
+olcRootPW: {self.password}
+olcDbMaxSize: 4294967296
+olcDbNoSync: TRUE
+olcLastBind: TRUE
+olcLimits: {{0}}dn.exact="{self.service_dn}" size.soft=500 size.hard=500 size.prtotal=unlimited
+olcAccess: {{0}}to attrs=userPassword by dn.exact="{self.service_dn}" manage
+  by anonymous auth by self write by * none
+olcAccess: {{1}}to * by dn.exact="{self.service_dn}" manage by * read
+olcDbIndex: objectClass eq
+olcDbIndex: entryUUID eq
+olcDbIndex: entryCSN eq
+olcDbIndex: uid eq,sub
+olcDbIndex: mail eq,sub
+olcDbIndex: cn eq,sub
+olcDbIndex: sn eq,sub
+olcDbIndex: givenName eq,sub
+olcDbIndex: displayName eq,sub
+olcDbIndex: o eq
+olcDbIndex: telephoneNumber eq,sub
+olcDbIndex: member eq
+olcDbIndex: uniqueMember eq
+olcDbIndex: memberOf eq
+olcDbIndex: pwdAccountLockedTime eq,pres
+
+dn: olcOverlay={{0}}memberof,olcDatabase={{1}}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcMemberOf
+olcOverlay: {{0}}memberof
+olcMemberOfRefInt: TRUE
+olcMemberOfGroupOC: {self.group_class}
+olcMemberOfMemberAD: {self.member_attribute}
+olcMemberOfMemberOfAD: memberOf
+
+dn: olcOverlay={{1}}refint,olcDatabase={{1}}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcRefintConfig
+olcOverlay: {{1}}refint
+olcRefintAttribute: {self.member_attribute}
+olcRefintNothing: {self.placeholder}
+
+dn: olcOverlay={{2}}ppolicy,olcDatabase={{1}}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcPPolicyConfig
+olcOverlay: {{2}}ppolicy
+olcPPolicyDefault: cn=default,ou=policies,{s}
+olcPPolicyHashCleartext: TRUE
+olcPPolicyUseLockout: TRUE
+
+dn: olcOverlay={{3}}sssvlv,olcDatabase={{1}}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcSssVlvConfig
+olcOverlay: {{3}}sssvlv
+olcSssVlvMax: 64
+olcSssVlvMaxKeys: 4
+olcSssVlvMaxPerConn: 16
+"""
+
+    def _base_ldif(self) -> str:
+        s = self.suffix
+        first = s.split(",")[0].split("=")[1]
+        return f"""dn: {s}
+objectClass: dcObject
+objectClass: organization
+dc: {first}
+o: {first}
+
+dn: ou=services,{s}
+objectClass: organizationalUnit
+ou: services
+
+dn: {self.service_dn}
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: idconnect
+userPassword: {self.password}
+
+dn: ou=policies,{s}
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,{s}
+objectClass: organizationalRole
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdLockout: TRUE
+pwdMaxFailure: 5
+pwdFailureCountInterval: 0
+pwdLockoutDuration: 300
+"""
+
+    def _configure(self) -> None:
+        config_dir = self.directory / "slapd.d"
+        config_dir.mkdir()
+        (self.directory / "db").mkdir()
+        config = self.directory / "config.ldif"
+        config.write_text(self._config_ldif())
+        base = self.directory / "base.ldif"
+        base.write_text(self._base_ldif())
+        subprocess.run(
+            [_SLAPADD, "-n", "0", "-F", str(config_dir), "-l", str(config)],
+            check=True,
+            capture_output=True,
+        )
+        self.load_ldif(base)
+
+    def load_ldif(self, path: Path) -> None:
+        """Add entries offline with ``slapadd -q`` (the server must be stopped).
+
+        :param path: an LDIF file of entries under the suffix.
+        :raises subprocess.CalledProcessError: when slapadd refuses the file.
+        """
+        subprocess.run(
+            [
+                _SLAPADD,
+                "-q",
+                "-b",
+                self.suffix,
+                "-F",
+                str(self.directory / "slapd.d"),
+                "-l",
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start slapd and wait until it accepts connections.
+
+        :param timeout: seconds to wait.
+        :raises RuntimeError: when it does not come up.
+        """
+        self._process = subprocess.Popen(
+            [
+                SLAPD,
+                "-d",
+                "0",
+                "-h",
+                f"ldap://{self.host}:{self.port}/",
+                "-F",
+                str(self.directory / "slapd.d"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                err = self._process.stderr.read().decode() if self._process.stderr else ""
+                raise RuntimeError(f"slapd exited with {self._process.returncode}: {err[-2000:]}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"slapd did not listen on {self.url} within {timeout}s")
+
+    def stop(self) -> None:
+        """Stop slapd (SIGTERM, then SIGKILL after 10 s) and wait for it to exit."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+    def close(self) -> None:
+        """Stop the server and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> Slapd:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

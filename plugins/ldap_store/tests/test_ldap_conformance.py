@@ -1,0 +1,40 @@
+"""The conformance kit against a real slapd, in two directory layouts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+import idconnect
+from idconnect.testing.suite import ConformanceSuite
+
+
+class TestOpenLdapProfile(ConformanceSuite):
+    """Default profile: inetOrgPerson named by uid under one OU, groupOfNames/member."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls, slapd_server, store_factory) -> Callable[[], idconnect.Store]:
+        return lambda: store_factory(slapd_server, "openldap")
+
+    @pytest.fixture
+    def seed_failed_attempts(self, slapd_server, failed_logins):
+        return lambda store, account_id, password, otp: failed_logins(
+            slapd_server, account_id, password
+        )
+
+
+class TestUniqueMemberLayout(ConformanceSuite):
+    """Accounts over two OUs (subtree scope) named by cn; groupOfUniqueNames/uniqueMember."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls, slapd_unique, store_factory) -> Callable[[], idconnect.Store]:
+        return lambda: store_factory(slapd_unique, "unique")
+
+    @pytest.fixture
+    def seed_failed_attempts(self, slapd_unique, failed_logins):
+        return lambda store, account_id, password, otp: failed_logins(
+            slapd_unique, account_id, password
+        )
