@@ -1,0 +1,191 @@
+"""What every SQL store shares: settings, the lazy engine, error translation, search plumbing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
+
+from idconnect.core.config import StoreConfig
+from idconnect.core.errors import NotFound, NotSupported
+from idconnect.core.plugins import hookimpl
+from idconnect.core.query import Page, Query
+from idconnect.core.schema import Catalogue
+from idconnect_sql.engine import create_engine, settings_from_config
+from idconnect_sql.errors import translate_errors
+from idconnect_sql.filters import FilterCompiler, Layout, sort_expression
+from idconnect_sql.paging import Keyset
+
+__all__ = ["SqlBackend"]
+
+T = TypeVar("T")
+
+
+class SqlBackend:
+    """Base of the managed and mapped SQL stores.
+
+    Settings: ``url`` (or ``url_env``/``url_file``), ``password_env``, ``pool_size``,
+    ``connect_timeout`` (seconds, default 5), ``batch_size`` (rows per bulk statement, default
+    1000), ``schema`` (database schema).
+
+    :param config: the store's config.
+    :raises ConfigError: for a missing or malformed setting.
+    """
+
+    unique: Mapping[str, str] = {}
+    """Unique index name to the attribute it protects, for Conflict messages."""
+
+    def __init__(self, config: StoreConfig) -> None:
+        self.name = config.name
+        self.config = config
+        self.settings = settings_from_config(config)
+        self.url = self.settings.url
+        self.batch_size = config.get("batch_size", int, 1000)
+        if not 1 <= self.batch_size <= 100_000:
+            raise config.error("batch_size", "must be from 1 to 100000")
+        self.schema = config.get("schema", str)
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        """The SQLAlchemy dialect name: ``sqlite``, ``postgresql``, ``mysql`` or ``mariadb``."""
+        return self.url.get_backend_name()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created (and the schema checked) on first use.
+
+        :raises StoreUnavailable: when the database cannot be reached.
+        """
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    engine = create_engine(self.settings)
+                    try:
+                        with self.errors():
+                            self.prepare(engine)
+                    except BaseException:
+                        engine.dispose()
+                        raise
+                    self._engine = engine
+        return self._engine
+
+    def prepare(self, engine: Engine) -> None:
+        """Check (or create) the schema on first use; subclasses override.
+
+        :param engine: the new engine.
+        """
+
+    def errors(self, account: str | None = None) -> AbstractContextManager[None]:
+        """Translate database errors raised in a block (see :mod:`idconnect_sql.errors`).
+
+        :param account: the account concerned, for messages.
+        :returns: a context manager.
+        """
+        return translate_errors(self.name, self.url, self.unique, account)
+
+    @contextmanager
+    def begin(self, account: str | None = None) -> Iterator[Connection]:
+        """Open a transaction, translating errors.
+
+        :param account: the account concerned, for messages.
+        :returns: a context manager yielding the connection.
+        """
+        with self.errors(account), self.engine.begin() as connection:
+            yield connection
+
+    def not_found(self, what: str, ident: str, account: str | None = None) -> NotFound:
+        """Build the NotFound error for a missing object.
+
+        :param what: ``account``, ``group``, ``session``...
+        :param ident: its id.
+        :param account: the account it belongs to, if any.
+        :returns: the error.
+        """
+        return NotFound(f"no {what} with id {ident!r}", store=self.name, account=account)
+
+    def page(
+        self,
+        query: Query,
+        *,
+        source: FromClause,
+        key: ColumnElement[Any],
+        layout: Layout,
+        catalogue: Catalogue,
+        load: Callable[[Connection, Sequence[Row[Any]]], list[T]],
+    ) -> Page[T]:
+        """Run one page of a search with keyset pagination.
+
+        :param query: the query.
+        :param source: the table searched.
+        :param key: its stable id column.
+        :param layout: where attributes live.
+        :param catalogue: the catalogue the filter is bound to.
+        :param load: turns the page's rows into results (loading what hangs off them).
+        :returns: the page.
+        :raises NotSupported: when sorting by an attribute the store does not hold.
+        :raises InvalidInput: for a cursor of another query.
+        """
+        condition = (
+            FilterCompiler(layout, catalogue, self.dialect, self.name).compile(query.filter)
+            if query.filter is not None
+            else None
+        )
+        sort = None
+        if query.sort_by is not None:
+            definition = catalogue.get(query.sort_by.dotted)
+            sort = None if definition is None else sort_expression(layout, definition)
+            if sort is None:
+                raise NotSupported(
+                    f"this store cannot sort by {query.sort_by.dotted!r}", store=self.name
+                )
+        keyset = Keyset(query, key, sort)
+        after = keyset.after()
+        stmt = sa.select(source, *keyset.columns()).select_from(source)
+        for clause in (condition, after):
+            if clause is not None:
+                stmt = stmt.where(clause)
+        stmt = stmt.order_by(*keyset.order_by()).limit(query.count + 1)
+        with self.begin() as connection:
+            rows = list(connection.execute(stmt))
+            more = len(rows) > query.count
+            rows = rows[: query.count]
+            items = load(connection, rows)
+            total = None
+            if query.include_total:
+                count = sa.select(sa.func.count()).select_from(source)
+                if condition is not None:
+                    count = count.where(condition)
+                total = int(connection.execute(count).scalar_one())
+        next_cursor = None
+        if more and rows:
+            last = rows[-1]
+            next_cursor = keyset.cursor(
+                last._mapping[key], last._mapping["idc_sort"] if sort is not None else None
+            )
+        return Page(items=items, next_cursor=next_cursor, total=total)
+
+    # -- store-wide hooks ---------------------------------------------------------------------
+
+    @hookimpl
+    def idconnect_ping(self) -> bool:
+        """Run ``SELECT 1``."""
+        with self.begin() as connection:
+            connection.execute(sa.select(sa.literal(1)))
+        return True
+
+    @hookimpl
+    def idconnect_close(self) -> None:
+        """Dispose of the connection pool."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
