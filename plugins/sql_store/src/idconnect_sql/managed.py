@@ -203,6 +203,10 @@ def _user_name_values(user_name: str) -> dict[str, str]:
     return {"user_name": user_name, "user_name_ci": folded, "user_name_rev": folded[::-1]}
 
 
+_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
+"""The account ids of one page, for the statements that load what hangs off them."""
+
+
 class ManagedStore(SqlBackend):
     """A store over the managed ``idc_`` schema (``plugin = "sql"`` without a ``mapping``).
 
@@ -220,6 +224,7 @@ class ManagedStore(SqlBackend):
         self.tables = build_tables(self.schema)
         self.layout, self.group_layout = managed_layout(self.tables)
         self.create_schema = config.get("create_schema", bool, self.dialect == "sqlite")
+        self._by_accounts: dict[str, sa.Executable] = {}
 
     def prepare(self, engine: Engine) -> None:
         """Create or migrate the schema when allowed; otherwise check that it is there.
@@ -247,8 +252,11 @@ class ManagedStore(SqlBackend):
         found: dict[str, list[Row[Any]]] = defaultdict(list)
         if not ids:
             return found
-        stmt = sa.select(table).where(table.c.account_id.in_(ids)).order_by(*order)
-        for row in connection.execute(stmt):
+        stmt = self._by_accounts.get(table.name)
+        if stmt is None:
+            stmt = sa.select(table).where(table.c.account_id.in_(_IDS)).order_by(*order)
+            self._by_accounts[table.name] = stmt
+        for row in connection.execute(stmt, {"ids": list(ids)}):
             found[row.account_id].append(row)
         return found
 
@@ -263,13 +271,16 @@ class ManagedStore(SqlBackend):
         roles = self._children(connection, t.role_assignments, ids, t.role_assignments.c.id)
         groups: dict[str, list[GroupRef]] = defaultdict(list)
         if ids:
-            stmt = (
-                sa.select(t.memberships.c.account_id, t.groups.c.id, t.groups.c.display_name)
-                .join(t.groups, t.groups.c.id == t.memberships.c.group_id)
-                .where(t.memberships.c.account_id.in_(ids))
-                .order_by(t.groups.c.display_name_ci, t.groups.c.id)
-            )
-            for account_id, group_id, display in connection.execute(stmt):
+            stmt = self._by_accounts.get("memberships")
+            if stmt is None:
+                stmt = (
+                    sa.select(t.memberships.c.account_id, t.groups.c.id, t.groups.c.display_name)
+                    .join(t.groups, t.groups.c.id == t.memberships.c.group_id)
+                    .where(t.memberships.c.account_id.in_(_IDS))
+                    .order_by(t.groups.c.display_name_ci, t.groups.c.id)
+                )
+                self._by_accounts["memberships"] = stmt
+            for account_id, group_id, display in connection.execute(stmt, {"ids": ids}):
                 groups[account_id].append(GroupRef(value=group_id, display=display))
         return [
             _account(
