@@ -270,3 +270,22 @@ def test_bulk_progress_counts_every_account(hub: idconnect.Hub, method: str) -> 
     done: list[int] = []
     result = getattr(store, method)([*ids, "missing"], reason="r", progress=done.append)
     assert sum(done) == 8 and len(result.outcomes) == 8
+
+
+def test_bulk_hooks_receive_at_most_batch_size_ids() -> None:
+    batches: list[int] = []
+
+    class Count:
+        @hookimpl(wrapper=True)
+        def idconnect_bulk_set_accounts_enabled(self, account_ids: Any) -> Any:
+            batches.append(len(account_ids))
+            return (yield)
+
+    config = {"hub": {"state": "sqlite://"}, "stores": {"m": {"plugin": "memory", "batch_size": 2}}}
+    with idconnect.connect(config, plugins=[Count()]) as hub:
+        store = hub.store("m")
+        ids = [store.create_account({"userName": f"x{n}"}).id or "" for n in range(5)]
+        assert store.disable_accounts(ids, reason="r").ok
+    assert batches == [2, 2, 1]
+    with pytest.raises(idconnect.ConfigError, match="batch_size"):
+        idconnect.connect({"stores": {"m": {"plugin": "memory", "batch_size": 0}}})

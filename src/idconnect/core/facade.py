@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 _MAX_ID = 512
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_BATCH = 500
+_DEFAULT_BATCH = 1000
 _PLUGIN_HINTS = {
     "sql": "pip install idconnect-sql (in this repository: pip install -e plugins/sql_store)",
     "ldap": "pip install idconnect-ldap (in this repository: pip install -e plugins/ldap_store)",
@@ -206,7 +206,9 @@ class Store:
 
     Every method takes an optional keyword ``actor`` (else the hub's); mutations take ``reason``,
     required for bulk and destructive ones. Bulk methods return a :class:`BulkResult` with each
-    account's outcome and never raise for one account's failure.
+    account's outcome and never raise for one account's failure; a backend's set-based bulk hook
+    receives at most ``batch_size`` ids per call (the store's ``batch_size`` setting, default
+    1000).
     """
 
     def __init__(self, hub: Hub, config: StoreConfig, backend: object, pm: pluggy.PluginManager):
@@ -216,6 +218,9 @@ class Store:
         self.backend = backend
         self._pm = pm
         self._implemented = implemented_operations(pm, backend)
+        self.batch_size = config.get("batch_size", int, _DEFAULT_BATCH)
+        if not 1 <= self.batch_size <= 100_000:
+            raise config.error("batch_size", "must be from 1 to 100000")
         self._capabilities: frozenset[str] | None = None
         self._catalogue: Catalogue | None = None
 
@@ -667,8 +672,9 @@ class Store:
         caps = self.capabilities
         if bulk in caps:
             outcomes: list[Outcome] = []
-            for start in range(0, len(wanted), _BATCH):
-                batch = wanted[start : start + _BATCH]
+            size = self.batch_size
+            for start in range(0, len(wanted), size):
+                batch = wanted[start : start + size]
                 try:
                     got = self._hook(bulk, context, subject=None, account_ids=batch, **extra)
                 except IdconnectError as exc:

@@ -266,7 +266,8 @@ def idconnect_bulk_set_accounts_enabled(
     """Enable or disable many accounts with set-based operations (optional).
 
     Without it the facade runs :func:`idconnect_set_account_enabled` per account with bounded
-    concurrency. The facade passes at most the store's batch size of distinct ids per call.
+    concurrency. The facade passes at most the store's ``batch_size`` setting (default 1000) of
+    distinct ids per call.
 
     :param context: the call context.
     :param account_ids: distinct account ids.
