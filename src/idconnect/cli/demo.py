@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import shlex
+import shutil
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from rich.table import Table
@@ -23,8 +26,19 @@ def _first(target: Store, filter_text: str | None) -> Account | None:
     return items[0] if items else None
 
 
+def _program() -> str:
+    # The command as the user ran it: ".venv/bin/idconnect" until the venv is activated.
+    invoked = sys.argv[0] if sys.argv else ""
+    on_path = shutil.which("idconnect")
+    if Path(invoked).name != "idconnect" or (
+        on_path is not None and Path(on_path).resolve() == Path(invoked).resolve()
+    ):
+        return "idconnect"
+    return shlex.quote(invoked)
+
+
 def _tour(app: App, target: Store, config: str | None) -> None:
-    prefix = "idconnect" + (f" --config {shlex.quote(config)}" if config else "")
+    prefix = _program() + (f" --config {shlex.quote(config)}" if config else "")
     name = target.name
     sample = _first(target, "emails.verified eq true") or _first(target, None)
     locked = _first(target, "failedAttempts.password gt 0")
