@@ -45,6 +45,7 @@ __all__ = [
     "LIST_RESPONSE_SCHEMA",
     "WRITABLE_ATTRIBUTES",
     "account_from_json",
+    "apply_changes",
     "changes_from_json",
     "from_json",
     "group_from_json",
@@ -340,6 +341,31 @@ WRITABLE_ATTRIBUTES = frozenset(
     }
 )
 """Top-level attributes an update may change."""
+
+_MODEL_FIELDS = {
+    "userName": "user_name",
+    "displayName": "display_name",
+    "name": "name",
+    "emails": "emails",
+    "phoneNumbers": "phone_numbers",
+    "externalIdentities": "external_identities",
+    "organization": "organization",
+}
+
+
+def apply_changes(account: Account, changes: Mapping[str, Any]) -> Account:
+    """Return ``account`` with typed changes applied (for stores that keep Account objects).
+
+    :param account: the current account.
+    :param changes: canonical top-level name to typed value, as ``changes_from_json`` returns.
+    :returns: the changed copy.
+    :raises InvalidInput: for a name that is not a writable attribute.
+    """
+    unknown = [k for k in changes if k not in _MODEL_FIELDS]
+    if unknown:
+        raise InvalidInput(f"attribute {unknown[0]!r} cannot be changed", attribute=unknown[0])
+    return attrs.evolve(account, **{_MODEL_FIELDS[k]: v for k, v in changes.items()})
+
 
 _TEXT = {"userName", "displayName", "organization"}
 _ITEMS: Mapping[str, type[Any]] = {

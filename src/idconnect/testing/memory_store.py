@@ -12,15 +12,15 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from attrs import evolve
 
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext
+from idconnect.core.convert import apply_changes
 from idconnect.core.errors import Conflict, InvalidInput, NotFound
-from idconnect.core.filter import evaluate, values_at
+from idconnect.core.filter import evaluate, sort_key, values_at
 from idconnect.core.hookspecs import StoreFactory
 from idconnect.core.instants import utc_now
 from idconnect.core.masking import mask
@@ -41,28 +41,7 @@ from idconnect.core.plugins import hookimpl
 from idconnect.core.query import Page, Query, decode_cursor, encode_cursor
 from idconnect.core.schema import GROUP_CATALOGUE, USER_CATALOGUE, Catalogue
 
-__all__ = ["MemoryStore", "sort_key"]
-
-
-def sort_key(value: Any, case_exact: bool) -> list[Any]:
-    """Return a JSON-safe key ordering values the way every store must sort them.
-
-    Missing values come last; strings compare by code point after ``lower()`` unless case-exact;
-    instants as instants.
-
-    :param value: a value from :func:`~idconnect.core.filter.values_at`, or ``None``.
-    :param case_exact: whether the attribute is case-exact.
-    :returns: a two-item list usable in ``sorted()`` and in a cursor.
-    """
-    if value is None:
-        return [1, ""]
-    if isinstance(value, datetime):
-        return [0, value.timestamp()]
-    if isinstance(value, str) and not case_exact:
-        return [0, value.lower()]
-    if isinstance(value, bool):
-        return [0, int(value)]
-    return [0, value]
+__all__ = ["MemoryStore"]
 
 
 class MemoryStore:
@@ -220,15 +199,6 @@ class MemoryStore:
         self, account_id: str, changes: Mapping[str, Any], expected_version: str | None
     ) -> Account:
         """Apply changes if the version matches."""
-        fields = {
-            "userName": "user_name",
-            "displayName": "display_name",
-            "name": "name",
-            "emails": "emails",
-            "phoneNumbers": "phone_numbers",
-            "externalIdentities": "external_identities",
-            "organization": "organization",
-        }
         with self._lock:
             account = self._account(account_id)
             if expected_version is not None and expected_version != account.version:
@@ -239,7 +209,7 @@ class MemoryStore:
                 )
             if "userName" in changes:
                 self._check_unique(changes["userName"], account_id)
-            updated = evolve(account, **{fields[k]: v for k, v in changes.items()})
+            updated = apply_changes(account, changes)
             return self._with_groups(self._put(updated))
 
     @hookimpl

@@ -38,14 +38,13 @@ from idconnect.core.errors import (
     UnsupportedFilter,
 )
 from idconnect.core.facade import Store
-from idconnect.core.filter import Filter, bind, evaluate, parse, values_at
+from idconnect.core.filter import Filter, bind, evaluate, parse, sort_key, values_at
 from idconnect.core.filter.text import render_value
 from idconnect.core.instants import format_instant
 from idconnect.core.model import Account, AuthenticatorKind, Email, Group, Name
 from idconnect.core.plugins import OPERATIONS
 from idconnect.core.schema import Catalogue
 from idconnect.testing.dataset import DATASET, GROUPS, HOSTILE_VALUES, fit_to_catalogue
-from idconnect.testing.memory_store import sort_key
 from idconnect.testing.strategies import filters
 
 __all__ = [

@@ -25,28 +25,17 @@ from attrs import evolve
 
 from idconnect import Account, Conflict, NotFound, Page, Query, StoreUnavailable, hookimpl
 from idconnect.core.config import StoreConfig
-from idconnect.core.convert import account_from_json, to_json
-from idconnect.core.filter import evaluate, values_at
+from idconnect.core.convert import account_from_json, apply_changes, to_json
+from idconnect.core.filter import evaluate, sort_key, values_at
 from idconnect.core.hookspecs import StoreFactory
 from idconnect.core.instants import utc_now
 from idconnect.core.query import decode_cursor, encode_cursor
 from idconnect.core.schema import USER_CATALOGUE, Catalogue
-from idconnect.testing.memory_store import sort_key
 
 __all__ = ["JsonStore"]
 
 CATALOGUE = USER_CATALOGUE.without("groups", "roleAssignments")
 """What a JSON file store holds: everything but group memberships and roles (no such hooks)."""
-
-_FIELDS = {
-    "userName": "user_name",
-    "displayName": "display_name",
-    "name": "name",
-    "emails": "emails",
-    "phoneNumbers": "phone_numbers",
-    "externalIdentities": "external_identities",
-    "organization": "organization",
-}
 
 
 class JsonStore:
@@ -203,7 +192,7 @@ class JsonStore:
                 )
             if "userName" in changes:
                 self._check_unique(accounts, changes["userName"], account_id)
-            updated = self._stamp(evolve(account, **{_FIELDS[k]: v for k, v in changes.items()}))
+            updated = self._stamp(apply_changes(account, changes))
             accounts[account_id] = updated
             self._save(accounts)
             return updated

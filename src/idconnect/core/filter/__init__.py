@@ -24,7 +24,7 @@ from idconnect.core.filter.ast import (
     attr,
 )
 from idconnect.core.filter.bind import bind, resolve_path
-from idconnect.core.filter.evaluate import evaluate, values_at
+from idconnect.core.filter.evaluate import evaluate, sort_key, values_at
 from idconnect.core.filter.parse import parse
 from idconnect.core.filter.text import to_text
 
@@ -45,6 +45,7 @@ __all__ = [
     "evaluate",
     "parse",
     "resolve_path",
+    "sort_key",
     "to_text",
     "values_at",
 ]

@@ -48,7 +48,7 @@ from idconnect.core.filter.text import left_operands
 from idconnect.core.model import Account
 from idconnect.core.schema import USER_CATALOGUE, AttributeDef, Catalogue
 
-__all__ = ["evaluate", "values_at"]
+__all__ = ["evaluate", "sort_key", "values_at"]
 
 _Getter = Callable[[Account], object]
 
@@ -229,3 +229,24 @@ def evaluate(f: Filter, account: Account, catalogue: Catalogue = USER_CATALOGUE)
         the wrong type, a value path outside a multi-valued attribute).
     """
     return _evaluate(f, lambda path: values_at(account, path.dotted), account, catalogue)
+
+
+def sort_key(value: Any, case_exact: bool) -> list[Any]:
+    """Return a JSON-safe key ordering values the way every store must sort them.
+
+    Missing values come last; strings compare by code point after ``lower()`` unless case-exact;
+    instants as instants.
+
+    :param value: a value from :func:`~idconnect.core.filter.values_at`, or ``None``.
+    :param case_exact: whether the attribute is case-exact.
+    :returns: a two-item list usable in ``sorted()`` and in a cursor.
+    """
+    if value is None:
+        return [1, ""]
+    if isinstance(value, datetime):
+        return [0, value.timestamp()]
+    if isinstance(value, str) and not case_exact:
+        return [0, value.lower()]
+    if isinstance(value, bool):
+        return [0, int(value)]
+    return [0, value]
