@@ -24,6 +24,7 @@ from idconnect.cli import cli
 from idconnect.cli.accounts import parse_assignment
 from idconnect.cli.audit import parse_since
 from idconnect.cli.context import complete_store
+from idconnect.testing.servers import in_ci
 
 HAVE_SQL = importlib.util.find_spec("idconnect_sql") is not None
 
@@ -669,7 +670,9 @@ def test_store_init_refuses_other_store_types(mem_env: CliEnv) -> None:
     assert "needs a sql store" in result.stderr
 
 
-@pytest.mark.skipif(not HAVE_SQL, reason="needs the sql plugin (pip install -e plugins/sql_store)")
+@pytest.mark.skipif(
+    not HAVE_SQL and not in_ci(), reason="needs the sql plugin (pip install -e plugins/sql_store)"
+)
 def test_store_init_creates_sql_tables(tmp_path: Path) -> None:
     config = tmp_path / "sql.toml"
     config.write_text(
@@ -696,7 +699,9 @@ def test_store_names_complete_from_the_config(tmp_path: Path) -> None:
     assert [i.value for i in complete_store(ctx, cli.params[0], "st")] == ["staff"]
 
 
-@pytest.mark.skipif(not HAVE_SQL, reason="needs the sql plugin (pip install -e plugins/sql_store)")
+@pytest.mark.skipif(
+    not HAVE_SQL and not in_ci(), reason="needs the sql plugin (pip install -e plugins/sql_store)"
+)
 def test_demo_seeds_the_embedded_store_once_and_prints_a_working_tour(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
