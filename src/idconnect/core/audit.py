@@ -155,7 +155,7 @@ class AuditTrail:
     @_impl(wrapper=True)
     def idconnect_create_account(self, context: CallContext, account: Account) -> Wrapped:
         """Audit ``create_account``."""
-        return (yield from self._around(context, "create_account", None))
+        return (yield from self._around(context, "create_account", None, target=account.user_name))
 
     @_impl(wrapper=True)
     def idconnect_update_account(
@@ -186,6 +186,35 @@ class AuditTrail:
         """Audit each outcome of ``bulk_set_accounts_enabled``."""
         action = "enable_account" if enabled else "disable_account"
         return (yield from self._around_bulk(context, action, account_ids))
+
+    @_impl(wrapper=True)
+    def idconnect_bulk_create_accounts(
+        self, context: CallContext, accounts: Sequence[Account]
+    ) -> Wrapped:
+        """Audit each result of ``bulk_create_accounts`` (a failure names the userName)."""
+        try:
+            results: Sequence[Account | Exception] = yield
+        except Exception as exc:
+            self.state.record(
+                self.event(
+                    context, "create_account", account_id=None, target=a.user_name, error=exc
+                )
+                for a in accounts
+            )
+            raise
+        self._record_applied(
+            context,
+            "create_account",
+            [
+                self.event(context, "create_account", account_id=r.id)
+                if isinstance(r, Account)
+                else self.event(
+                    context, "create_account", account_id=None, target=a.user_name, error=r
+                )
+                for a, r in zip(accounts, results, strict=False)
+            ],
+        )
+        return results
 
     @_impl(wrapper=True)
     def idconnect_bulk_delete_accounts(

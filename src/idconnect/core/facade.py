@@ -464,6 +464,93 @@ class Store:
         created: Account = self._call("create_account", context, account=account)
         return created
 
+    def create_accounts(
+        self,
+        resources: Iterable[Account | Mapping[str, Any]],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkResult:
+        """Create many accounts (an import); one bad resource never stops the others.
+
+        :param resources: Accounts or canonical JSON documents.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
+        :returns: one outcome per resource, in order: ``account_id`` is the new id and
+            ``account`` the account as stored, or, on failure, ``account_id`` is the requested
+            ``userName`` (``#N`` for a resource without one) and ``error`` says why.
+        :raises InvalidInput: for a missing reason.
+        :raises NotSupported: when the store cannot create accounts.
+        """
+        context = self._context(actor, reason, need_reason=True)
+        parsed: list[Account | Outcome] = []
+        for n, resource in enumerate(resources):
+            try:
+                parsed.append(
+                    resource if isinstance(resource, Account) else account_from_json(resource)
+                )
+            except IdconnectError as exc:
+                name = resource.get("userName") if isinstance(resource, Mapping) else None
+                label = name if isinstance(name, str) and name.strip() else f"#{n}"
+                parsed.append(Outcome(account_id=label, error=exc.in_context(store=self.name)))
+        valid = [p for p in parsed if isinstance(p, Account)]
+        caps = self.capabilities
+        created: list[Account | Exception] = []
+        if "bulk_create_accounts" in caps:
+            for start in range(0, len(valid), self.batch_size):
+                batch = valid[start : start + self.batch_size]
+                try:
+                    got = list(
+                        self._hook("bulk_create_accounts", context, subject=None, accounts=batch)
+                    )
+                except IdconnectError as exc:
+                    got = [exc] * len(batch)
+                if len(got) != len(batch):
+                    raise PluginError(
+                        "bulk_create_accounts returned a result count that does not match",
+                        store=self.name,
+                    )
+                created.extend(got)
+                if progress is not None:
+                    progress(len(batch))
+        elif "create_account" in caps:
+            created = self._map(
+                valid,
+                lambda a: self._hook("create_account", context, subject=None, account=a),
+                progress,
+            )
+        else:
+            raise NotSupported(
+                f"this store ({self.config.plugin}) cannot create accounts",
+                store=self.name,
+                operation="create_account",
+            )
+        answers = iter(created)
+        outcomes = []
+        for item in parsed:
+            if isinstance(item, Outcome):
+                outcomes.append(item)
+                if progress is not None:
+                    progress(1)
+                continue
+            answer = next(answers)
+            if isinstance(answer, Account) and answer.id:
+                outcomes.append(Outcome(account_id=answer.id, account=answer))
+            else:
+                error = (
+                    answer
+                    if isinstance(answer, IdconnectError)
+                    else PluginError(
+                        "the backend returned neither an account nor an error", store=self.name
+                    )
+                )
+                outcomes.append(
+                    Outcome(account_id=item.user_name, error=error.in_context(store=self.name))
+                )
+        return self._report(BulkResult(action="create_account", outcomes=outcomes))
+
     def update_account(
         self,
         account_id: str,
@@ -709,11 +796,14 @@ class Store:
                 store=self.name,
                 operation=single,
             )
+        return self._report(result)
+
+    def _report(self, result: BulkResult) -> BulkResult:
         if not result.ok:
             log.warning(
                 "store %r: %s failed for %d of %d accounts",
                 self.name,
-                action,
+                result.action,
                 len(result.failed),
                 len(result.outcomes),
             )
@@ -725,20 +815,36 @@ class Store:
         run: Callable[[str], Any],
         progress: Callable[[int], None] | None,
     ) -> list[Outcome]:
-        def one(account_id: str) -> Outcome:
+        results = self._map(ids, run, progress)
+        return [
+            Outcome(account_id=i, error=r if isinstance(r, IdconnectError) else None)
+            for i, r in zip(ids, results, strict=True)
+        ]
+
+    def _map(
+        self,
+        items: Sequence[T],
+        run: Callable[[T], Any],
+        progress: Callable[[int], None] | None,
+    ) -> list[Any]:
+        """Run ``run`` on each item with the hub's bounded concurrency, in order.
+
+        :returns: per item, what ``run`` returned or the IdconnectError it raised.
+        """
+
+        def one(item: T) -> Any:
             try:
-                run(account_id)
+                return run(item)
             except IdconnectError as exc:
-                return Outcome(account_id=account_id, error=exc)
+                return exc
             finally:
                 if progress is not None:
                     progress(1)
-            return Outcome(account_id=account_id)
 
-        if len(ids) <= 1 or self.hub.config.concurrency == 1:
-            return [one(i) for i in ids]
+        if len(items) <= 1 or self.hub.config.concurrency == 1:
+            return [one(i) for i in items]
         with ThreadPoolExecutor(max_workers=self.hub.config.concurrency) as pool:
-            return list(pool.map(one, ids))
+            return list(pool.map(one, items))
 
     # -- groups -----------------------------------------------------------------------------------
 

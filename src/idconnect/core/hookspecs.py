@@ -31,6 +31,7 @@ import pluggy
 if TYPE_CHECKING:
     from idconnect.core.config import StoreConfig
     from idconnect.core.context import CallContext
+    from idconnect.core.errors import IdconnectError
     from idconnect.core.model import (
         Account,
         Authenticator,
@@ -274,6 +275,24 @@ def idconnect_bulk_set_accounts_enabled(
     :param enabled: the state to set.
     :returns: one :class:`~idconnect.core.model.Outcome` per id, in the same order; an unknown id
         is that account's ``NotFound``, and the others still succeed.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def idconnect_bulk_create_accounts(
+    context: CallContext, accounts: Sequence[Account]
+) -> Sequence[Account | IdconnectError]:
+    """Create many accounts with set-based operations (optional; SCIM ``/Bulk``, one statement).
+
+    Without it the facade runs :func:`idconnect_create_account` per account with bounded
+    concurrency. One account's failure (a taken ``userName``) must not stop the others.
+
+    :param context: the call context.
+    :param accounts: at most the store's ``batch_size`` new accounts, as for ``create_account``.
+    :returns: one entry per account, in the same order: the account as stored (with its new
+        ``id``), or the :class:`~idconnect.core.errors.IdconnectError` that stopped it.
 
     .. versionadded:: 0.1
     """

@@ -392,9 +392,12 @@ class Outcome:
     """What happened to one account in a bulk action."""
 
     account_id: str
-    """The account the outcome is about."""
+    """The account the outcome is about, as the caller named it: its id, or for a creation the
+    new id (the requested ``userName`` when the creation failed)."""
     error: Exception | None = field(default=None, eq=False)
     """The error that stopped this account, ``None`` if it succeeded."""
+    account: Account | None = field(default=None, eq=False)
+    """For a creation that succeeded, the account as stored."""
 
     @property
     def ok(self) -> bool:

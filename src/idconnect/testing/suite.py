@@ -579,6 +579,30 @@ class BulkSuite(_Base):
         assert [o.ok for o in result.outcomes] == [False, True, True, True]
         assert store.search_accounts().items == ()
 
+    def test_bulk_create_reports_each_account(self, store: Store) -> None:
+        taken = self._one(store, "taken.name")
+        resources: list[Any] = [
+            {"userName": "import.one"},
+            {"userName": "TAKEN.name"},
+            {"userName": "import.two", "emails": "not-a-list"},
+            {"displayName": "no user name"},
+            {"userName": "import.three"},
+        ]
+        if "create_account" not in store.capabilities:
+            _expect_not_supported(lambda: store.create_accounts(resources, reason=REASON))
+            return
+        result = store.create_accounts(resources, reason=REASON)
+        assert [o.ok for o in result.outcomes] == [True, False, False, False, True]
+        assert [o.account_id for o in result.outcomes[1:4]] == ["TAKEN.name", "import.two", "#3"]
+        assert isinstance(result.outcomes[1].error, Conflict)
+        assert isinstance(result.outcomes[2].error, InvalidInput)
+        for outcome in (result.outcomes[0], result.outcomes[4]):
+            assert outcome.account is not None and outcome.account.id == outcome.account_id
+            assert store.get_account(outcome.account_id).user_name == outcome.account.user_name
+        assert taken.id and store.get_account(taken.id).user_name == "taken.name"
+        failures = [e for e in store.events(action="create_account") if e.outcome == "failure"]
+        assert [e.target for e in failures] == ["TAKEN.name"]
+
     def test_bulk_needs_a_reason(self, store: Store) -> None:
         with pytest.raises(InvalidInput):
             store.disable_accounts(["x"], reason="")

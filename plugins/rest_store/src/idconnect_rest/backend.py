@@ -54,7 +54,9 @@ _NEEDS_PATCH = frozenset(
         "set_password",
     }
 )
-_NEEDS_BULK = frozenset({"bulk_set_accounts_enabled", "bulk_delete_accounts"})
+_NEEDS_BULK = frozenset(
+    {"bulk_create_accounts", "bulk_set_accounts_enabled", "bulk_delete_accounts"}
+)
 _GROUP_OPS = frozenset(
     {
         "search_groups",
@@ -296,10 +298,11 @@ class RestStore:
         ).json()
         return self._account(created)
 
-    def create_accounts(self, accounts: Sequence[Account]) -> list[Account | IdconnectError]:
-        """Create many accounts: through ``/Bulk`` when the server has it, else one by one.
-
-        Not a hook (the core has no bulk creation yet); used by imports and the benchmark.
+    @hookimpl
+    def idconnect_bulk_create_accounts(
+        self, accounts: Sequence[Account]
+    ) -> list[Account | IdconnectError]:
+        """Create many accounts in ``/Bulk`` requests (only offered when the server has Bulk).
 
         :param accounts: the new accounts.
         :returns: per account, the created account (as the server answered it; only ``id``
@@ -307,14 +310,6 @@ class RestStore:
         """
         p = self.profile
         docs = [account_to_resource(a, p) for a in accounts]
-        if not p.bulk:
-            results: list[Account | IdconnectError] = []
-            for a in accounts:
-                try:
-                    results.append(self.idconnect_create_account(a))
-                except IdconnectError as exc:
-                    results.append(exc.in_context(store=self.name))
-            return results
         ops = [{"method": "POST", "path": p.users_endpoint, "data": d} for d in docs]
         answers = run_bulk(self.client, p, ops, [f"account {a.user_name!r}" for a in accounts])
         out: list[Account | IdconnectError] = []
