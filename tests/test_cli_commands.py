@@ -284,6 +284,28 @@ def test_create_from_stdin_and_file(env: CliEnv, tmp_path: Path) -> None:
     assert [a.user_name for a in env.store.iter_accounts('userName eq "fay"')] == ["fay"]
 
 
+def test_accounts_create_many_reports_each_and_exits_1_on_a_failure(env: CliEnv) -> None:
+    env.add("taken")
+    docs = [{"userName": "new.one"}, {"userName": "TAKEN"}, {"userName": "new.two"}]
+    listed = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "Resources": docs}
+    no_reason = env.run("accounts", "create", "main", "--from-json", "-", input=json.dumps(docs))
+    assert no_reason.exit_code == 2 and "--reason" in no_reason.stderr
+    result = env.run(
+        "accounts",
+        "create",
+        "main",
+        "--from-json",
+        "-",
+        "--reason",
+        "import",
+        input=json.dumps(listed),
+    )
+    assert result.exit_code == 1, result.output
+    assert "TAKEN" in result.stdout and "conflict" in result.stdout
+    names = {a.user_name for a in env.store.iter_accounts('userName sw "new."')}
+    assert names == {"new.one", "new.two"}
+
+
 def test_create_refuses_bad_json_and_taken_names(env: CliEnv, people: dict[str, str]) -> None:
     result = env.run("accounts", "create", "main", "--from-json", "-", input="{nope")
     assert result.exit_code == 2

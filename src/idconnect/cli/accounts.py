@@ -9,7 +9,7 @@ from typing import IO, Any
 import click
 from rich.table import Table
 
-from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, select_accounts
+from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, run_import, select_accounts
 from idconnect.cli.context import (
     App,
     filter_option,
@@ -190,7 +190,7 @@ def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None
     "source",
     type=click.File("r"),
     required=True,
-    help="A SCIM User document (a file, or - for stdin).",
+    help="A SCIM User document, a list of them or a ListResponse (a file, or - for stdin).",
 )
 @click.option("--reason", help="Why (recorded in the audit trail).")
 @json_option
@@ -198,7 +198,7 @@ def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None
 def create_account(
     app: App, store: str, source: IO[str], reason: str | None, json_flag: bool
 ) -> None:
-    """Create an account in STORE from a SCIM User document."""
+    """Create an account in STORE from a SCIM User document (or many, from a list)."""
     try:
         doc = json.load(source)
     except json.JSONDecodeError as exc:
@@ -206,8 +206,18 @@ def create_account(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
             param_hint="--from-json",
         ) from exc
+    if isinstance(doc, Mapping) and isinstance(doc.get("Resources"), list):
+        doc = doc["Resources"]  # a SCIM ListResponse, e.g. from `accounts list --json`
+    if isinstance(doc, list):
+        if not reason:
+            raise click.UsageError("creating many accounts needs --reason")
+        if not all(isinstance(d, Mapping) for d in doc):
+            raise click.BadParameter("expected a list of JSON objects", param_hint="--from-json")
+        click.get_current_context().exit(run_import(app, app.store(store), doc, reason))
     if not isinstance(doc, Mapping):
-        raise click.BadParameter("expected one JSON object", param_hint="--from-json")
+        raise click.BadParameter(
+            "expected a JSON object or a list of them", param_hint="--from-json"
+        )
     created = app.store(store).create_account(doc, reason=reason)
     if app.wants_json(json_flag):
         print_json(to_json(created))

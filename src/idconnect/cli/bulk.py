@@ -21,7 +21,7 @@ from idconnect.core.errors import IdconnectError, NotFound
 from idconnect.core.facade import Store
 from idconnect.core.model import Account, BulkResult, Outcome
 
-__all__ = ["BulkAction", "Selection", "bulk_options", "run_bulk", "select_accounts"]
+__all__ = ["BulkAction", "Selection", "bulk_options", "run_bulk", "run_import", "select_accounts"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,5 +169,23 @@ def run_bulk(
         app.err.print("Cancelled; nothing changed.")
         return EXIT_FAILED
     outcomes = _apply(app, ids, action)
+    _summary(app, outcomes, action)
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+
+
+def run_import(app: App, store: Store, docs: Sequence[Mapping[str, Any]], reason: str) -> int:
+    """Create many accounts from SCIM User documents, with a progress bar and a summary.
+
+    :param app: the CLI state (consoles).
+    :param store: the store to create them in.
+    :param docs: the documents.
+    :param reason: why (recorded in the audit trail).
+    :returns: the exit status: 0 when every account was created, 1 otherwise.
+    """
+    action = BulkAction(
+        verb="created",
+        run=lambda _ids, progress: store.create_accounts(docs, reason=reason, progress=progress),
+    )
+    outcomes = _apply(app, [str(n) for n in range(len(docs))], action)
     _summary(app, outcomes, action)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
