@@ -7,7 +7,9 @@ end. Server URLs come from ``IDCONNECT_TEST_POSTGRES_URL`` / ``IDCONNECT_TEST_MA
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -24,6 +26,9 @@ from idconnect.core.instants import utc_now
 from idconnect.testing.servers import require_server
 
 DIALECTS = ("sqlite", "postgresql", "mariadb")
+SESSION_TZ = "-c TimeZone=Pacific/Chatham"
+"""libpq options giving mapped PostgreSQL stores a session time zone of UTC+12:45/+13:45."""
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 SERVERS = {
     "postgresql": (
         "IDCONNECT_TEST_POSTGRES_URL",
@@ -69,8 +74,8 @@ class Namespaces:
         database = self.prefix if dialect == "postgresql" else admin_url.database
         self.url = admin_url.set(database=database).render_as_string(hide_password=False)
 
-    def fresh(self) -> dict[str, object]:
-        """Create an empty namespace with the managed schema; return the store's settings."""
+    def empty(self) -> dict[str, object]:
+        """Create an empty namespace (no tables); return the store's settings for it."""
         n = len(self.created)
         if self.dialect == "sqlite":
             path = self.tmp / f"store{n}.db"
@@ -87,9 +92,31 @@ class Namespaces:
             with self.admin.connect() as connection:
                 connection.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
         self.created.append(name)
-        settings = {"url": self.url, "schema": name}
-        idconnect_sql.init_store(StoreConfig(name="s", plugin="sql", settings=settings))
+        return {"url": self.url, "schema": name}
+
+    def fresh(self) -> dict[str, object]:
+        """Create an empty namespace with the managed schema; return the store's settings."""
+        settings = self.empty()
+        if self.dialect != "sqlite":
+            idconnect_sql.init_store(StoreConfig(name="s", plugin="sql", settings=settings))
         return settings
+
+    def run_ddl(self, settings: dict[str, object], statements: list[str]) -> None:
+        """Run DDL statements in a namespace made by :meth:`empty` (unqualified names land there).
+
+        :param settings: what :meth:`empty` returned.
+        :param statements: the statements, one per item.
+        """
+        url = make_url(str(settings["url"]))
+        if self.dialect == "mariadb":
+            url = url.set(database=str(settings["schema"]))
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(sa.text(f"SET LOCAL search_path TO {settings['schema']}"))
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+        engine.dispose()
 
     def drop(self) -> None:
         """Drop every database this run created."""
@@ -143,6 +170,47 @@ def make_sql_store(
 
     def make() -> idconnect.Store:
         return open_hub(namespaces.fresh()).store("s")
+
+    return make
+
+
+def readme_block(kind: str, containing: str) -> str:
+    """Return the first fenced ``kind`` block of the package README containing ``containing``."""
+    blocks = re.findall(rf"```{kind}\n(.*?)```", README, re.S)
+    return next(b for b in blocks if containing in b)
+
+
+@pytest.fixture(scope="session")
+def readme() -> Callable[[str, str], str]:
+    """Read fenced blocks of the package README: ``readme("sql", "-- PostgreSQL")``."""
+    return readme_block
+
+
+def django_ddl(dialect: str) -> list[str]:
+    """The README's Django DDL for a dialect, one statement per item."""
+    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}[dialect]
+    block = readme_block("sql", f"-- {label}\n")
+    lines = [line for line in block.splitlines() if line and not line.startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+@pytest.fixture(scope="session")
+def make_mapped_store(
+    namespaces: Namespaces, open_hub: Callable[..., idconnect.Hub]
+) -> Callable[[], idconnect.Store]:
+    """Return a factory of fresh, empty mapped stores: the README's Django tables and mapping."""
+    mapping = tomllib.loads(readme_block("toml", "[stores.django.mapping]"))
+    store = mapping["stores"]["django"]
+    assert store["plugin"] == "sql"
+
+    def make() -> idconnect.Store:
+        settings = namespaces.empty()
+        namespaces.run_ddl(settings, django_ddl(namespaces.dialect))
+        if namespaces.dialect == "postgresql":
+            # A session time zone far from UTC: timestamptz values must not depend on it.
+            url = make_url(str(settings["url"])).update_query_dict({"options": SESSION_TZ})
+            settings["url"] = url.render_as_string(hide_password=False)
+        return open_hub({**settings, "mapping": store["mapping"]}).store("s")
 
     return make
 

@@ -23,3 +23,12 @@ class TestManagedSchema(ConformanceSuite):
     @pytest.fixture
     def seed_failed_attempts(self, request: pytest.FixtureRequest):
         return request.getfixturevalue("set_failed_attempts_fn")
+
+
+class TestMappedDjangoSchema(ConformanceSuite):
+    """The kit on the README's Django ``auth_user`` mapping, on SQLite, PostgreSQL and MariaDB."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls, make_mapped_store: Callable[[], idconnect.Store]):
+        return make_mapped_store

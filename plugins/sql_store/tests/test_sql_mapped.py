@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import re
 import sqlite3
 import tomllib
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from idconnect_sql.passwords import verify_password
@@ -11,19 +10,14 @@ from idconnect_sql.passwords import verify_password
 import idconnect
 from idconnect import NotSupported
 from idconnect.core.filter import bind, evaluate, parse
-
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-
-
-def _block(kind: str, containing: str) -> str:
-    return next(b for b in re.findall(rf"```{kind}\n(.*?)```", README, re.S) if containing in b)
+from idconnect.core.instants import format_instant, utc_now
 
 
 @pytest.fixture
-def django(tmp_path, monkeypatch):
+def django(tmp_path, monkeypatch, readme):
     db = tmp_path / "django.db"
     connection = sqlite3.connect(db)
-    connection.executescript(_block("sql", "auth_user"))
+    connection.executescript(readme("sql", "-- SQLite\n"))
     rows = [
         (
             "!x",
@@ -50,7 +44,7 @@ def django(tmp_path, monkeypatch):
     connection.commit()
     connection.close()
     monkeypatch.setenv("DJANGO_DB_URL", f"sqlite:///{db}")
-    config = tomllib.loads(_block("toml", "[stores.django.mapping]"))
+    config = tomllib.loads(readme("toml", "[stores.django.mapping]"))
     config["hub"] = {"state": f"sqlite:///{tmp_path / 'state.db'}"}
     hub = idconnect.connect(config)
     yield hub.store("django"), db
@@ -88,6 +82,10 @@ def test_reads_django_users(django):
         'groups.display eq "support"',
         'userName co "\'"',
         "active eq false",
+        'meta.created eq "2020-01-01T00:00:00Z"',
+        'meta.created le "2020-01-01T00:00:00Z"',
+        'meta.created lt "2021-06-01T12:30:00.250001Z"',
+        'meta.created ge "2021-06-01T12:30:00.25Z"',
     ],
 )
 def test_filters_agree_with_evaluator(django, text):
@@ -134,3 +132,23 @@ def test_paging_with_integer_ids(django):
         a.user_name for a in store.iter_accounts(sort_by="userName", descending=True, page_size=2)
     ]
     assert seen == ["Zoë", "o'malley", "bjensen"]
+
+
+@pytest.fixture
+def mapped(make_mapped_store):
+    return make_mapped_store()
+
+
+def test_instants_are_utc_whatever_the_session_time_zone(mapped):
+    # On PostgreSQL the store's sessions run in Pacific/Chatham (see conftest): a naive value
+    # written to a timestamptz column would be shifted by 12h45 or 13h45.
+    before = utc_now()
+    account = mapped.create_account({"userName": "tz.user"})
+    after = utc_now()
+    assert before - timedelta(seconds=1) <= account.created <= after + timedelta(seconds=1)
+    assert account.created.utcoffset() == timedelta(0)
+    stamp = format_instant(account.created)
+    assert [a.id for a in mapped.search_accounts(f'meta.created eq "{stamp}"').items] == [
+        account.id
+    ]
+    assert mapped.search_accounts(f'meta.created gt "{stamp}"').items == ()

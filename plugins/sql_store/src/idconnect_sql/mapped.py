@@ -5,7 +5,10 @@ Django ``auth_user`` example). What is not mapped is not held: the catalogue is 
 mapped attributes and the capabilities to what the mapping supports (no sessions, roles or
 authenticators; groups only with group and membership tables; passwords only with a password
 column). Text columns are read with ``''`` as missing, and compared case-insensitively with
-``lower()`` (Python's on SQLite) under a code-point collation.
+``lower()`` (Python's on SQLite) under a code-point collation. A ``userName`` equal to another
+row's ignoring case is refused in the writing transaction (the table's own unique index, if any,
+is the only race-free guard). Timestamp columns are read and written as UTC instants in the
+column's convention (:class:`~idconnect_sql.types.ForeignInstant`).
 
 ``Account.version`` is a digest of the mapped values unless a ``version`` column is mapped; an
 update re-reads the row inside the transaction (``FOR UPDATE`` where the database has it) and
@@ -34,6 +37,7 @@ from idconnect.core.schema import GROUP_CATALOGUE, USER_CATALOGUE, Catalogue
 from idconnect_sql.backend import SqlBackend
 from idconnect_sql.filters import Layout, Multi, Scalar
 from idconnect_sql.passwords import SCHEMES, hash_password
+from idconnect_sql.types import ForeignInstant
 
 __all__ = ["MappedStore"]
 
@@ -68,7 +72,14 @@ _ALL_KEYS = {
     "version",
     "defaults",
 }
-_GROUP_OPS = {"search_groups", "get_group", "add_group_member", "remove_group_member"}
+_GROUP_OPS = {
+    "search_groups",
+    "get_group",
+    "create_group",
+    "delete_group",
+    "add_group_member",
+    "remove_group_member",
+}
 
 
 class MappedStore(SqlBackend):
@@ -101,6 +112,8 @@ class MappedStore(SqlBackend):
         self.defaults: dict[str, Any] = dict(mapping.get("defaults", {}))
         self.has_groups = bool(groups)
         self.table: sa.Table | None = None
+        self._groups: sa.Table | None = None
+        self._members: sa.Table | None = None
 
     # -- reflection and layout ----------------------------------------------------------------
 
@@ -110,11 +123,14 @@ class MappedStore(SqlBackend):
         m = self.mapping
         self.table = sa.Table(m["table"], meta, autoload_with=engine)
         if self.has_groups:
-            self.groups = sa.Table(m["group_table"], meta, autoload_with=engine)
-            self.members = sa.Table(m["membership_table"], meta, autoload_with=engine)
+            self._groups = sa.Table(m["group_table"], meta, autoload_with=engine)
+            self._members = sa.Table(m["membership_table"], meta, autoload_with=engine)
         for key in (*_COLUMNS, *_FLAGS, "password", "version"):
             if key in m and m[key] not in self.table.c:
                 raise self.config.error(f"mapping.{key}", f"no column {m[key]!r} in {m['table']}")
+        for column in self.table.c:
+            if isinstance(column.type, sa.DateTime):
+                column.type = ForeignInstant(aware=bool(column.type.timezone))
         self.layout, self.group_layout = self._layouts()
 
     @property
@@ -124,6 +140,20 @@ class MappedStore(SqlBackend):
             self.engine  # noqa: B018 - reflects the tables
         assert self.table is not None
         return self.table
+
+    @property
+    def groups(self) -> sa.Table:
+        """The group table, reflected on first use (only with a group mapping)."""
+        self.mapped  # noqa: B018 - reflects the tables
+        assert self._groups is not None
+        return self._groups
+
+    @property
+    def members(self) -> sa.Table:
+        """The membership table, reflected on first use (only with a group mapping)."""
+        self.mapped  # noqa: B018 - reflects the tables
+        assert self._members is not None
+        return self._members
 
     def col(self, key: str) -> sa.Column[Any]:
         """Return the mapped column of a mapping key."""
@@ -254,9 +284,9 @@ class MappedStore(SqlBackend):
             display_name=self._value(row, "displayName"),
             emails=[Email(value=email)] if email else [],
             active=active,
-            created=_aware(self._value(row, "created")),
-            last_modified=_aware(self._value(row, "modified")),
-            last_login=_aware(self._value(row, "lastLogin")),
+            created=self._value(row, "created"),
+            last_modified=self._value(row, "modified"),
+            last_login=self._value(row, "lastLogin"),
             groups=groups,
             version=self._version(row),
         )
@@ -330,10 +360,27 @@ class MappedStore(SqlBackend):
         column = self.col(key)
         return not column.nullable and isinstance(column.type, sa.String)
 
+    def _check_user_name(
+        self, connection: Connection, user_name: str, account_id: str | None = None
+    ) -> None:
+        """Refuse a userName equal, ignoring case, to another row's (the table may not)."""
+        folded = self.layout.scalars["username"].folded
+        assert folded is not None
+        stmt = sa.select(self.col("id")).where(folded == user_name.lower())
+        if account_id is not None:
+            stmt = stmt.where(sa.not_(self._where_id(account_id)))
+        if connection.execute(stmt.limit(1)).first() is not None:
+            raise Conflict(
+                "userName is taken (it must be unique, ignoring case)",
+                store=self.name,
+                account=account_id,
+                attribute="userName",
+            )
+
     def _touch(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         if "modified" in self.mapping:
-            values[self.mapping["modified"]] = utc_now().replace(tzinfo=None)
+            values[self.mapping["modified"]] = utc_now()
         if "version" in self.mapping:
             values[self.mapping["version"]] = self.col("version") + 1
         return values
@@ -355,7 +402,7 @@ class MappedStore(SqlBackend):
                 }
             ),
         }
-        now = utc_now().replace(tzinfo=None)
+        now = utc_now()
         for key in ("created", "modified"):
             if key in self.mapping:
                 values[self.mapping[key]] = now
@@ -371,6 +418,7 @@ class MappedStore(SqlBackend):
         if not isinstance(id_column.type, sa.Integer):
             values[id_column.name] = uuid.uuid4().hex
         with self.begin() as connection:
+            self._check_user_name(connection, account.user_name)
             result = connection.execute(sa.insert(self.mapped).values(**values))
             inserted = result.inserted_primary_key
             new_id = values.get(id_column.name) or (inserted[0] if inserted else None)
@@ -392,6 +440,8 @@ class MappedStore(SqlBackend):
                     account=account_id,
                     attribute="version",
                 )
+            if "userName" in changes:
+                self._check_user_name(connection, changes["userName"], account_id)
             connection.execute(
                 sa.update(self.mapped)
                 .where(self._where_id(account_id))
@@ -520,6 +570,39 @@ class MappedStore(SqlBackend):
                 members=tuple(str(m) for m in members),
             )
 
+    @hookimpl
+    def idconnect_create_group(self, group: Group) -> Group:
+        """Insert a group row (and membership rows for its ``members``)."""
+        k = self.mapping
+        gid = self.groups.c[k["group_id"]]
+        values: dict[str, Any] = {k["group_name"]: group.display_name}
+        if not isinstance(gid.type, sa.Integer):
+            values[gid.name] = uuid.uuid4().hex
+        members = list(dict.fromkeys(group.members))
+        with self.begin() as connection:
+            accounts = [self._row(connection, i)._mapping[self.col("id")] for i in members]
+            result = connection.execute(sa.insert(self.groups).values(**values))
+            inserted = result.inserted_primary_key
+            new_id = values.get(gid.name) or (inserted[0] if inserted else None)
+            if accounts:
+                connection.execute(
+                    sa.insert(self.members),
+                    [{k["membership_group"]: new_id, k["membership_account"]: a} for a in accounts],
+                )
+        return self.idconnect_get_group(str(new_id))
+
+    @hookimpl
+    def idconnect_delete_group(self, group_id: str) -> None:
+        """Delete the group row, its membership rows first."""
+        k = self.mapping
+        gid = self.groups.c[k["group_id"]]
+        with self.begin() as connection:
+            key = self._group_id(connection, group_id)._mapping[gid]
+            connection.execute(
+                sa.delete(self.members).where(self.members.c[k["membership_group"]] == key)
+            )
+            connection.execute(sa.delete(self.groups).where(gid == key))
+
     def _membership(self, group_id: str, account_id: str, add: bool) -> None:
         k = self.mapping
         m = self.members
@@ -544,9 +627,3 @@ class MappedStore(SqlBackend):
     def idconnect_remove_group_member(self, group_id: str, account_id: str) -> None:
         """Delete the membership row if present."""
         self._membership(group_id, account_id, add=False)
-
-
-def _aware(value: Any) -> Any:
-    from idconnect_sql.types import UtcDateTime
-
-    return UtcDateTime().process_result_value(value, None) if value is not None else None  # type: ignore[arg-type]

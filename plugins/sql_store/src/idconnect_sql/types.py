@@ -4,6 +4,8 @@
   ``utf8mb4_nopad_bin`` on MariaDB/MySQL (binary, and no PAD SPACE: ``'a' <> 'a '``), SQLite's
   default ``BINARY``. That is the reference evaluator's order for the lowered shadow columns.
 - :class:`UtcDateTime` stores instants as naive UTC with microseconds and reads them back aware.
+- :class:`ForeignInstant` reads and writes instants in timestamp columns of tables idconnect does
+  not own (mapped schemas), in the column's own convention.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import Dialect
 
-__all__ = ["UtcDateTime", "naive_utc", "text"]
+__all__ = ["ForeignInstant", "UtcDateTime", "naive_utc", "text"]
 
 
 def text(length: int) -> sa.types.TypeEngine[str]:
@@ -67,6 +69,51 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         if isinstance(value, str):  # a value written by another tool on SQLite
+            value = datetime.fromisoformat(value)
+        instant: datetime = value
+        return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+class ForeignInstant(sa.types.TypeDecorator[datetime]):
+    """An instant in a timestamp column of a mapped table, read back as an aware UTC datetime.
+
+    Bound values are taken as UTC when naive (filters bind naive UTC). A column with a time
+    zone (PostgreSQL ``timestamp with time zone``) gets an aware UTC value, so the session's
+    ``TimeZone`` does not shift it; a column without one gets naive UTC (Django's convention
+    with ``USE_TZ``). On SQLite the value is text as Django writes it
+    (``2024-05-01 10:00:00[.ffffff]``): microseconds only when non-zero, which keeps text order
+    equal to time order.
+
+    :param aware: whether the column holds a time zone.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def __init__(self, aware: bool = False) -> None:
+        super().__init__(timezone=aware)
+        self.aware = aware
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        """Use plain text on SQLite (the driver neither parses nor formats it)."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return dialect.type_descriptor(sa.DateTime(timezone=self.aware))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        """Write the instant in the column's convention."""
+        if value is None:
+            return None
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return utc.replace(tzinfo=None).isoformat(" ")
+        return utc if self.aware else utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Read the stored value as an aware UTC instant (naive values are UTC)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
             value = datetime.fromisoformat(value)
         instant: datetime = value
         return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
