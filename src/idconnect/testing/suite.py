@@ -40,7 +40,7 @@ from idconnect.core.errors import (
 from idconnect.core.facade import Store
 from idconnect.core.filter import Filter, bind, evaluate, parse, sort_key, values_at
 from idconnect.core.filter.text import render_value
-from idconnect.core.instants import format_instant
+from idconnect.core.instants import format_instant, utc_now
 from idconnect.core.model import Account, AuthenticatorKind, Email, Group, Name
 from idconnect.core.plugins import OPERATIONS
 from idconnect.core.schema import Catalogue
@@ -253,6 +253,15 @@ class AccountSuite(_Base):
     def test_canonical_json_round_trips(self, seeded: SeededStore) -> None:
         for account in seeded.accounts.values():
             assert account_from_json(to_json(account)) == account
+
+    def test_created_is_the_instant_of_creation(self, store: Store) -> None:
+        before = utc_now()
+        account = self._one(store)
+        if "meta.created" not in store.catalogue:
+            return
+        assert account.created is not None
+        # a store writing local time as UTC (or the reverse) is off by hours, not seconds
+        assert before - timedelta(minutes=5) <= account.created <= utc_now() + timedelta(minutes=5)
 
     def test_get_unknown_account_is_not_found(self, seeded: SeededStore) -> None:
         with pytest.raises(NotFound) as info:
