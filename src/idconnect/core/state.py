@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -21,7 +21,7 @@ _events = sa.Table(
     "idconnect_events",
     _meta,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(32), nullable=False, unique=True),
+    sa.Column("id", sa.String(32), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("actor", sa.String(256), nullable=False),
     sa.Column("store", sa.String(64), nullable=False),
@@ -185,8 +185,8 @@ class StateDatabase:
 
 
 def new_event_id() -> str:
-    """Return a fresh event id."""
-    return uuid.uuid4().hex
+    """Return a fresh, random event id (32 hex characters)."""
+    return os.urandom(16).hex()
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
