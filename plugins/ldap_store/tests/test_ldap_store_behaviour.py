@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from idconnect_ldap.slapd_runner import Slapd, slapd_available
 
-from idconnect import Account, Email, Name, NotSupported, StoreUnavailable
+from idconnect import Account, Email, Name, NotFound, NotSupported, StoreUnavailable
 from idconnect.core.errors import UnsupportedFilter
 from idconnect.core.filter import evaluate, values_at
 from idconnect.testing.strategies import filters
@@ -102,6 +102,73 @@ def test_listing_beyond_the_server_size_limit(slapd_server, store_factory) -> No
     assert ids == sorted(ids), "the stable order is the entryUUID order"
     page = store.search_accounts('userName sw "bulk"', count=1000, include_total=True)
     assert page.total == 1200 and len(page.items) == 1000
+
+
+def test_one_page_is_read_unsorted_and_ordered_by_id(slapd_server, store_factory) -> None:
+    """count+1 matches take the sorted keyset path; count or fewer come back in one page."""
+    store = store_factory(slapd_server, "openldap")
+    for n in range(6):
+        store.create_account(Account(user_name=f"one{n}"), reason=REASON)
+    every = sorted(a.id for a in store.iter_accounts('userName sw "one"'))
+    fits = store.search_accounts('userName sw "one"', count=6, include_total=True)
+    assert [a.id for a in fits.items] == every and fits.next_cursor is None and fits.total == 6
+    over = store.search_accounts('userName sw "one"', count=5, include_total=True)
+    assert [a.id for a in over.items] == every[:5] and over.total == 6
+    rest = store.search_accounts('userName sw "one"', count=5, cursor=over.next_cursor)
+    assert [a.id for a in rest.items] == every[5:] and rest.next_cursor is None
+
+
+def test_bulk_disable_pipelines_beyond_the_window(slapd_server, store_factory) -> None:
+    """More modifies than the pipeline window, an unknown id in the middle: per-account outcomes."""
+    store = store_factory(slapd_server, "openldap")
+    base = store.config.settings["users_base"]
+    conn = _native(slapd_server)
+    for n in range(450):
+        conn.add(
+            f"uid=pipe{n:04d},{base}",
+            ["inetOrgPerson"],
+            {"uid": f"pipe{n:04d}", "cn": "p", "sn": "p"},
+        )
+    conn.unbind()
+    ids = [a.id for a in store.iter_accounts('userName sw "pipe"', page_size=1000)]
+    unknown = "00000000-0000-0000-0000-000000000000"
+    asked = [*ids[:200], unknown, *ids[200:]]
+    result = store.disable_accounts(asked, reason=REASON)
+    assert [o.account_id for o in result.outcomes] == asked
+    assert [o.account_id for o in result.failed] == [unknown]
+    assert isinstance(result.failed[0].error, NotFound)
+    assert not any(a.active for a in store.iter_accounts('userName sw "pipe"'))
+    assert store.search_accounts('userName sw "pipe" and active eq true').items == ()
+    again = store.enable_accounts(ids, reason=REASON)
+    assert again.ok and all(a.active for a in store.iter_accounts('userName sw "pipe"'))
+
+
+def test_pipelined_modifies_report_each_result(slapd_server, store_factory) -> None:
+    """modify_many answers every change in order, refused ones with their own result code."""
+    from idconnect_ldap.pipeline import modify_many
+
+    store = store_factory(slapd_server, "openldap")
+    base = store.config.settings["users_base"]
+    conn = _native(slapd_server)
+    for n in range(120):
+        conn.add(
+            f"uid=mm{n:04d},{base}", ["inetOrgPerson"], {"uid": f"mm{n:04d}", "cn": "m", "sn": "m"}
+        )
+    changes = [
+        (f"uid=mm{n:04d},{base}", {"description": [(ldap3.MODIFY_REPLACE, [f"d{n} é"])]})
+        for n in range(120)
+    ]
+    changes[7] = (f"uid=missing,{base}", changes[7][1])
+    changes[50] = (changes[50][0], {"sn": [(ldap3.MODIFY_DELETE, [])]})  # sn is required
+    results = modify_many(conn, changes, window=16)
+    codes = [r["result"] for r in results]
+    assert codes[7] == 32 and codes[50] == 65
+    assert set(codes[:7] + codes[8:50] + codes[51:]) == {0}
+    conn.search(base, "(uid=mm0119)", attributes=["description"])
+    assert conn.response[0]["attributes"]["description"] == ["d119 é"]
+    conn.search(base, "(uid=mm0000)", attributes=["description"])  # the connection stays usable
+    assert conn.result["result"] == 0
+    conn.unbind()
 
 
 def test_cursor_resumes_in_another_process(slapd_server, store_factory) -> None:

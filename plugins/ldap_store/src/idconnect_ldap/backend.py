@@ -5,9 +5,16 @@ Ids are the directory's stable ids (``entryUUID``, ``objectGUID``), never DNs; v
 results sorted by the id with the Server Side Sort control and Simple Paged Results, and resume
 from a keyset cursor holding the last id seen, so a cursor printed in one process resumes in
 another: the next page is ``(&(filter)(entryUUID>=last)(!(entryUUID=last)))`` sorted by
-``entryUUID`` (``UUIDOrderingMatch``). Candidate entries are rechecked with the reference
+``entryUUID`` (``UUIDOrderingMatch``). A first page is first asked for without the sort
+control, with a size limit of ``count + 1``: when every match fits in that one page, those few
+entries are ordered by id here and no cursor is returned, so the common small search costs the
+server no sorting. Candidate entries are rechecked with the reference
 evaluator (see the filters module for why LDAP may match more); a page may then hold fewer
 than ``count`` items while ``next_cursor`` is set.
+
+Bulk status changes resolve a batch's ids with OR-filters of ids (100 per search), then send
+the modifies pipelined on one connection (:mod:`idconnect_ldap.pipeline`); every account gets
+its own outcome.
 
 Not implemented, so the facade raises ``NotSupported``: roles (no honest mapping in a plain
 directory), sessions (not kept in a directory), authenticators other than the password, and
@@ -19,7 +26,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ldap3
@@ -50,6 +56,7 @@ from idconnect.core.plugins import hookimpl
 from idconnect.core.query import Page, Query, decode_cursor, encode_cursor
 from idconnect.core.schema import GROUP_CATALOGUE, USER_CATALOGUE, Catalogue
 from idconnect_ldap.filters import Compiled, FilterCompiler, conjoin, disjoin
+from idconnect_ldap.pipeline import modify_many
 from idconnect_ldap.pool import ConnectionPool
 from idconnect_ldap.protocol import (
     ASSERTION_OID,
@@ -58,6 +65,7 @@ from idconnect_ldap.protocol import (
     Control,
     assertion,
     check,
+    entries_within,
     paged_entries,
     sort_by,
 )
@@ -184,6 +192,11 @@ class LdapStore:
         if self.profile.id_attribute == "objectGUID":
             return guid_from_bytes(values[0])
         return values[0].decode("ascii")
+
+    def _order_key(self, raw: _Raw) -> bytes:
+        """The id as the server's sort control orders it (entryUUID text, objectGUID bytes)."""
+        values = raw.attrs.get(self.profile.id_attribute.lower())
+        return bytes(values[0]) if values else b""
 
     def _instant(self, raw: _Raw, path: str) -> Any:
         name = self.profile.attributes.get(path)
@@ -419,6 +432,20 @@ class LdapStore:
         matcher = conjoin([f"(objectClass={object_class})", compiled])
 
         def run(conn: ldap3.Connection) -> Page[Any]:
+            if after is None and query.count < self.settings.page_size:
+                few = entries_within(
+                    conn,
+                    base=base,
+                    scope=scope,
+                    ldap_filter=str(matcher),
+                    attributes=attributes,
+                    limit=query.count,
+                    store=self.name,
+                )
+                if few is not None:  # one page holds every match: order it here, no cursor
+                    raws = sorted((_Raw(item) for item in few), key=self._order_key)
+                    found = [x for x in build(conn, raws) if keep(x)]
+                    return Page(items=found, total=len(found) if query.include_total else None)
             sorted_reads = SORT_OID in self._server_controls(conn)
             items: list[Any] = []
             last = after
@@ -694,36 +721,38 @@ class LdapStore:
 
         return self.pool.run(run)
 
-    def _concurrently(
-        self, account_ids: Sequence[str], found: Mapping[str, _Raw], action: Callable[..., None]
-    ) -> list[Outcome]:
-        def one(account_id: str) -> Outcome:
-            raw = found.get(account_id)
-            if raw is None:
-                error = NotFound(
-                    f"no account with id {account_id!r}", store=self.name, account=account_id
-                )
-                return Outcome(account_id=account_id, error=error)
-            try:
-                self.pool.run(lambda conn: action(conn, raw, account_id))
-            except IdconnectError as exc:
-                return Outcome(account_id=account_id, error=exc)
-            return Outcome(account_id=account_id)
-
-        with ThreadPoolExecutor(max_workers=self.settings.pool_size) as workers:
-            return list(workers.map(one, account_ids))
-
     @hookimpl
     def idconnect_bulk_set_accounts_enabled(
         self, account_ids: Sequence[str], enabled: bool
     ) -> list[Outcome]:
-        """Resolve the ids with OR-filters, then modify concurrently over the pool."""
-        found = self._resolve(account_ids, [self.profile.id_attribute, "userAccountControl"])
-        return self._concurrently(
-            account_ids,
-            found,
-            lambda conn, raw, account_id: self._set_enabled(conn, raw, account_id, enabled),
-        )
+        """Resolve the ids with OR-filters, then pipeline the modifies on one connection.
+
+        :returns: one outcome per id: ``NotFound`` for an id no entry has, the mapped error of
+            that account's modify when the directory refused it.
+        """
+        attributes = [self.profile.id_attribute]
+        if self.profile.status != "ppolicy":
+            attributes.append("userAccountControl")
+        found = self._resolve(account_ids, attributes)
+        known = [i for i in account_ids if i in found]
+        changes = [(found[i].dn, self._status_change(found[i], enabled)) for i in known]
+        answers = self.pool.run(lambda conn: modify_many(conn, changes)) if changes else []
+        results = dict(zip(known, answers, strict=True))
+        outcomes: list[Outcome] = []
+        for account_id in account_ids:
+            result = results.get(account_id)
+            error: IdconnectError | None = None
+            if result is None:
+                error = NotFound(
+                    f"no account with id {account_id!r}", store=self.name, account=account_id
+                )
+            else:
+                try:
+                    check(result, store=self.name, what="change account status", account=account_id)
+                except IdconnectError as exc:
+                    error = exc
+            outcomes.append(Outcome(account_id=account_id, error=error))
+        return outcomes
 
     def _leave_groups(self, conn: ldap3.Connection, dn: str) -> None:
         member = self.profile.member_attribute

@@ -31,7 +31,9 @@ __all__ = [
     "SORT_OID",
     "Control",
     "assertion",
+    "ber",
     "check",
+    "entries_within",
     "paged_entries",
     "sort_by",
 ]
@@ -53,7 +55,13 @@ _DENIED = {48, 49, 50}
 _UNAVAILABLE = {3, 11, 51, 52, 80}
 
 
-def _der(tag: int, body: bytes) -> bytes:
+def ber(tag: int, body: bytes) -> bytes:
+    """Encode one definite-length BER/DER element.
+
+    :param tag: the identifier octet, e.g. ``0x04`` for an OCTET STRING.
+    :param body: the encoded contents.
+    :returns: tag, length and contents.
+    """
     size = len(body)
     if size < 0x80:
         return bytes([tag, size]) + body
@@ -67,8 +75,8 @@ def sort_by(attribute: str) -> Control:
     :param attribute: the attribute type, e.g. ``entryUUID``; its ORDERING rule is used.
     :returns: the control.
     """
-    key = _der(0x30, _der(0x04, attribute.encode()))
-    return (SORT_OID, True, _der(0x30, key))
+    key = ber(0x30, ber(0x04, attribute.encode()))
+    return (SORT_OID, True, ber(0x30, key))
 
 
 def assertion(ldap_filter: str) -> Control:
@@ -125,6 +133,45 @@ def check(
         if code in codes:
             raise kind(message, store=store, account=account)
     raise IdconnectError(message, store=store, account=account)
+
+
+def entries_within(
+    conn: ldap3.Connection,
+    *,
+    base: str,
+    scope: str,
+    ldap_filter: str,
+    attributes: list[str],
+    limit: int,
+    store: str,
+) -> list[dict[str, Any]] | None:
+    """Read every match in one unsorted request, if there are at most ``limit`` of them.
+
+    The request carries a size limit of ``limit + 1`` and no sort control, so a small result
+    costs the directory no sorting and no paging state.
+
+    :param conn: a bound connection, used by this thread only.
+    :param base: the search base.
+    :param scope: ``one`` or ``sub``.
+    :param ldap_filter: the RFC 4515 filter.
+    :param attributes: attributes to return.
+    :param limit: the most entries wanted.
+    :param store: the store name, for errors.
+    :returns: ldap3 response dicts with ``dn`` and ``raw_attributes``, in the server's order;
+        ``None`` when there are more than ``limit`` matches (or a server limit cut the answer).
+    :raises StoreUnavailable: for an unreachable server (others as :func:`check`).
+    """
+    conn.search(
+        base,
+        ldap_filter,
+        search_scope=ldap3.LEVEL if scope == "one" else ldap3.SUBTREE,
+        attributes=attributes,
+        size_limit=limit + 1,
+    )
+    if check(conn.result, store=store, what="search", ok=frozenset({0, 4, 32})) == 4:
+        return None
+    found = [i for i in conn.response or () if i.get("type") == "searchResEntry"]
+    return found if len(found) <= limit else None
 
 
 def paged_entries(

@@ -51,7 +51,15 @@ def parse_generalized_time(text: str) -> datetime | None:
     if main.startswith("0000"):
         return None
     main = main.ljust(14, "0")
-    parsed = datetime.strptime(main, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    parsed = datetime(
+        int(main[0:4]),
+        int(main[4:6]),
+        int(main[6:8]),
+        int(main[8:10]),
+        int(main[10:12]),
+        int(main[12:14]),
+        tzinfo=UTC,
+    )
     if fraction:
         millis = int((fraction + "000")[:3])
         parsed = parsed.replace(microsecond=millis * 1000)
