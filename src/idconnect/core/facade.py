@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import getpass
 import logging
 import os
@@ -172,7 +173,11 @@ class Hub:
     @property
     def actor(self) -> str:
         """The acting admin: set by :meth:`acting_as`, else the operating-system user."""
-        return self._actor.get() or getpass.getuser()
+        return self._actor.get() or self._os_user
+
+    @functools.cached_property
+    def _os_user(self) -> str:
+        return getpass.getuser()
 
     @contextlib.contextmanager
     def acting_as(self, actor: str) -> Iterator[Hub]:
