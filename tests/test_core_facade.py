@@ -289,3 +289,22 @@ def test_bulk_hooks_receive_at_most_batch_size_ids() -> None:
     assert batches == [2, 2, 1]
     with pytest.raises(idconnect.ConfigError, match="batch_size"):
         idconnect.connect({"stores": {"m": {"plugin": "memory", "batch_size": 0}}})
+
+
+def test_replace_account_sets_every_writable_attribute(hub: idconnect.Hub) -> None:
+    store = hub.store("mem")
+    account = store.create_account(
+        {"userName": "r", "displayName": "Old", "organization": "acme", "name": {"givenName": "A"}}
+    )
+    assert account.id
+    replaced = store.replace_account(
+        account.id, {"userName": "r2", "meta": {"version": account.version}}
+    )
+    assert (replaced.user_name, replaced.display_name, replaced.organization, replaced.name) == (
+        "r2",
+        None,
+        None,
+        None,
+    )
+    with pytest.raises(idconnect.Conflict):
+        store.replace_account(account.id, {"userName": "r3", "meta": {"version": account.version}})
