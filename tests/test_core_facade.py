@@ -294,7 +294,12 @@ def test_bulk_hooks_receive_at_most_batch_size_ids() -> None:
 def test_replace_account_sets_every_writable_attribute(hub: idconnect.Hub) -> None:
     store = hub.store("mem")
     account = store.create_account(
-        {"userName": "r", "displayName": "Old", "organization": "acme", "name": {"givenName": "A"}}
+        idconnect.Account(
+            user_name="r",
+            display_name="Old",
+            organization="acme",
+            name=idconnect.Name(given_name="A"),
+        )
     )
     assert account.id
     replaced = store.replace_account(
