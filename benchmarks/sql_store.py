@@ -14,7 +14,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import resource
 import secrets
 import statistics
 import tempfile
@@ -81,7 +80,14 @@ def _explain(engine: sa.Engine, stmt: sa.Select) -> str:
     return "\n".join("    " + " | ".join(str(x) for x in row) for row in rows)
 
 
-def _iterate_all(settings: dict[str, object]) -> tuple[int, float, float]:
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _iterate_all(settings: dict[str, object]) -> tuple[int, float, float, float]:
+    # ru_maxrss would report the forking parent's peak (it survives exec), so sample the
+    # current RSS after every page instead.
     with tempfile.TemporaryDirectory() as tmp:
         config = {
             "hub": {"state": f"sqlite:///{tmp}/state.db"},
@@ -89,9 +95,14 @@ def _iterate_all(settings: dict[str, object]) -> tuple[int, float, float]:
         }
         with idconnect.connect(config) as hub:
             start = time.perf_counter()
-            seen = sum(1 for _ in hub.store("s").iter_accounts(page_size=1000))
+            seen, first, peak = 0, 0.0, 0.0
+            for _ in hub.store("s").iter_accounts(page_size=1000):
+                seen += 1
+                if seen % 1000 == 0:
+                    peak = max(peak, _rss_mb())
+                    first = first or peak
             took = time.perf_counter() - start
-    return seen, took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return seen, took, first, peak
 
 
 def run(dialect: str, n: int, bulk: int, queries: int) -> None:
@@ -166,13 +177,19 @@ def run(dialect: str, n: int, bulk: int, queries: int) -> None:
             )
             print(_explain(engine, stmt))
 
+            if dialect == "sqlite":
+                wal = Path(tmp) / "bench.db-wal"
+                print(f"SQLite WAL before iterating: {wal.stat().st_size / 2**20:.0f} MB")
             # Iterate in a fresh process so its peak RSS is the iteration's alone (the load
             # above has its own, larger peak).
             with multiprocessing.get_context("spawn").Pool(1) as pool:
-                seen, took, rss = pool.apply(_iterate_all, (hub.config.stores["s"].settings,))
+                seen, took, first, rss = pool.apply(
+                    _iterate_all, (hub.config.stores["s"].settings,)
+                )
             print(
                 f"iterate all (fresh process): {seen:,} accounts in {took:.1f} s"
-                f" ({seen / took:,.0f}/s); that process's peak RSS {rss:.0f} MB"
+                f" ({seen / took:,.0f}/s); that process's RSS after the first page {first:.0f} MB,"
+                f" peak (sampled every page) {rss:.0f} MB"
             )
             with engine.connect() as c:
                 ids = list(
