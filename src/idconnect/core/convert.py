@@ -51,6 +51,7 @@ __all__ = [
     "group_from_json",
     "make_converter",
     "to_json",
+    "writable_values",
 ]
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -351,6 +352,15 @@ _MODEL_FIELDS = {
     "externalIdentities": "external_identities",
     "organization": "organization",
 }
+
+
+def writable_values(account: Account) -> dict[str, Any]:
+    """Return every writable attribute of ``account`` as an update's changes would carry it.
+
+    :param account: an account.
+    :returns: canonical top-level name (``WRITABLE_ATTRIBUTES``) to typed value.
+    """
+    return {name: getattr(account, field) for name, field in _MODEL_FIELDS.items()}
 
 
 def apply_changes(account: Account, changes: Mapping[str, Any]) -> Account:

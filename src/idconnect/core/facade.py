@@ -28,11 +28,11 @@ from idconnect.core.audit import AuditTrail
 from idconnect.core.config import HubConfig, StoreConfig, load_config
 from idconnect.core.context import CallContext, new_request_id
 from idconnect.core.convert import (
-    WRITABLE_ATTRIBUTES,
     account_from_json,
     changes_from_json,
     group_from_json,
     to_json,
+    writable_values,
 )
 from idconnect.core.errors import (
     ConfigError,
@@ -43,6 +43,7 @@ from idconnect.core.errors import (
 )
 from idconnect.core.filter import Filter, bind, parse, resolve_path
 from idconnect.core.filter.ast import AttrPath
+from idconnect.core.masking import SUPPORT_ADDABLE
 from idconnect.core.model import (
     Account,
     Authenticator,
@@ -633,16 +634,7 @@ class Store:
             account = resource if isinstance(resource, Account) else account_from_json(resource)
         except IdconnectError as exc:
             raise exc.in_context(store=self.name, account=account_id) from exc.__cause__
-        changes = {
-            "userName": account.user_name,
-            "displayName": account.display_name,
-            "name": account.name,
-            "emails": account.emails,
-            "phoneNumbers": account.phone_numbers,
-            "externalIdentities": account.external_identities,
-            "organization": account.organization,
-        }
-        assert set(changes) == WRITABLE_ATTRIBUTES
+        changes = writable_values(account)
         changes = {k: v for k, v in changes.items() if self._holds(k) or v not in (None, ())}
         return self.update_account(
             account_id,
@@ -1129,7 +1121,7 @@ class Store:
                 store=self.name,
                 account=account_id,
             )
-        if kind not in (AuthenticatorKind.EMAIL, AuthenticatorKind.PHONE):
+        if kind not in SUPPORT_ADDABLE:
             raise InvalidInput(
                 f"support cannot add a {kind} authenticator; the customer must enrol it",
                 store=self.name,

@@ -22,6 +22,7 @@ from idconnect.core.errors import PluginError
 from idconnect.core.hookspecs import PROJECT, StoreFactory
 
 __all__ = [
+    "GROUP_OPERATIONS",
     "OPERATIONS",
     "STORE_HOOKS",
     "hookimpl",
@@ -46,6 +47,9 @@ OPERATIONS = frozenset(
     if name.startswith(_PREFIX) and name.removeprefix(_PREFIX) not in STORE_HOOKS
 )
 """Every operation a store may have, e.g. ``get_account`` or ``bulk_delete_accounts``."""
+
+GROUP_OPERATIONS = frozenset(op for op in OPERATIONS if "group" in op)
+"""The operations on groups and memberships, which a store without groups lacks."""
 
 
 def make_root_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginManager:

@@ -19,11 +19,11 @@ from attrs import evolve
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext
 from idconnect.core.convert import apply_changes
-from idconnect.core.errors import Conflict, InvalidInput, NotFound
+from idconnect.core.errors import Conflict, NotFound
 from idconnect.core.filter import evaluate, sort_key, values_at
 from idconnect.core.hookspecs import StoreFactory
 from idconnect.core.instants import utc_now
-from idconnect.core.masking import mask
+from idconnect.core.masking import new_authenticator
 from idconnect.core.model import (
     Account,
     Authenticator,
@@ -364,15 +364,7 @@ class MemoryStore:
         """Add an email or phone method."""
         with self._lock:
             self._account(account_id)
-            if kind not in (AuthenticatorKind.EMAIL, AuthenticatorKind.PHONE):
-                raise InvalidInput(f"cannot add a {kind} authenticator", store=self.name)
-            new = Authenticator(
-                id=uuid.uuid4().hex,
-                kind=kind,
-                label=mask(kind, value),
-                verified=verified,
-                created=utc_now(),
-            )
+            new = new_authenticator(kind, value, verified)
             self._authenticators.setdefault(account_id, []).append(new)
             return new
 

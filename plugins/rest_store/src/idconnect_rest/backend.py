@@ -21,7 +21,7 @@ from idconnect.core.filter import AttrPath, to_text
 from idconnect.core.filter.text import render_value
 from idconnect.core.instants import format_instant, utc_now
 from idconnect.core.model import Account, Group, GroupRef, Outcome, Secret
-from idconnect.core.plugins import hookimpl
+from idconnect.core.plugins import GROUP_OPERATIONS, hookimpl
 from idconnect.core.query import Page, Query
 from idconnect.core.schema import Catalogue
 from idconnect_rest.bulk import run_bulk
@@ -56,16 +56,6 @@ _NEEDS_PATCH = frozenset(
 )
 _NEEDS_BULK = frozenset(
     {"bulk_create_accounts", "bulk_set_accounts_enabled", "bulk_delete_accounts"}
-)
-_GROUP_OPS = frozenset(
-    {
-        "search_groups",
-        "get_group",
-        "create_group",
-        "delete_group",
-        "add_group_member",
-        "remove_group_member",
-    }
 )
 _ALWAYS_PRESENT = frozenset({"id", "username"})
 _MEMBER_CHUNK = 40
@@ -183,7 +173,7 @@ class RestStore:
         if not p.bulk:
             drop |= _NEEDS_BULK
         if p.groups_endpoint is None:
-            drop |= _GROUP_OPS
+            drop |= GROUP_OPERATIONS
         if p.catalogue.get("active") is None:
             drop |= {"set_account_enabled", "bulk_set_accounts_enabled"}
         return implemented - drop

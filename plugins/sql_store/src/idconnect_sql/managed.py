@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from idconnect.core.config import StoreConfig
-from idconnect.core.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
+from idconnect.core.errors import Conflict, NotFound, StoreUnavailable
 from idconnect.core.instants import utc_now
-from idconnect.core.masking import mask
+from idconnect.core.masking import new_authenticator
 from idconnect.core.model import (
     Account,
     Authenticator,
@@ -712,15 +712,7 @@ class ManagedStore(SqlBackend):
         self, account_id: str, kind: AuthenticatorKind, value: str, verified: bool
     ) -> Authenticator:
         """Add an email or phone method with a masked label."""
-        if kind not in (AuthenticatorKind.EMAIL, AuthenticatorKind.PHONE):
-            raise InvalidInput(f"cannot add a {kind} authenticator", store=self.name)
-        added = Authenticator(
-            id=uuid.uuid4().hex,
-            kind=kind,
-            label=mask(kind, value),
-            verified=verified,
-            created=utc_now(),
-        )
+        added = new_authenticator(kind, value, verified)
         row = {
             "id": added.id,
             "account_id": account_id,

@@ -28,10 +28,11 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from idconnect.core.config import StoreConfig
+from idconnect.core.convert import writable_values
 from idconnect.core.errors import Conflict, InvalidInput
 from idconnect.core.instants import utc_now
 from idconnect.core.model import Account, Email, Group, GroupRef, Name, Outcome, Secret
-from idconnect.core.plugins import hookimpl
+from idconnect.core.plugins import GROUP_OPERATIONS, hookimpl
 from idconnect.core.query import Page, Query
 from idconnect.core.schema import GROUP_CATALOGUE, USER_CATALOGUE, Catalogue
 from idconnect_sql.backend import SqlBackend
@@ -71,14 +72,6 @@ _ALL_KEYS = {
     "password_scheme",
     "version",
     "defaults",
-}
-_GROUP_OPS = {
-    "search_groups",
-    "get_group",
-    "create_group",
-    "delete_group",
-    "add_group_member",
-    "remove_group_member",
 }
 
 
@@ -232,7 +225,7 @@ class MappedStore(SqlBackend):
         if "password" not in self.mapping:
             drop.add("set_password")
         if not self.has_groups:
-            drop |= _GROUP_OPS
+            drop |= GROUP_OPERATIONS
         return implemented - drop
 
     # -- reading ------------------------------------------------------------------------------
@@ -390,17 +383,7 @@ class MappedStore(SqlBackend):
         """Insert a row with the mapped values and the configured ``defaults``."""
         values = {
             **self.defaults,
-            **self._values(
-                {
-                    "userName": account.user_name,
-                    "displayName": account.display_name,
-                    "name": account.name,
-                    "emails": account.emails,
-                    "phoneNumbers": account.phone_numbers,
-                    "externalIdentities": account.external_identities,
-                    "organization": account.organization,
-                }
-            ),
+            **self._values(writable_values(account)),
         }
         now = utc_now()
         for key in ("created", "modified"):
