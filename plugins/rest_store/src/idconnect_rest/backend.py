@@ -65,10 +65,6 @@ def _patch(*operations: Mapping[str, Any]) -> dict[str, Any]:
     return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
-def _quote(value: str) -> str:
-    return render_value(value)
-
-
 class RestStore:
     """A store over one SCIM 2.0 server.
 
@@ -197,7 +193,7 @@ class RestStore:
         found: dict[str, list[GroupRef]] = {i: [] for i in account_ids}
         for start in range(0, len(account_ids), _MEMBER_CHUNK):
             chunk = account_ids[start : start + _MEMBER_CHUNK]
-            text = " or ".join(f"members.value eq {_quote(i)}" for i in chunk)
+            text = " or ".join(f"members.value eq {render_value(i)}" for i in chunk)
             index = 1
             while True:
                 doc = self.client.request(
@@ -509,7 +505,7 @@ class RestStore:
         )
 
     def _remove_members(self, group_id: str, account_ids: Sequence[str]) -> None:
-        text = " or ".join(f"value eq {_quote(i)}" for i in account_ids)
+        text = " or ".join(f"value eq {render_value(i)}" for i in account_ids)
         self.client.request(
             "PATCH",
             self._group_path(group_id),
