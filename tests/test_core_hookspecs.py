@@ -67,6 +67,8 @@ def test_operation_hooks_take_the_call_context(name: str, spec: object) -> None:
     params = list(inspect.signature(spec).parameters)  # type: ignore[arg-type]
     if name == "idconnect_store_types":
         assert params == []
+    elif name == "idconnect_cli_commands":
+        assert params == ["cli"]
     else:
         assert params[0] == "context"
 

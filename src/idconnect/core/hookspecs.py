@@ -28,7 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from idconnect.core.opspec import operation
+
 if TYPE_CHECKING:
+    import click
+
     from idconnect.core.config import StoreConfig
     from idconnect.core.context import CallContext
     from idconnect.core.errors import IdconnectError
@@ -72,6 +76,21 @@ def idconnect_store_types() -> Mapping[str, StoreFactory]:
         store and key; it should not connect yet (connect lazily on first use).
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def idconnect_cli_commands(cli: click.Group) -> None:
+    """Add this plugin's commands to the ``idconnect`` command line.
+
+    Called once on every plugin of the ``idconnect`` entry point group when the CLI starts
+    (datasette's ``register_commands``): add a group named after the plugin (``idconnect sql
+    ...``) with ``cli.add_command``. Commands reach stores only through the facade
+    (``idconnect.cli.context.pass_app``).
+
+    :param cli: the root command group.
+
+    .. versionadded:: 0.2
     """
 
 
@@ -144,6 +163,23 @@ def idconnect_refresh(context: CallContext) -> None:
     """
 
 
+@hookspec(firstresult=True)
+def idconnect_provision(context: CallContext) -> str:
+    """Create what the store needs before first use (tables, schema, base entries); idempotent.
+
+    Called by :meth:`~idconnect.core.facade.Store.provision` (``idconnect store init NAME``). A
+    store that needs nothing set up does not implement it; the facade then raises
+    ``NotSupported``. Stop at first non-None result.
+
+    :param context: the call context.
+    :returns: what was done, for the admin to read (e.g. ``"schema revision 0001_baseline"``).
+    :raises StoreUnavailable: when the store cannot be reached.
+    :raises PermissionDenied: when the configured credentials may not create the schema.
+
+    .. versionadded:: 0.2
+    """
+
+
 @hookspec
 def idconnect_close(context: CallContext) -> None:
     """Release the store's connections and pools; called once when the hub closes.
@@ -159,6 +195,7 @@ def idconnect_close(context: CallContext) -> None:
 # -------------------------------------------------------------------------------------------------
 
 
+@operation(family="accounts", mutates=False, permission="accounts.read", subject="account_id")
 @hookspec(firstresult=True)
 def idconnect_get_account(context: CallContext, account_id: str) -> Account:
     """Read one account with everything the overview shows.
@@ -172,6 +209,7 @@ def idconnect_get_account(context: CallContext, account_id: str) -> Account:
     """
 
 
+@operation(family="accounts", mutates=False, permission="accounts.read")
 @hookspec(firstresult=True)
 def idconnect_search_accounts(context: CallContext, query: Query) -> Page[Account]:
     """Find accounts matching a filter, one page at a time.
@@ -193,6 +231,7 @@ def idconnect_search_accounts(context: CallContext, query: Query) -> Page[Accoun
     """
 
 
+@operation(family="accounts", mutates=True, permission="accounts.create", target="account")
 @hookspec(firstresult=True)
 def idconnect_create_account(context: CallContext, account: Account) -> Account:
     """Create an account.
@@ -209,6 +248,13 @@ def idconnect_create_account(context: CallContext, account: Account) -> Account:
     """
 
 
+@operation(
+    family="accounts",
+    mutates=True,
+    permission="accounts.update",
+    subject="account_id",
+    changed=("*changes",),
+)
 @hookspec(firstresult=True)
 def idconnect_update_account(
     context: CallContext,
@@ -235,6 +281,14 @@ def idconnect_update_account(
     """
 
 
+@operation(
+    family="accounts",
+    mutates=True,
+    permission="accounts.status",
+    subject="account_id",
+    switch=("enabled", "enable_account", "disable_account"),
+    changed=("active",),
+)
 @hookspec(firstresult=True)
 def idconnect_set_account_enabled(context: CallContext, account_id: str, enabled: bool) -> None:
     """Enable or disable an account; disabling records ``disabled_at``, enabling clears it.
@@ -248,6 +302,7 @@ def idconnect_set_account_enabled(context: CallContext, account_id: str, enabled
     """
 
 
+@operation(family="accounts", mutates=True, permission="accounts.delete", subject="account_id")
 @hookspec(firstresult=True)
 def idconnect_delete_account(context: CallContext, account_id: str) -> None:
     """Delete an account and everything hanging off it (memberships, sessions, authenticators).
@@ -260,6 +315,15 @@ def idconnect_delete_account(context: CallContext, account_id: str) -> None:
     """
 
 
+@operation(
+    family="accounts",
+    mutates=True,
+    permission="accounts.status",
+    subject="account_ids",
+    switch=("enabled", "enable_account", "disable_account"),
+    changed=("active",),
+    bulk_of="set_account_enabled",
+)
 @hookspec(firstresult=True)
 def idconnect_bulk_set_accounts_enabled(
     context: CallContext, account_ids: Sequence[str], enabled: bool
@@ -280,6 +344,13 @@ def idconnect_bulk_set_accounts_enabled(
     """
 
 
+@operation(
+    family="accounts",
+    mutates=True,
+    permission="accounts.create",
+    subject="accounts",
+    bulk_of="create_account",
+)
 @hookspec(firstresult=True)
 def idconnect_bulk_create_accounts(
     context: CallContext, accounts: Sequence[Account]
@@ -298,6 +369,13 @@ def idconnect_bulk_create_accounts(
     """
 
 
+@operation(
+    family="accounts",
+    mutates=True,
+    permission="accounts.delete",
+    subject="account_ids",
+    bulk_of="delete_account",
+)
 @hookspec(firstresult=True)
 def idconnect_bulk_delete_accounts(
     context: CallContext, account_ids: Sequence[str]
@@ -317,6 +395,7 @@ def idconnect_bulk_delete_accounts(
 # -------------------------------------------------------------------------------------------------
 
 
+@operation(family="groups", mutates=False, permission="groups.read")
 @hookspec(firstresult=True)
 def idconnect_search_groups(context: CallContext, query: Query) -> Page[Group]:
     """Find groups; the filter is bound to the group catalogue (``id``, ``displayName``).
@@ -330,6 +409,7 @@ def idconnect_search_groups(context: CallContext, query: Query) -> Page[Group]:
     """
 
 
+@operation(family="groups", mutates=False, permission="groups.read", target="group_id")
 @hookspec(firstresult=True)
 def idconnect_get_group(context: CallContext, group_id: str) -> Group:
     """Read one group with its member account ids.
@@ -343,6 +423,7 @@ def idconnect_get_group(context: CallContext, group_id: str) -> Group:
     """
 
 
+@operation(family="groups", mutates=True, permission="groups.manage", target="group")
 @hookspec(firstresult=True)
 def idconnect_create_group(context: CallContext, group: Group) -> Group:
     """Create a group (its ``members`` are added too).
@@ -356,6 +437,7 @@ def idconnect_create_group(context: CallContext, group: Group) -> Group:
     """
 
 
+@operation(family="groups", mutates=True, permission="groups.manage", target="group_id")
 @hookspec(firstresult=True)
 def idconnect_delete_group(context: CallContext, group_id: str) -> None:
     """Delete a group; its members stay.
@@ -368,6 +450,13 @@ def idconnect_delete_group(context: CallContext, group_id: str) -> None:
     """
 
 
+@operation(
+    family="groups",
+    mutates=True,
+    permission="groups.members",
+    subject="account_id",
+    target="group_id",
+)
 @hookspec(firstresult=True)
 def idconnect_add_group_member(context: CallContext, group_id: str, account_id: str) -> None:
     """Add an account to a group; adding a member twice is not an error.
@@ -381,6 +470,13 @@ def idconnect_add_group_member(context: CallContext, group_id: str, account_id: 
     """
 
 
+@operation(
+    family="groups",
+    mutates=True,
+    permission="groups.members",
+    subject="account_id",
+    target="group_id",
+)
 @hookspec(firstresult=True)
 def idconnect_remove_group_member(context: CallContext, group_id: str, account_id: str) -> None:
     """Remove an account from a group; removing a non-member is not an error.
@@ -394,6 +490,14 @@ def idconnect_remove_group_member(context: CallContext, group_id: str, account_i
     """
 
 
+@operation(
+    family="groups",
+    mutates=True,
+    permission="groups.members",
+    subject="account_ids",
+    target="group_id",
+    bulk_of="add_group_member",
+)
 @hookspec(firstresult=True)
 def idconnect_bulk_add_group_members(
     context: CallContext, group_id: str, account_ids: Sequence[str]
@@ -410,6 +514,14 @@ def idconnect_bulk_add_group_members(
     """
 
 
+@operation(
+    family="groups",
+    mutates=True,
+    permission="groups.members",
+    subject="account_ids",
+    target="group_id",
+    bulk_of="remove_group_member",
+)
 @hookspec(firstresult=True)
 def idconnect_bulk_remove_group_members(
     context: CallContext, group_id: str, account_ids: Sequence[str]
@@ -431,6 +543,7 @@ def idconnect_bulk_remove_group_members(
 # -------------------------------------------------------------------------------------------------
 
 
+@operation(family="roles", mutates=False, permission="roles.read")
 @hookspec(firstresult=True)
 def idconnect_list_roles(context: CallContext) -> Sequence[Role]:
     """List the roles the store knows and can assign.
@@ -442,6 +555,13 @@ def idconnect_list_roles(context: CallContext) -> Sequence[Role]:
     """
 
 
+@operation(
+    family="roles",
+    mutates=True,
+    permission="roles.assign",
+    subject="account_id",
+    target="assignment",
+)
 @hookspec(firstresult=True)
 def idconnect_assign_role(
     context: CallContext, account_id: str, assignment: RoleAssignment
@@ -460,6 +580,13 @@ def idconnect_assign_role(
     """
 
 
+@operation(
+    family="roles",
+    mutates=True,
+    permission="roles.assign",
+    subject="account_id",
+    target="assignment",
+)
 @hookspec(firstresult=True)
 def idconnect_unassign_role(
     context: CallContext, account_id: str, assignment: RoleAssignment
@@ -480,6 +607,7 @@ def idconnect_unassign_role(
 # -------------------------------------------------------------------------------------------------
 
 
+@operation(family="credentials", mutates=False, permission="credentials.read", subject="account_id")
 @hookspec(firstresult=True)
 def idconnect_list_authenticators(context: CallContext, account_id: str) -> Sequence[Authenticator]:
     """List an account's authentication methods, with masked labels and no secrets.
@@ -493,6 +621,13 @@ def idconnect_list_authenticators(context: CallContext, account_id: str) -> Sequ
     """
 
 
+@operation(
+    family="credentials",
+    mutates=True,
+    permission="credentials.manage",
+    subject="account_id",
+    target="kind",
+)
 @hookspec(firstresult=True)
 def idconnect_add_authenticator(
     context: CallContext,
@@ -517,6 +652,13 @@ def idconnect_add_authenticator(
     """
 
 
+@operation(
+    family="credentials",
+    mutates=True,
+    permission="credentials.manage",
+    subject="account_id",
+    target="authenticator_id",
+)
 @hookspec(firstresult=True)
 def idconnect_remove_authenticator(
     context: CallContext, account_id: str, authenticator_id: str
@@ -532,6 +674,13 @@ def idconnect_remove_authenticator(
     """
 
 
+@operation(
+    family="credentials",
+    mutates=True,
+    permission="credentials.password",
+    subject="account_id",
+    changed=("password",),
+)
 @hookspec(firstresult=True)
 def idconnect_set_password(context: CallContext, account_id: str, password: Secret) -> None:
     """Set an account's password; the backend hashes it or hands it to the store's own operation.
@@ -546,6 +695,13 @@ def idconnect_set_password(context: CallContext, account_id: str, password: Secr
     """
 
 
+@operation(
+    family="credentials",
+    mutates=True,
+    permission="credentials.unlock",
+    subject="account_id",
+    changed=("failedAttempts",),
+)
 @hookspec(firstresult=True)
 def idconnect_reset_failed_attempts(context: CallContext, account_id: str) -> None:
     """Reset the failed password and OTP counters and lift a lockout caused by them.
@@ -563,6 +719,7 @@ def idconnect_reset_failed_attempts(context: CallContext, account_id: str) -> No
 # -------------------------------------------------------------------------------------------------
 
 
+@operation(family="sessions", mutates=False, permission="sessions.read", subject="account_id")
 @hookspec(firstresult=True)
 def idconnect_list_sessions(context: CallContext, account_id: str) -> Sequence[Session]:
     """List an account's active sessions, most recently seen first.
@@ -576,6 +733,13 @@ def idconnect_list_sessions(context: CallContext, account_id: str) -> Sequence[S
     """
 
 
+@operation(
+    family="sessions",
+    mutates=True,
+    permission="sessions.revoke",
+    subject="account_id",
+    target="session_id",
+)
 @hookspec(firstresult=True)
 def idconnect_revoke_session(context: CallContext, account_id: str, session_id: str) -> None:
     """End one session: the browser must re-authenticate.
@@ -589,6 +753,7 @@ def idconnect_revoke_session(context: CallContext, account_id: str, session_id: 
     """
 
 
+@operation(family="sessions", mutates=True, permission="sessions.revoke", subject="account_id")
 @hookspec(firstresult=True)
 def idconnect_revoke_sessions(context: CallContext, account_id: str) -> int:
     """End every session of an account.

@@ -12,7 +12,6 @@ registered later leak into the callers cached earlier.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Mapping
 
 import pluggy
@@ -20,6 +19,8 @@ import pluggy
 from idconnect.core import hookspecs
 from idconnect.core.errors import PluginError
 from idconnect.core.hookspecs import PROJECT, StoreFactory
+from idconnect.core.operations import OPERATIONS as ALL_OPERATIONS
+from idconnect.core.operations import STORE_HOOKS, operations_of
 
 __all__ = [
     "GROUP_OPERATIONS",
@@ -36,19 +37,11 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 """Marks a plugin method as a hook implementation: ``@hookimpl def idconnect_get_account(...)``."""
 
 _PREFIX = "idconnect_"
-STORE_HOOKS = frozenset(
-    {"store_types", "catalogue", "available_operations", "ping", "refresh", "close"}
-)
-"""Hooks that are not operations a caller asks for."""
 
-OPERATIONS = frozenset(
-    name.removeprefix(_PREFIX)
-    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-    if name.startswith(_PREFIX) and name.removeprefix(_PREFIX) not in STORE_HOOKS
-)
+OPERATIONS = frozenset(ALL_OPERATIONS)
 """Every operation a store may have, e.g. ``get_account`` or ``bulk_delete_accounts``."""
 
-GROUP_OPERATIONS = frozenset(op for op in OPERATIONS if "group" in op)
+GROUP_OPERATIONS = frozenset(op.name for op in operations_of("groups"))
 """The operations on groups and memberships, which a store without groups lacks."""
 
 

@@ -1,0 +1,190 @@
+"""The public API for backend authors: everything a store plugin may import from idconnect.
+
+A backend imports from here (and from :mod:`idconnect` and :mod:`idconnect.testing` for its
+tests), never from ``idconnect.core.*``: the core's modules may move, this module's names stay.
+A test (``tests/test_backend_api.py``) fails when a plugin in this repository imports anything else.
+
+What is here, by job:
+
+- registration: :data:`hookimpl`, :data:`StoreFactory`, :class:`StoreConfig` (settings with
+  file/store/key-naming errors and ``*_env``/``*_file`` secrets);
+- every call: :class:`CallContext`;
+- searching: :class:`Query`, :class:`Page`, :func:`encode_cursor`, :func:`decode_cursor`, the
+  catalogue (:class:`Catalogue`, :class:`AttributeDef`, :class:`AttrType`, :data:`USER_CATALOGUE`,
+  :data:`GROUP_CATALOGUE`), the filter AST nodes and :class:`FilterVisitor`, the reference
+  :func:`evaluate` (to re-check what a lax server returns), :func:`sort_key`;
+- results: the model classes, :class:`Outcome`, :class:`Secret`;
+- errors: the :class:`IdconnectError` tree;
+- helpers every backend needs alike: instants, authenticator masking, change application,
+  canonical JSON.
+"""
+
+from __future__ import annotations
+
+from idconnect.core.config import StoreConfig
+from idconnect.core.context import CallContext
+from idconnect.core.convert import (
+    GROUP_SCHEMA,
+    account_from_json,
+    apply_changes,
+    group_from_json,
+    to_json,
+    writable_values,
+)
+from idconnect.core.errors import (
+    ConfigError,
+    Conflict,
+    FilterError,
+    IdconnectError,
+    InvalidInput,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    PluginError,
+    StoreUnavailable,
+    UnsupportedFilter,
+)
+from idconnect.core.filter import (
+    And,
+    AttrPath,
+    AttrRef,
+    CompareOp,
+    Comparison,
+    Filter,
+    Not,
+    Or,
+    Present,
+    Value,
+    ValuePath,
+    attr,
+    bind,
+    evaluate,
+    parse,
+    resolve_path,
+    sort_key,
+    to_text,
+    values_at,
+)
+from idconnect.core.filter.text import left_operands, render_value
+from idconnect.core.filter.visit import FilterVisitor
+from idconnect.core.hookspecs import StoreFactory
+from idconnect.core.instants import format_instant, parse_instant, utc_now
+from idconnect.core.masking import SUPPORT_ADDABLE, mask, new_authenticator
+from idconnect.core.model import (
+    Account,
+    Authenticator,
+    AuthenticatorKind,
+    Consent,
+    Email,
+    ExternalIdentity,
+    FailedAttempts,
+    Group,
+    GroupRef,
+    IdentityVerification,
+    Name,
+    Organization,
+    Outcome,
+    PhoneNumber,
+    Role,
+    RoleAssignment,
+    Secret,
+    Session,
+)
+from idconnect.core.operations import FAMILIES, OPERATIONS, Operation, operations_of
+from idconnect.core.plugins import hookimpl
+from idconnect.core.query import MAX_PAGE_SIZE, Page, Query, decode_cursor, encode_cursor
+from idconnect.core.schema import (
+    CORE_USER_SCHEMA,
+    EXTENSION_SCHEMA,
+    GROUP_CATALOGUE,
+    USER_CATALOGUE,
+    AttributeDef,
+    AttrType,
+    Catalogue,
+)
+
+__all__ = [
+    "CORE_USER_SCHEMA",
+    "EXTENSION_SCHEMA",
+    "FAMILIES",
+    "GROUP_CATALOGUE",
+    "GROUP_SCHEMA",
+    "MAX_PAGE_SIZE",
+    "OPERATIONS",
+    "SUPPORT_ADDABLE",
+    "USER_CATALOGUE",
+    "Account",
+    "And",
+    "AttrPath",
+    "AttrRef",
+    "AttrType",
+    "AttributeDef",
+    "Authenticator",
+    "AuthenticatorKind",
+    "CallContext",
+    "Catalogue",
+    "CompareOp",
+    "Comparison",
+    "ConfigError",
+    "Conflict",
+    "Consent",
+    "Email",
+    "ExternalIdentity",
+    "FailedAttempts",
+    "Filter",
+    "FilterError",
+    "FilterVisitor",
+    "Group",
+    "GroupRef",
+    "IdconnectError",
+    "IdentityVerification",
+    "InvalidInput",
+    "Name",
+    "Not",
+    "NotFound",
+    "NotSupported",
+    "Operation",
+    "Or",
+    "Organization",
+    "Outcome",
+    "Page",
+    "PermissionDenied",
+    "PhoneNumber",
+    "PluginError",
+    "Present",
+    "Query",
+    "Role",
+    "RoleAssignment",
+    "Secret",
+    "Session",
+    "StoreConfig",
+    "StoreFactory",
+    "StoreUnavailable",
+    "UnsupportedFilter",
+    "Value",
+    "ValuePath",
+    "account_from_json",
+    "apply_changes",
+    "attr",
+    "bind",
+    "decode_cursor",
+    "encode_cursor",
+    "evaluate",
+    "format_instant",
+    "group_from_json",
+    "hookimpl",
+    "left_operands",
+    "mask",
+    "new_authenticator",
+    "operations_of",
+    "parse",
+    "parse_instant",
+    "render_value",
+    "resolve_path",
+    "sort_key",
+    "to_json",
+    "to_text",
+    "utc_now",
+    "values_at",
+    "writable_values",
+]
