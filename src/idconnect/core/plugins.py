@@ -30,6 +30,7 @@ __all__ = [
     "implemented_operations",
     "make_root_manager",
     "make_store_manager",
+    "provided_operations",
     "store_types",
 ]
 
@@ -88,13 +89,20 @@ def store_types(root: pluggy.PluginManager) -> dict[str, StoreFactory]:
 
 
 def make_store_manager(
-    store: str, backend: object, cross_cutting: Iterable[object]
+    store: str,
+    backend: object,
+    cross_cutting: Iterable[tuple[str | None, object]],
+    *,
+    providers: Iterable[object] = (),
 ) -> pluggy.PluginManager:
-    """Build one store's manager: the specs, the backend instance, then the wrapper plugins.
+    """Build one store's manager: the specs, the backend, hub providers, then the wrappers.
 
     :param store: the store name (for error messages).
     :param backend: the instance the store type's factory returned.
-    :param cross_cutting: plugins that wrap every store's operations (audit, loaded modules).
+    :param cross_cutting: ``(name, plugin)`` pairs of plugins that wrap every store's operations
+        (the built-in audit trail by its name, loaded modules with ``None`` for pluggy's own).
+    :param providers: hub-owned objects implementing operation hooks; each is registered only
+        for the operations ``backend`` does not implement, so it is consulted only there.
     :returns: the manager.
     :raises PluginError: when the backend implements an unknown hook, or a cross-cutting plugin
         implements an operation without ``wrapper=True`` (it would answer for every store).
@@ -102,18 +110,55 @@ def make_store_manager(
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     _register(pm, backend, name=f"backend:{store}", store=store)
-    for plugin in cross_cutting:
-        _register(pm, plugin, store=store)
+    own = implemented_operations(pm, backend)
+    for n, provider in enumerate(providers):
+        lacking = _ProviderSubset(provider, exclude=own)
+        if lacking.operations:
+            _register(pm, lacking, name=f"provider:{store}:{n}", store=store)
+            own |= lacking.operations
+    for name, plugin in cross_cutting:
+        _register(pm, plugin, name=name, store=store)
     _check(pm, store=store)
     for op in OPERATIONS:
         for impl in getattr(pm.hook, _PREFIX + op).get_hookimpls():
-            if impl.plugin is not backend and not (impl.wrapper or impl.hookwrapper):
+            answering = impl.plugin is backend or isinstance(impl.plugin, _ProviderSubset)
+            if not answering and not (impl.wrapper or impl.hookwrapper):
                 raise PluginError(
                     f"plugin {impl.plugin_name!r} implements {_PREFIX + op} for every store;"
                     " cross-cutting plugins must use hookimpl(wrapper=True)",
                     store=store,
                 )
     return pm
+
+
+class _ProviderSubset:
+    """The operation hooks of a hub provider that a store's backend lacks, and no others."""
+
+    def __init__(self, provider: object, *, exclude: frozenset[str]) -> None:
+        found = set()
+        for op in OPERATIONS - exclude:
+            method = getattr(provider, _PREFIX + op, None)
+            if method is not None and hasattr(method, f"{PROJECT}_impl"):
+                setattr(self, _PREFIX + op, method)
+                found.add(op)
+        self.operations = frozenset(found)
+
+
+def provided_operations(pm: pluggy.PluginManager, backend: object) -> frozenset[str]:
+    """Read which operations hub providers answer on a store's manager (the backend lacks them).
+
+    :param pm: the store's manager.
+    :param backend: the store's backend instance.
+    :returns: operation names.
+    """
+    return frozenset(
+        op
+        for op in OPERATIONS
+        if any(
+            isinstance(impl.plugin, _ProviderSubset)
+            for impl in getattr(pm.hook, _PREFIX + op).get_hookimpls()
+        )
+    )
 
 
 def implemented_operations(pm: pluggy.PluginManager, backend: object) -> frozenset[str]:

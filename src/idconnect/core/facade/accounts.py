@@ -1,0 +1,350 @@
+"""Accounts: search, read, create (one or an import), update, enable, disable, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from idconnect.core.convert import account_from_json, changes_from_json, writable_values
+from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported
+from idconnect.core.facade.bulk import bulk_by_id, run_bulk
+from idconnect.core.facade.calls import StoreCalls, with_cursor
+from idconnect.core.filter import Filter
+from idconnect.core.model import Account, BulkResult, Outcome
+from idconnect.core.query import Page, iterate_pages
+
+__all__ = ["AccountOperations"]
+
+
+class AccountOperations(StoreCalls):
+    """The accounts family of :class:`~idconnect.core.facade.store.Store`."""
+
+    def search_accounts(
+        self,
+        filter: str | Filter | None = None,
+        *,
+        sort_by: str | None = None,
+        descending: bool = False,
+        count: int = 50,
+        cursor: str | None = None,
+        attributes: Sequence[str] = (),
+        include_total: bool = False,
+        actor: str | None = None,
+    ) -> Page[Account]:
+        """Find accounts: one page of those matching ``filter``.
+
+        :param filter: SCIM filter text (``emails.value ew "@example.org"``) or a builder
+            expression (``attr("active").eq(False)``); ``None`` for every account.
+        :param sort_by: a single-valued attribute, e.g. ``meta.created``.
+        :param descending: sort in descending order.
+        :param count: page size, 1 to 1000.
+        :param cursor: the ``next_cursor`` of the previous page of the same search.
+        :param attributes: canonical attributes needed (a hint; stores may return more).
+        :param include_total: ask for ``Page.total`` (may cost a count).
+        :param actor: the acting admin, else the hub's.
+        :returns: the page.
+        :raises FilterError: for a malformed filter (with the column) or an unknown attribute.
+        :raises UnsupportedFilter: when the store cannot answer part of the filter exactly.
+        :raises NotSupported: when the store cannot search or sort.
+        :raises InvalidInput: for a bad page size or cursor.
+        """
+        query = self._query(
+            self.catalogue, filter, sort_by, descending, count, cursor, attributes, include_total
+        )
+        context = self._context(actor, None, need_reason=False)
+        page: Page[Account] = self._call("search_accounts", context, query=query)
+        return page
+
+    def iter_accounts(
+        self,
+        filter: str | Filter | None = None,
+        *,
+        sort_by: str | None = None,
+        descending: bool = False,
+        page_size: int = 200,
+        actor: str | None = None,
+    ) -> Iterator[Account]:
+        """Iterate over every matching account, fetching one page at a time (flat memory).
+
+        :param filter: as for :meth:`search_accounts`.
+        :param sort_by: as for :meth:`search_accounts`.
+        :param descending: as for :meth:`search_accounts`.
+        :param page_size: accounts fetched per round trip, 1 to 1000.
+        :param actor: the acting admin.
+        :returns: an iterator of accounts.
+        :raises FilterError: as :meth:`search_accounts`, when iteration starts.
+        """
+        query = self._query(self.catalogue, filter, sort_by, descending, page_size, None)
+
+        def fetch(cursor: str | None) -> Page[Account]:
+            context = self._context(actor, None, need_reason=False)
+            page: Page[Account] = self._call(
+                "search_accounts", context, query=with_cursor(query, cursor)
+            )
+            return page
+
+        return iterate_pages(fetch)
+
+    def get_account(self, account_id: str, *, actor: str | None = None) -> Account:
+        """Read one account.
+
+        :param account_id: the store's stable id.
+        :param actor: the acting admin.
+        :returns: the account.
+        :raises NotFound: when it does not exist.
+        """
+        account_id = self._id(account_id)
+        context = self._context(actor, None, need_reason=False)
+        account: Account = self._call(
+            "get_account", context, subject=account_id, account_id=account_id
+        )
+        return account
+
+    def create_account(
+        self,
+        resource: Account | Mapping[str, Any],
+        *,
+        reason: str | None = None,
+        actor: str | None = None,
+    ) -> Account:
+        """Create an account.
+
+        :param resource: an Account, or its canonical JSON (SCIM User document).
+        :param reason: why.
+        :param actor: the acting admin.
+        :returns: the account as stored, with its ``id``.
+        :raises InvalidInput: for an invalid resource.
+        :raises Conflict: when the userName is taken.
+        """
+        try:
+            account = resource if isinstance(resource, Account) else account_from_json(resource)
+        except IdconnectError as exc:
+            raise exc.in_context(store=self.name) from exc.__cause__
+        context = self._context(actor, reason, need_reason=False)
+        created: Account = self._call("create_account", context, account=account)
+        return created
+
+    def create_accounts(
+        self,
+        resources: Iterable[Account | Mapping[str, Any]],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkResult:
+        """Create many accounts (an import); one bad resource never stops the others.
+
+        :param resources: Accounts or canonical JSON documents.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
+        :returns: one outcome per resource, in order: ``account_id`` is the new id and
+            ``account`` the account as stored, or, on failure, ``account_id`` is the requested
+            ``userName`` (``#N`` for a resource without one) and ``error`` says why.
+        :raises InvalidInput: for a missing reason.
+        :raises NotSupported: when the store cannot create accounts.
+        """
+        context = self._context(actor, reason, need_reason=True)
+        parsed: list[Account | Outcome] = []
+        for n, resource in enumerate(resources):
+            try:
+                parsed.append(
+                    resource if isinstance(resource, Account) else account_from_json(resource)
+                )
+            except IdconnectError as exc:
+                name = resource.get("userName") if isinstance(resource, Mapping) else None
+                label = name if isinstance(name, str) and name.strip() else f"#{n}"
+                parsed.append(Outcome(account_id=label, error=exc.in_context(store=self.name)))
+        valid = [p for p in parsed if isinstance(p, Account)]
+        created = iter(
+            run_bulk(
+                self,
+                context,
+                "create_account",
+                valid,
+                [a.user_name for a in valid],
+                progress=progress,
+            )
+        )
+        outcomes = []
+        for item in parsed:
+            if isinstance(item, Outcome):
+                outcomes.append(item)
+                if progress is not None:
+                    progress(1)
+            else:
+                outcomes.append(next(created))
+        return self._report(BulkResult(action="create_account", outcomes=outcomes))
+
+    def update_account(
+        self,
+        account_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: str | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+    ) -> Account:
+        """Change some attributes of an account.
+
+        Partial name changes (``{"name.givenName": "Barbara"}``) are merged into the current name;
+        then, without an ``expected_version``, the version just read is used, so a concurrent
+        change is never overwritten.
+
+        :param account_id: the store's stable id.
+        :param changes: attribute name to new value (canonical JSON or typed); ``None`` clears.
+        :param expected_version: the version the caller saw (SCIM ETag), to refuse stale updates.
+        :param reason: why.
+        :param actor: the acting admin.
+        :returns: the account after the change.
+        :raises InvalidInput: for an unknown, read-only or badly typed attribute.
+        :raises NotFound: when the account does not exist.
+        :raises Conflict: when ``expected_version`` is stale or a unique value is taken.
+        """
+        account_id = self._id(account_id)
+        if not isinstance(changes, Mapping) or not changes:
+            raise InvalidInput("changes must be a non-empty mapping", store=self.name)
+        current = None
+        if any("." in key for key in changes):
+            current = self.get_account(account_id, actor=actor)
+            if expected_version is None:
+                expected_version = current.version
+        try:
+            typed = changes_from_json(changes, current)
+        except IdconnectError as exc:
+            raise exc.in_context(store=self.name, account=account_id) from exc.__cause__
+        unknown = [k for k in typed if not self._holds(k)]
+        if unknown:
+            raise NotSupported(
+                f"this store does not hold {unknown[0]!r}", store=self.name, account=account_id
+            )
+        context = self._context(actor, reason, need_reason=False)
+        updated: Account = self._call(
+            "update_account",
+            context,
+            subject=account_id,
+            account_id=account_id,
+            changes=typed,
+            expected_version=expected_version,
+        )
+        return updated
+
+    def replace_account(
+        self,
+        account_id: str,
+        resource: Account | Mapping[str, Any],
+        *,
+        expected_version: str | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+    ) -> Account:
+        """Replace every writable attribute of an account with the resource's values.
+
+        :param account_id: the store's stable id.
+        :param resource: the new state, an Account or canonical JSON; read-only parts are ignored.
+        :param expected_version: the version the caller saw; defaults to ``resource``'s version.
+        :param reason: why.
+        :param actor: the acting admin.
+        :returns: the account after the change.
+        :raises InvalidInput: for an invalid resource.
+        :raises Conflict: when the version is stale.
+        """
+        try:
+            account = resource if isinstance(resource, Account) else account_from_json(resource)
+        except IdconnectError as exc:
+            raise exc.in_context(store=self.name, account=account_id) from exc.__cause__
+        changes = writable_values(account)
+        changes = {k: v for k, v in changes.items() if self._holds(k) or v not in (None, ())}
+        return self.update_account(
+            account_id,
+            changes,
+            expected_version=expected_version or account.version,
+            reason=reason,
+            actor=actor,
+        )
+
+    def enable_accounts(
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkResult:
+        """Enable accounts: their holders can log in again.
+
+        :param ids: account ids.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
+        :returns: each account's outcome.
+        :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
+        :raises NotSupported: when the store cannot enable accounts.
+        """
+        return bulk_by_id(
+            self,
+            "enable_account",
+            "set_account_enabled",
+            ids,
+            reason=reason,
+            actor=actor,
+            extra={"enabled": True},
+            progress=progress,
+        )
+
+    def disable_accounts(
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkResult:
+        """Disable accounts: their holders cannot log in; their data stays.
+
+        :param ids: account ids.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
+        :returns: each account's outcome.
+        :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
+        :raises NotSupported: when the store cannot disable accounts.
+        """
+        return bulk_by_id(
+            self,
+            "disable_account",
+            "set_account_enabled",
+            ids,
+            reason=reason,
+            actor=actor,
+            extra={"enabled": False},
+            progress=progress,
+        )
+
+    def delete_accounts(
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkResult:
+        """Delete accounts and everything hanging off them. Irreversible.
+
+        :param ids: account ids.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :param progress: called with how many more accounts are done, as they get done.
+        :returns: each account's outcome.
+        :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
+        :raises NotSupported: when the store cannot delete accounts.
+        """
+        return bulk_by_id(
+            self,
+            "delete_account",
+            "delete_account",
+            ids,
+            reason=reason,
+            actor=actor,
+            progress=progress,
+        )

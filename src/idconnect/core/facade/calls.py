@@ -1,0 +1,273 @@
+"""Per-call plumbing of a store's facade: context, capability check, dispatch, error wrapping.
+
+:class:`StoreCalls` is the base of :class:`~idconnect.core.facade.store.Store`; the family
+modules build on its helpers and never call the plugin manager themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pluggy
+from attrs import evolve
+
+from idconnect.core.config import StoreConfig
+from idconnect.core.context import CallContext, new_request_id
+from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported, PluginError
+from idconnect.core.facade.checks import check_text
+from idconnect.core.filter import Filter, bind, parse, resolve_path
+from idconnect.core.filter.ast import AttrPath
+from idconnect.core.model import BulkResult
+from idconnect.core.plugins import implemented_operations
+from idconnect.core.query import Query
+from idconnect.core.schema import USER_CATALOGUE, Catalogue
+
+if TYPE_CHECKING:
+    from idconnect.core.facade.hub import Hub
+
+__all__ = ["StoreCalls", "with_cursor"]
+
+log = logging.getLogger("idconnect")
+
+T = TypeVar("T")
+
+_DEFAULT_BATCH = 1000
+
+
+class StoreCalls:
+    """What every operation of one store goes through.
+
+    :param hub: the hub the store belongs to.
+    :param config: the store's settings.
+    :param backend: the backend instance its plugin's factory returned.
+    :param pm: the store's own plugin manager.
+    :param fallbacks: operations a hub-owned provider answers because the backend lacks them.
+    """
+
+    def __init__(
+        self,
+        hub: Hub,
+        config: StoreConfig,
+        backend: object,
+        pm: pluggy.PluginManager,
+        fallbacks: frozenset[str] = frozenset(),
+    ) -> None:
+        self.hub = hub
+        self.name = config.name
+        self.config = config
+        self.backend = backend
+        self._pm = pm
+        self._implemented = implemented_operations(pm, backend)
+        self._fallbacks = fallbacks - self._implemented
+        self.batch_size = config.get("batch_size", int, _DEFAULT_BATCH)
+        if not 1 <= self.batch_size <= 100_000:
+            raise config.error("batch_size", "must be from 1 to 100000")
+        self._capabilities: frozenset[str] | None = None
+        self._catalogue: Catalogue | None = None
+
+    def __repr__(self) -> str:
+        return f"<Store {self.name!r} plugin={self.config.plugin!r}>"
+
+    # -- per call ---------------------------------------------------------------------------------
+
+    def _context(self, actor: str | None, reason: str | None, *, need_reason: bool) -> CallContext:
+        if need_reason or reason is not None:
+            check_text(reason, "reason", store=self.name)
+        who = check_text(actor, "actor", store=self.name) if actor is not None else self.hub.actor
+        return CallContext(store=self.name, actor=who, reason=reason, request_id=new_request_id())
+
+    def _system_context(self) -> CallContext:
+        return CallContext(store=self.name, actor=self.hub.actor)
+
+    def _id(self, value: Any, what: str = "account id") -> str:
+        return check_text(value, what, store=self.name)
+
+    def _not_supported(self, op: str, *, subject: str | None = None) -> NotSupported:
+        return NotSupported(
+            f"this store ({self.config.plugin}) cannot {op.replace('_', ' ')}",
+            store=self.name,
+            account=subject,
+            operation=op,
+        )
+
+    def _call(
+        self, op: str, context: CallContext, *, subject: str | None = None, **kwargs: Any
+    ) -> Any:
+        """Run operation ``op`` if the store has it, else raise ``NotSupported`` (no I/O)."""
+        if op not in self.capabilities:
+            raise self._not_supported(op, subject=subject)
+        return self._hook(op, context, subject=subject, **kwargs)
+
+    def _hook(self, name: str, context: CallContext, *, subject: str | None, **kwargs: Any) -> Any:
+        """Call hook ``idconnect_<name>``; whatever escapes is an error naming store and account."""
+        try:
+            return getattr(self._pm.hook, f"idconnect_{name}")(context=context, **kwargs)
+        except IdconnectError as exc:
+            raise exc.in_context(store=self.name, account=subject) from exc.__cause__
+        except Exception as exc:
+            log.debug("backend of store %r raised in %s", self.name, name, exc_info=True)
+            raise PluginError(
+                f"the {self.config.plugin!r} backend failed in {name}: {type(exc).__name__}"
+                " (a bug in the plugin)",
+                store=self.name,
+                account=subject,
+            ) from exc
+
+    def _map(
+        self,
+        items: Sequence[T],
+        run: Callable[[T], Any],
+        progress: Callable[[int], None] | None,
+    ) -> list[Any]:
+        """Run ``run`` on each item with the hub's bounded concurrency, in order.
+
+        :returns: per item, what ``run`` returned or the IdconnectError it raised.
+        """
+
+        def one(item: T) -> Any:
+            try:
+                return run(item)
+            except IdconnectError as exc:
+                return exc
+            finally:
+                if progress is not None:
+                    progress(1)
+
+        if len(items) <= 1 or self.hub.config.concurrency == 1:
+            return [one(i) for i in items]
+        with ThreadPoolExecutor(max_workers=self.hub.config.concurrency) as pool:
+            return list(pool.map(one, items))
+
+    def _report(self, result: BulkResult) -> BulkResult:
+        if not result.ok:
+            log.warning(
+                "store %r: %s failed for %d of %d accounts",
+                self.name,
+                result.action,
+                len(result.failed),
+                len(result.outcomes),
+            )
+        return result
+
+    def _query(
+        self,
+        catalogue: Catalogue,
+        filter: str | Filter | None,
+        sort_by: str | None,
+        descending: bool,
+        count: int,
+        cursor: str | None,
+        attributes: Sequence[str] = (),
+        include_total: bool = False,
+    ) -> Query:
+        try:
+            bound = None
+            if filter is not None:
+                tree = parse(filter) if isinstance(filter, str) else filter
+                bound = bind(tree, catalogue)
+            sort_path = None
+            if sort_by is not None:
+                definition = resolve_path(AttrPath.of(check_text(sort_by, "sort_by")), catalogue)
+                if not definition.sortable:
+                    raise InvalidInput(f"cannot sort by multi-valued attribute {definition.path!r}")
+                sort_path = AttrPath.of(definition.path)
+            if cursor is not None:
+                check_text(cursor, "cursor")
+            for name in attributes:
+                resolve_path(AttrPath.of(name), catalogue)
+            return Query(
+                filter=bound,
+                sort_by=sort_path,
+                descending=bool(descending),
+                count=count,
+                cursor=cursor,
+                attributes=tuple(attributes),
+                include_total=include_total,
+            )
+        except ValueError as exc:
+            raise InvalidInput(str(exc), store=self.name) from exc
+        except IdconnectError as exc:
+            raise exc.in_context(store=self.name) from exc.__cause__
+
+    # -- the store as a whole ---------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The operations this store can do, e.g. ``{"get_account", "search_accounts", ...}``.
+
+        Derived from the hooks its backend implements, narrowed by what the backend says is
+        available (a mapped schema without sessions, a SCIM server without bulk), plus what the
+        hub's state database holds for a store that cannot (DESIGN §11).
+
+        :raises StoreUnavailable: when narrowing needs the store and it is down.
+        """
+        if self._capabilities is None:
+            narrowed = self._hook(
+                "available_operations",
+                self._system_context(),
+                subject=None,
+                implemented=self._implemented,
+            )
+            own = self._implemented if narrowed is None else frozenset(narrowed) & self._implemented
+            self._capabilities = own | self._fallbacks
+        return self._capabilities
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The account attributes this store holds and can filter on."""
+        if self._catalogue is None:
+            found = self._hook("catalogue", self._system_context(), subject=None)
+            self._catalogue = found if found is not None else USER_CATALOGUE
+        return self._catalogue
+
+    def _holds(self, top_level: str) -> bool:
+        catalogue = self.catalogue
+        return top_level in catalogue or catalogue.is_complex(top_level)
+
+    def ping(self) -> bool:
+        """Check that the store answers.
+
+        :returns: ``True``; a store whose backend has no health check is assumed reachable.
+        :raises StoreUnavailable: when it cannot be reached.
+        """
+        return bool(self._hook("ping", self._system_context(), subject=None) in (None, True))
+
+    def refresh(self) -> None:
+        """Make the backend learn the store anew, then derive capabilities and catalogue again.
+
+        :raises StoreUnavailable: when the store cannot be asked.
+        """
+        self._hook("refresh", self._system_context(), subject=None)
+        self._capabilities = None
+        self._catalogue = None
+
+    def provision(self, *, actor: str | None = None) -> str:
+        """Create what the store needs before first use (``idconnect store init``); idempotent.
+
+        :param actor: the acting admin.
+        :returns: what the backend did, for the admin to read.
+        :raises NotSupported: when the store type needs (or allows) no setting up.
+        :raises StoreUnavailable: when the store cannot be reached.
+        """
+        context = self._context(actor, None, need_reason=False)
+        impls = self._pm.hook.idconnect_provision.get_hookimpls()
+        if not any(impl.plugin is self.backend for impl in impls):
+            raise self._not_supported("provision")
+        return str(self._hook("provision", context, subject=None))
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self._hook("close", self._system_context(), subject=None)
+
+
+def with_cursor(query: Query, cursor: str | None) -> Query:
+    """Return ``query`` resuming at ``cursor``.
+
+    :param query: a checked query.
+    :param cursor: the next page's cursor, or ``None`` for the first page.
+    :returns: the query for that page.
+    """
+    return evolve(query, cursor=cursor)

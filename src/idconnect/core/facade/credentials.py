@@ -1,0 +1,117 @@
+"""Credentials: authenticators (list, add, remove), password, failed-attempt counters."""
+
+from __future__ import annotations
+
+from idconnect.core.facade.calls import StoreCalls
+from idconnect.core.facade.checks import check_authenticator, check_password
+from idconnect.core.model import Authenticator, AuthenticatorKind, Secret
+
+__all__ = ["CredentialOperations"]
+
+
+class CredentialOperations(StoreCalls):
+    """The credentials family of :class:`~idconnect.core.facade.store.Store`."""
+
+    def list_authenticators(
+        self, account_id: str, *, actor: str | None = None
+    ) -> list[Authenticator]:
+        """List an account's authentication methods (masked, no secrets).
+
+        :param account_id: the account's id.
+        :param actor: the acting admin.
+        :returns: the methods.
+        :raises NotFound: when the account does not exist.
+        """
+        account_id = self._id(account_id)
+        context = self._context(actor, None, need_reason=False)
+        return list(
+            self._call("list_authenticators", context, subject=account_id, account_id=account_id)
+        )
+
+    def add_authenticator(
+        self,
+        account_id: str,
+        kind: str | AuthenticatorKind,
+        value: str,
+        *,
+        verified: bool = False,
+        reason: str,
+        actor: str | None = None,
+    ) -> Authenticator:
+        """Add an email address or phone number as an authentication method.
+
+        :param account_id: the account's id.
+        :param kind: ``email`` or ``phone``.
+        :param value: the address or the number (E.164, e.g. ``+447700900123``).
+        :param verified: whether support verified it with the customer.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :returns: the new method with a masked label.
+        :raises InvalidInput: for another kind or a malformed value.
+        """
+        account_id = self._id(account_id)
+        kind = check_authenticator(kind, value, store=self.name, account=account_id)
+        context = self._context(actor, reason, need_reason=True)
+        added: Authenticator = self._call(
+            "add_authenticator",
+            context,
+            subject=account_id,
+            account_id=account_id,
+            kind=kind,
+            value=value,
+            verified=bool(verified),
+        )
+        return added
+
+    def remove_authenticator(
+        self, account_id: str, authenticator_id: str, *, reason: str, actor: str | None = None
+    ) -> None:
+        """Remove an authentication method.
+
+        :param account_id: the account's id.
+        :param authenticator_id: the method's id.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :raises NotFound: when the account or the method does not exist.
+        """
+        account_id = self._id(account_id)
+        authenticator_id = self._id(authenticator_id, "authenticator id")
+        context = self._context(actor, reason, need_reason=True)
+        self._call(
+            "remove_authenticator",
+            context,
+            subject=account_id,
+            account_id=account_id,
+            authenticator_id=authenticator_id,
+        )
+
+    def set_password(
+        self, account_id: str, password: str | Secret, *, reason: str, actor: str | None = None
+    ) -> None:
+        """Set an account's password directly (when a reset email is not an option).
+
+        :param account_id: the account's id.
+        :param password: the new password; it is never logged or echoed.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :raises InvalidInput: for an empty password or one longer than 1024 characters.
+        """
+        account_id = self._id(account_id)
+        secret = check_password(password, store=self.name)
+        context = self._context(actor, reason, need_reason=True)
+        self._call(
+            "set_password", context, subject=account_id, account_id=account_id, password=secret
+        )
+
+    def reset_failed_attempts(
+        self, account_id: str, *, reason: str, actor: str | None = None
+    ) -> None:
+        """Reset the failed password and OTP counters and lift the lockout they caused.
+
+        :param account_id: the account's id.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        """
+        account_id = self._id(account_id)
+        context = self._context(actor, reason, need_reason=True)
+        self._call("reset_failed_attempts", context, subject=account_id, account_id=account_id)
