@@ -6,8 +6,7 @@ import pytest
 from idconnect_rest.filters import render_filter
 
 from idconnect import Account, InvalidInput, NotSupported, PermissionDenied
-from idconnect.core.errors import ConfigError
-from idconnect.core.filter import attr
+from idconnect.backend import ConfigError, attr
 
 
 def test_full_server_capabilities_and_catalogue(full_server, connect_store):

@@ -17,13 +17,13 @@ from idconnect_rest.http import USER_AGENT, ScimClient
 from idconnect_rest.settings import RestSettings
 from werkzeug import Request, Response
 
-from idconnect.core.config import StoreConfig
-from idconnect.core.errors import (
+from idconnect.backend import (
     Conflict,
     FilterError,
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StoreConfig,
     StoreUnavailable,
 )
 

@@ -2,7 +2,7 @@
 
 Each kind gives the ``Authorization`` header of a request and may be told that the server
 answered 401, so that a cached OAuth token is fetched again (once). Secrets stay inside
-:class:`~idconnect.core.model.Secret` until the header is built and never reach a message.
+:class:`~idconnect.backend.Secret` until the header is built and never reach a message.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Protocol
 
 import requests
 
-from idconnect.core.errors import PermissionDenied, StoreUnavailable
+from idconnect.backend import PermissionDenied, StoreUnavailable
 from idconnect_rest.settings import AuthSettings
 
 __all__ = ["Credentials", "OAuthClientCredentials", "make_credentials"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from idconnect.core.errors import IdconnectError, StoreUnavailable
+from idconnect.backend import IdconnectError, StoreUnavailable
 from idconnect_rest.discovery import ServerProfile
 from idconnect_rest.errors import error_for_response
 from idconnect_rest.http import ScimClient

@@ -13,8 +13,14 @@ from typing import Any
 
 from attrs import evolve, frozen
 
-from idconnect.core.errors import ConfigError, StoreUnavailable
-from idconnect.core.schema import CORE_USER_SCHEMA, EXTENSION_SCHEMA, USER_CATALOGUE, Catalogue
+from idconnect.backend import (
+    CORE_USER_SCHEMA,
+    EXTENSION_SCHEMA,
+    USER_CATALOGUE,
+    Catalogue,
+    ConfigError,
+    StoreUnavailable,
+)
 from idconnect_rest.http import ScimClient
 
 __all__ = ["ENTERPRISE_SCHEMA", "ServerAttribute", "ServerProfile", "discover"]
@@ -74,6 +80,11 @@ def _resources(doc: Any) -> list[dict[str, Any]]:
     if isinstance(doc, dict) and isinstance(doc.get("Resources"), list):
         doc = doc["Resources"]
     return [r for r in doc if isinstance(r, dict)] if isinstance(doc, list) else []
+
+
+def _section(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = doc.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _supported(config: Mapping[str, Any], key: str) -> bool:
@@ -137,9 +148,9 @@ def discover(
     located, derived = _locate(client, schemas, user_schemas, attribute_map, memberships)
     catalogue = _catalogue(schemas, located, derived)
 
-    bulk = spc.get("bulk") if isinstance(spc.get("bulk"), dict) else {}
-    filt = spc.get("filter") if isinstance(spc.get("filter"), dict) else {}
-    pagination = spc.get("pagination") if isinstance(spc.get("pagination"), dict) else {}
+    bulk = _section(spc, "bulk")
+    filt = _section(spc, "filter")
+    pagination = _section(spc, "pagination")
     max_results = filt.get("maxResults")
     return ServerProfile(
         patch=_supported(spc, "patch"),
@@ -240,10 +251,10 @@ def _catalogue(
             continue
         attribute = _attrs(schemas.get(where.schema.lower())).get(where.name.lower(), {})
         if "." in definition.path:
-            sub = definition.path.partition(".")[2].lower()
-            attribute = _subs(attribute).get(sub)
-            if attribute is None:
+            sub = _subs(attribute).get(definition.path.partition(".")[2].lower())
+            if sub is None:
                 continue
+            attribute = sub
         case_exact = attribute.get("caseExact")
         if isinstance(case_exact, bool) and definition.type.value == "string":
             definition = evolve(definition, case_exact=case_exact)

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from idconnect.core.errors import (
+from idconnect.backend import (
     Conflict,
     FilterError,
     IdconnectError,

@@ -1,7 +1,7 @@
 """Render a bound filter as the server's SCIM filter text.
 
 The bound tree is rewritten node by node, then written with the core's
-:func:`~idconnect.core.filter.to_text` (which JSON-escapes every value):
+:func:`~idconnect.backend.to_text` (which JSON-escapes every value):
 
 - canonical paths become the server's paths: extension and mapped attributes get their full
   schema URN (``urn:...:idconnect:2.0:User:organization``);
@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import operator
 
-from idconnect.core.errors import UnsupportedFilter
-from idconnect.core.filter import (
+from idconnect.backend import (
     And,
     AttrPath,
     CompareOp,
@@ -27,10 +26,11 @@ from idconnect.core.filter import (
     Not,
     Or,
     Present,
+    UnsupportedFilter,
     ValuePath,
+    left_operands,
     to_text,
 )
-from idconnect.core.filter.text import left_operands
 from idconnect_rest.discovery import ServerProfile
 
 __all__ = ["render_filter", "server_attr_path"]
@@ -93,7 +93,7 @@ def _rewrite(node: Filter, profile: ServerProfile) -> Filter:
         if node.op is CompareOp.NE:
             return Not(_rewrite(Comparison(node.path, CompareOp.EQ, node.value), profile))
         compared = Comparison(path, node.op, node.value)
-        if zero_default and _ZERO_CHECKS[node.op](0, node.value):
+        if zero_default and isinstance(node.value, int) and _ZERO_CHECKS[node.op](0, node.value):
             return Or(compared, Not(Present(path)))
         return compared
     if isinstance(node, Present):

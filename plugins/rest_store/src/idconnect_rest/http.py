@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import email.utils
+import importlib.metadata
 import logging
 import time
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from idconnect import __version__ as idconnect_version
-from idconnect.core.errors import StoreUnavailable
+from idconnect.backend import StoreUnavailable
 from idconnect_rest.auth import Credentials, make_credentials
 from idconnect_rest.errors import error_for_response
 from idconnect_rest.settings import RestSettings
@@ -32,7 +33,8 @@ log = logging.getLogger("idconnect.rest")
 SCIM_MEDIA_TYPE = "application/scim+json"
 """The SCIM media type (RFC 7644 §8.1)."""
 USER_AGENT = (
-    f"idconnect/{idconnect_version} (+idconnect-rest; python-requests/{requests.__version__})"
+    f"idconnect/{idconnect_version}"
+    f" (+idconnect-rest; python-requests/{importlib.metadata.version('requests')})"
 )
 """The User-Agent every request carries."""
 
@@ -142,7 +144,7 @@ class ScimClient:
 
     def _delay(self, attempt: int, retry_after: str | None) -> float | None:
         """Seconds to wait before retry number ``attempt``; ``None`` when too long to wait."""
-        wanted = self._settings.backoff * 2 ** (attempt - 1)
+        wanted = self._settings.backoff * 2.0 ** (attempt - 1)
         if retry_after is not None:
             parsed = _parse_retry_after(retry_after)
             if parsed is not None:
@@ -166,4 +168,4 @@ def _parse_retry_after(value: str) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, float(when.timestamp()) - time.time())

@@ -1,6 +1,6 @@
 """Searches: one page of a SCIM list, by ``startIndex``/``count`` or by RFC 9865 cursor.
 
-The facade's cursor (:func:`~idconnect.core.query.encode_cursor`) wraps the server's position:
+The facade's cursor (:func:`~idconnect.backend.encode_cursor`) wraps the server's position:
 ``{"ph": phase, "i": startIndex}``, ``{"ph": phase, "c": server cursor}`` or, for unsorted
 searches on servers without cursors, ``{"ph": 0, "k": last id}`` (keyset on ``id``).
 
@@ -17,9 +17,15 @@ from typing import Any, TypeVar
 
 from attrs import frozen
 
-from idconnect.core.errors import InvalidInput, StoreUnavailable
-from idconnect.core.filter.text import render_value
-from idconnect.core.query import Page, Query, decode_cursor, encode_cursor
+from idconnect.backend import (
+    InvalidInput,
+    Page,
+    Query,
+    StoreUnavailable,
+    decode_cursor,
+    encode_cursor,
+    render_value,
+)
 from idconnect_rest.http import ScimClient
 
 __all__ = ["ListRequest", "fetch_page", "fetch_total"]

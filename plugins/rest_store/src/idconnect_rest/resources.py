@@ -12,21 +12,36 @@ from typing import Any
 
 from attrs import evolve
 
-from idconnect.core.convert import account_from_json, group_from_json, to_json
-from idconnect.core.errors import InvalidInput
-from idconnect.core.model import Account, Group, GroupRef
-from idconnect.core.schema import EXTENSION_SCHEMA
-from idconnect_rest.discovery import GROUP_SCHEMA, ServerAttribute, ServerProfile
+from idconnect.backend import (
+    EXTENSION_SCHEMA,
+    GROUP_SCHEMA,
+    Account,
+    Group,
+    GroupRef,
+    InvalidInput,
+    account_from_json,
+    format_instant,
+    group_from_json,
+    to_json,
+    utc_now,
+)
+from idconnect_rest.discovery import ServerAttribute, ServerProfile
 
 __all__ = [
+    "PATCH_OP",
     "account_from_resource",
     "account_to_resource",
     "change_value",
+    "enable_ops",
     "group_from_resource",
     "group_to_resource",
+    "patch_body",
     "server_path",
     "with_groups",
 ]
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+"""The SCIM PATCH message URN."""
 
 _WRITABLE = (
     "userName",
@@ -111,7 +126,7 @@ def account_from_resource(doc: Mapping[str, Any], profile: ServerProfile) -> Acc
         canonical = _canonical(key)
         value = _clean(canonical, value)
         (ext if canonical in _EXTENSION_KEYS else core)[canonical] = value
-    meta = doc.get("meta") if isinstance(doc.get("meta"), Mapping) else {}
+    meta = _meta(doc)
     core["meta"] = {k: meta[k] for k in ("created", "lastModified", "version") if meta.get(k)}
     ext.pop("emailVerified", None)
     ext.pop("phoneVerified", None)
@@ -119,6 +134,11 @@ def account_from_resource(doc: Mapping[str, Any], profile: ServerProfile) -> Acc
     if ext:
         core[EXTENSION_SCHEMA] = ext
     return account_from_json(core, strict=False)
+
+
+def _meta(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = doc.get("meta")
+    return meta if isinstance(meta, Mapping) else {}
 
 
 def _canonical(key: str) -> str:
@@ -219,7 +239,7 @@ def group_from_resource(doc: Mapping[str, Any]) -> Group:
         and isinstance(m.get("value"), str)
         and str(m.get("type") or "User").lower() == "user"
     ]
-    meta = doc.get("meta") if isinstance(doc.get("meta"), Mapping) else {}
+    meta = _meta(doc)
     return group_from_json(
         {
             "id": doc.get("id"),
@@ -240,3 +260,31 @@ def group_to_resource(group: Group) -> dict[str, Any]:
     if group.members:
         doc["members"] = [{"value": m} for m in group.members]
     return doc
+
+
+def patch_body(*operations: Mapping[str, Any]) -> dict[str, Any]:
+    """Build a SCIM PATCH message.
+
+    :param operations: ``{"op", "path", "value"?}`` operations.
+    :returns: the PatchOp document.
+    """
+    return {"schemas": [PATCH_OP], "Operations": list(operations)}
+
+
+def enable_ops(profile: ServerProfile, enabled: bool) -> list[dict[str, Any]]:
+    """Return the PATCH operations that enable or disable an account.
+
+    :param profile: where the server keeps ``disabledAt`` (if it does).
+    :param enabled: the new state.
+    :returns: replace ``active``, and set or remove ``disabledAt`` when the server holds it.
+    """
+    ops: list[dict[str, Any]] = [{"op": "replace", "path": "active", "value": enabled}]
+    where = profile.attributes.get("disabledat")
+    if where is not None and where.mutable:
+        path = f"{where.schema}:{where.name}"
+        ops.append(
+            {"op": "remove", "path": path}
+            if enabled
+            else {"op": "replace", "path": path, "value": format_instant(utc_now())}
+        )
+    return ops

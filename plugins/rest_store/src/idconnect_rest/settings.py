@@ -32,8 +32,7 @@ from urllib.parse import urlsplit
 
 from attrs import frozen
 
-from idconnect.core.config import StoreConfig
-from idconnect.core.model import Secret
+from idconnect.backend import Secret, StoreConfig
 
 __all__ = ["AuthSettings", "RestSettings"]
 
