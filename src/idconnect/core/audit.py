@@ -1,13 +1,19 @@
-"""The audit trail: a built-in wrapper plugin that records every mutation as an Event.
+"""The audit trail: a built-in wrapper plugin that records every mutation as an event.
 
-It wraps each mutating operation hook, lets the backend run, and writes one event per account
-touched, success or failure, with the actor, reason, request id and the *names* of changed
-attributes (never their values). Bulk hooks produce one event per outcome.
+Its wrappers are not written by hand: :class:`AuditTrail` generates one ``hookimpl(wrapper=True)``
+per operation whose metadata says ``mutates=True`` (see :mod:`idconnect.core.operations`), with
+the spec's own signature. Each lets the backend run and writes one event per account touched,
+success or failure, with the actor, reason, request id and the *names* of changed attributes
+(never their values); a bulk form writes one event per outcome, all in one set-based write
+(:meth:`~idconnect.core.state.StateDatabase.write`) that is durable before the call returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+import enum
+import inspect
+import json
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 import pluggy
@@ -16,16 +22,9 @@ from idconnect.core.context import CallContext
 from idconnect.core.errors import IdconnectError, PluginError, StoreUnavailable
 from idconnect.core.hookspecs import PROJECT
 from idconnect.core.instants import utc_now
-from idconnect.core.model import (
-    Account,
-    Authenticator,
-    AuthenticatorKind,
-    Event,
-    Group,
-    Outcome,
-    RoleAssignment,
-)
-from idconnect.core.state import StateDatabase, new_event_id
+from idconnect.core.model import Account, Event, Group, Outcome, RoleAssignment
+from idconnect.core.operations import OPERATIONS, Operation
+from idconnect.core.state import EventRow, StateDatabase, new_event_id, new_event_ids
 
 __all__ = ["AuditTrail"]
 
@@ -33,15 +32,28 @@ _impl = pluggy.HookimplMarker(PROJECT)
 
 Wrapped = Generator[None, Any, Any]
 
+_MAX_ERROR = 2000
+"""Characters of an error message kept in an event."""
+
 
 class AuditTrail:
     """Records the outcome of every mutation in the hub's state database.
 
     :param state: the hub's state database.
+    :param operations: the operations to audit (those with ``mutates=True`` are wrapped);
+        default every operation of the core's hook specs.
+    :raises TypeError: when an operation's spec has an argument name that is not an identifier.
     """
 
-    def __init__(self, state: StateDatabase) -> None:
+    def __init__(
+        self, state: StateDatabase, *, operations: Mapping[str, Operation] = OPERATIONS
+    ) -> None:
         self.state = state
+        self.wrapped: tuple[str, ...] = tuple(op.hook for op in operations.values() if op.mutates)
+        """The hook names this trail wraps."""
+        for op in operations.values():
+            if op.mutates:
+                setattr(self, op.hook, _generate(op, self._bulk if op.is_bulk else self._single))
 
     def event(
         self,
@@ -53,7 +65,7 @@ class AuditTrail:
         changed: Sequence[str] = (),
         error: BaseException | None = None,
     ) -> Event:
-        """Build one event for ``context`` (not written yet).
+        """Build one event for ``context`` (not written yet: pass it to ``state.record``).
 
         :param context: the call's context.
         :param action: the operation name, e.g. ``disable_account``.
@@ -63,7 +75,6 @@ class AuditTrail:
         :param error: the failure, if it failed.
         :returns: the event.
         """
-        code = error.code if isinstance(error, IdconnectError) else PluginError.code
         return Event(
             id=new_event_id(),
             at=utc_now(),
@@ -76,267 +87,209 @@ class AuditTrail:
             reason=context.reason,
             target=target,
             changed=tuple(changed),
-            error_code=None if error is None else code,
-            error=None if error is None else str(error)[:2000],
+            error_code=None if error is None else _code(error),
+            error=None if error is None else str(error)[:_MAX_ERROR],
         )
 
-    def _around(
-        self,
-        context: CallContext,
-        action: str,
-        account_id: str | None,
-        *,
-        target: str | None = None,
-        changed: Sequence[str] = (),
-    ) -> Wrapped:
+    # -- the two shapes every generated wrapper takes ---------------------------------------------
+
+    def _single(self, op: Operation, arguments: Mapping[str, Any]) -> Wrapped:
+        """Audit one single operation: one event, whose ids may come from the result."""
+        context: CallContext = arguments["context"]
+        action = op.audit_action(arguments)
+        account_id = arguments[op.subject] if op.subject else None
+        target = _target_text(arguments[op.target]) if op.target else None
+        changed = _changed_json(op.changed_names(arguments))
         try:
             result = yield
         except Exception as exc:
-            self.state.record(
-                [
-                    self.event(
-                        context,
-                        action,
-                        account_id=account_id,
-                        target=target,
-                        changed=changed,
-                        error=exc,
-                    )
-                ]
-            )
+            self.state.write([_row(context, action, account_id, target, changed, exc)])
             raise
-        if account_id is None and isinstance(result, Account | Group):
-            account_id = result.id if isinstance(result, Account) else None
-            target = result.id if isinstance(result, Group) else target
-        self._record_applied(
-            context,
-            action,
-            [self.event(context, action, account_id=account_id, target=target, changed=changed)],
+        if account_id is None and isinstance(result, Account):
+            account_id = result.id
+        if target is None and isinstance(result, Group):
+            target = result.id
+        self._write_applied(
+            context, action, [_row(context, action, account_id, target, changed, None)]
         )
         return result
 
-    def _record_applied(self, context: CallContext, action: str, events: list[Event]) -> None:
+    def _bulk(self, op: Operation, arguments: Mapping[str, Any]) -> Wrapped:
+        """Audit a set-based bulk form: one event per account, written in one set-based write.
+
+        Events of bulk forms name no changed attributes (as they always have).
+        """
+        context: CallContext = arguments["context"]
+        action = op.audit_action(arguments)
+        subjects: Sequence[Any] = arguments[op.subject] if op.subject else ()
+        target = _target_text(arguments[op.target]) if op.target else None
         try:
-            self.state.record(events)
+            results: Sequence[Any] = yield
+        except Exception as exc:
+            self.state.write(_rows(context, action, [_pair(s, exc, target) for s in subjects]))
+            raise
+        pairs = [_pair(s, r, target) for s, r in zip(subjects, results, strict=False)]
+        self._write_applied(context, action, _rows(context, action, pairs))
+        return results
+
+    def _write_applied(self, context: CallContext, action: str, rows: list[EventRow]) -> None:
+        try:
+            self.state.write(rows)
         except IdconnectError as exc:
             raise StoreUnavailable(
                 f"{action} was applied, but its audit event could not be written: {exc.message}",
                 store=context.store,
-                account=events[0].account_id if len(events) == 1 else None,
+                account=rows[0][7] if len(rows) == 1 else None,
             ) from exc
 
-    def _around_bulk(
-        self,
-        context: CallContext,
-        action: str,
-        account_ids: Sequence[str],
-        target: str | None = None,
-    ) -> Wrapped:
-        try:
-            outcomes: Sequence[Outcome] = yield
-        except Exception as exc:
-            self.state.record(
-                self.event(context, action, account_id=i, target=target, error=exc)
-                for i in account_ids
-            )
-            raise
-        self._record_applied(
-            context,
-            action,
-            [
-                self.event(context, action, account_id=o.account_id, target=target, error=o.error)
-                for o in outcomes
-            ],
-        )
-        return outcomes
 
-    # -- accounts ---------------------------------------------------------------------------------
+def _generate(
+    op: Operation, shape: Callable[[Operation, Mapping[str, Any]], Wrapped]
+) -> Callable[..., Wrapped]:
+    """Build the wrapper of one operation: a generator function with the spec's argument names.
 
-    @_impl(wrapper=True)
-    def idconnect_create_account(self, context: CallContext, account: Account) -> Wrapped:
-        """Audit ``create_account``."""
-        return (yield from self._around(context, "create_account", None, target=account.user_name))
+    pluggy passes an implementation the arguments its code object names, so the wrapper is
+    compiled from a two-line template over the spec's own (checked) argument names.
+    """
+    assert op.spec is not None
+    signature = inspect.signature(op.spec)
+    names = tuple(signature.parameters)
+    for name in names:
+        if not name.isidentifier() or name.startswith("_"):
+            raise TypeError(f"{op.hook}: argument {name!r} cannot be wrapped")
+    listed = ", ".join(names)
+    namespace: dict[str, Any] = {"_shape": shape, "_op": op, "_names": names}
+    source = (
+        f"def {op.hook}({listed}):\n"
+        f"    return (yield from _shape(_op, dict(zip(_names, ({listed},)))))\n"
+    )
+    exec(compile(source, f"<audit wrapper of {op.hook}>", "exec"), namespace)
+    wrapper: Callable[..., Wrapped] = namespace[op.hook]
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        return_annotation=Wrapped
+    )
+    wrapper.__doc__ = f"Audit ``{op.name}`` (generated from its operation metadata)."
+    wrapper.__module__ = __name__
+    return _impl(wrapper=True)(wrapper)
 
-    @_impl(wrapper=True)
-    def idconnect_update_account(
-        self, context: CallContext, account_id: str, changes: Mapping[str, Any]
-    ) -> Wrapped:
-        """Audit ``update_account`` with the changed attribute names."""
-        return (
-            yield from self._around(context, "update_account", account_id, changed=sorted(changes))
-        )
 
-    @_impl(wrapper=True)
-    def idconnect_set_account_enabled(
-        self, context: CallContext, account_id: str, enabled: bool
-    ) -> Wrapped:
-        """Audit ``set_account_enabled`` as ``enable_account`` or ``disable_account``."""
-        action = "enable_account" if enabled else "disable_account"
-        return (yield from self._around(context, action, account_id, changed=["active"]))
+def _target_text(value: Any) -> str | None:
+    """The text an event names a target argument by (never a secret value)."""
+    if isinstance(value, RoleAssignment):
+        org = value.organization
+        return f"{value.role}@{org}" if org else value.role
+    if isinstance(value, Account):
+        return value.user_name
+    if isinstance(value, Group):
+        return None  # a new group is named by the id in the result
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return None if value is None else str(value)
 
-    @_impl(wrapper=True)
-    def idconnect_delete_account(self, context: CallContext, account_id: str) -> Wrapped:
-        """Audit ``delete_account``."""
-        return (yield from self._around(context, "delete_account", account_id))
 
-    @_impl(wrapper=True)
-    def idconnect_bulk_set_accounts_enabled(
-        self, context: CallContext, account_ids: Sequence[str], enabled: bool
-    ) -> Wrapped:
-        """Audit each outcome of ``bulk_set_accounts_enabled``."""
-        action = "enable_account" if enabled else "disable_account"
-        return (yield from self._around_bulk(context, action, account_ids))
+def _pair(
+    subject: Any, result: Any, target: str | None
+) -> tuple[str | None, str | None, BaseException | None]:
+    """One bulk event's ``(account_id, target, error)`` from its subject and its result.
 
-    @_impl(wrapper=True)
-    def idconnect_bulk_create_accounts(
-        self, context: CallContext, accounts: Sequence[Account]
-    ) -> Wrapped:
-        """Audit each result of ``bulk_create_accounts`` (a failure names the userName)."""
-        try:
-            results: Sequence[Account | Exception] = yield
-        except Exception as exc:
-            self.state.record(
-                self.event(
-                    context, "create_account", account_id=None, target=a.user_name, error=exc
+    A subject is an account id, or for bulk creation the new :class:`Account` (then a success
+    names the new id and a failure names the requested ``userName`` as its target).
+    """
+    if isinstance(result, Outcome):
+        return result.account_id, target, result.error
+    error = result if isinstance(result, BaseException) else None
+    if isinstance(subject, Account):
+        if isinstance(result, Account):
+            return result.id, None, None
+        return None, subject.user_name, error
+    return subject, target, error
+
+
+def _rows(
+    context: CallContext,
+    action: str,
+    pairs: Sequence[tuple[str | None, str | None, BaseException | None]],
+) -> list[EventRow]:
+    """Build a bulk call's rows: one instant and one read of random ids for all of them."""
+    at = utc_now()
+    ids = new_event_ids(len(pairs))
+    actor, store, request, reason = context.actor, context.store, context.request_id, context.reason
+    texts: dict[int, tuple[str, str]] = {}  # a raised error is shared by every account
+    rows: list[EventRow] = []
+    for event_id, (account_id, target, error) in zip(ids, pairs, strict=True):
+        if error is None:
+            rows.append(
+                (
+                    event_id,
+                    at,
+                    actor,
+                    store,
+                    action,
+                    "success",
+                    request,
+                    account_id,
+                    reason,
+                    target,
+                    None,
+                    None,
+                    None,
                 )
-                for a in accounts
             )
-            raise
-        self._record_applied(
-            context,
-            "create_account",
-            [
-                self.event(context, "create_account", account_id=r.id)
-                if isinstance(r, Account)
-                else self.event(
-                    context, "create_account", account_id=None, target=a.user_name, error=r
-                )
-                for a, r in zip(accounts, results, strict=False)
-            ],
-        )
-        return results
-
-    @_impl(wrapper=True)
-    def idconnect_bulk_delete_accounts(
-        self, context: CallContext, account_ids: Sequence[str]
-    ) -> Wrapped:
-        """Audit each outcome of ``bulk_delete_accounts``."""
-        return (yield from self._around_bulk(context, "delete_account", account_ids))
-
-    # -- groups -----------------------------------------------------------------------------------
-
-    @_impl(wrapper=True)
-    def idconnect_create_group(self, context: CallContext, group: Group) -> Wrapped:
-        """Audit ``create_group``."""
-        return (yield from self._around(context, "create_group", None))
-
-    @_impl(wrapper=True)
-    def idconnect_delete_group(self, context: CallContext, group_id: str) -> Wrapped:
-        """Audit ``delete_group``."""
-        return (yield from self._around(context, "delete_group", None, target=group_id))
-
-    @_impl(wrapper=True)
-    def idconnect_add_group_member(
-        self, context: CallContext, group_id: str, account_id: str
-    ) -> Wrapped:
-        """Audit ``add_group_member``."""
-        return (yield from self._around(context, "add_group_member", account_id, target=group_id))
-
-    @_impl(wrapper=True)
-    def idconnect_remove_group_member(
-        self, context: CallContext, group_id: str, account_id: str
-    ) -> Wrapped:
-        """Audit ``remove_group_member``."""
-        return (
-            yield from self._around(context, "remove_group_member", account_id, target=group_id)
-        )
-
-    @_impl(wrapper=True)
-    def idconnect_bulk_add_group_members(
-        self, context: CallContext, group_id: str, account_ids: Sequence[str]
-    ) -> Wrapped:
-        """Audit each outcome of ``bulk_add_group_members``."""
-        return (yield from self._around_bulk(context, "add_group_member", account_ids, group_id))
-
-    @_impl(wrapper=True)
-    def idconnect_bulk_remove_group_members(
-        self, context: CallContext, group_id: str, account_ids: Sequence[str]
-    ) -> Wrapped:
-        """Audit each outcome of ``bulk_remove_group_members``."""
-        return (yield from self._around_bulk(context, "remove_group_member", account_ids, group_id))
-
-    # -- roles ------------------------------------------------------------------------------------
-
-    @_impl(wrapper=True)
-    def idconnect_assign_role(
-        self, context: CallContext, account_id: str, assignment: RoleAssignment
-    ) -> Wrapped:
-        """Audit ``assign_role``; the target is ``role@organization``."""
-        return (
-            yield from self._around(context, "assign_role", account_id, target=_role(assignment))
-        )
-
-    @_impl(wrapper=True)
-    def idconnect_unassign_role(
-        self, context: CallContext, account_id: str, assignment: RoleAssignment
-    ) -> Wrapped:
-        """Audit ``unassign_role``."""
-        return (
-            yield from self._around(context, "unassign_role", account_id, target=_role(assignment))
-        )
-
-    # -- authenticators ---------------------------------------------------------------------------
-
-    @_impl(wrapper=True)
-    def idconnect_add_authenticator(
-        self, context: CallContext, account_id: str, kind: AuthenticatorKind
-    ) -> Wrapped:
-        """Audit ``add_authenticator`` (the kind, never the value)."""
-        result: Authenticator = yield from self._around(
-            context, "add_authenticator", account_id, target=str(kind)
-        )
-        return result
-
-    @_impl(wrapper=True)
-    def idconnect_remove_authenticator(
-        self, context: CallContext, account_id: str, authenticator_id: str
-    ) -> Wrapped:
-        """Audit ``remove_authenticator``."""
-        return (
-            yield from self._around(
-                context, "remove_authenticator", account_id, target=authenticator_id
+            continue
+        code, text = texts.get(id(error)) or texts.setdefault(id(error), _error_texts(error))
+        rows.append(
+            (
+                event_id,
+                at,
+                actor,
+                store,
+                action,
+                "failure",
+                request,
+                account_id,
+                reason,
+                target,
+                None,
+                code,
+                text,
             )
         )
-
-    @_impl(wrapper=True)
-    def idconnect_set_password(self, context: CallContext, account_id: str) -> Wrapped:
-        """Audit ``set_password`` (that it changed, never the password)."""
-        return (yield from self._around(context, "set_password", account_id, changed=["password"]))
-
-    @_impl(wrapper=True)
-    def idconnect_reset_failed_attempts(self, context: CallContext, account_id: str) -> Wrapped:
-        """Audit ``reset_failed_attempts``."""
-        return (
-            yield from self._around(
-                context, "reset_failed_attempts", account_id, changed=["failedAttempts"]
-            )
-        )
-
-    # -- sessions ---------------------------------------------------------------------------------
-
-    @_impl(wrapper=True)
-    def idconnect_revoke_session(
-        self, context: CallContext, account_id: str, session_id: str
-    ) -> Wrapped:
-        """Audit ``revoke_session``."""
-        return (yield from self._around(context, "revoke_session", account_id, target=session_id))
-
-    @_impl(wrapper=True)
-    def idconnect_revoke_sessions(self, context: CallContext, account_id: str) -> Wrapped:
-        """Audit ``revoke_sessions``."""
-        return (yield from self._around(context, "revoke_sessions", account_id))
+    return rows
 
 
-def _role(assignment: RoleAssignment) -> str:
-    org = assignment.organization
-    return f"{assignment.role}@{org}" if org else assignment.role
+def _row(
+    context: CallContext,
+    action: str,
+    account_id: str | None,
+    target: str | None,
+    changed: str | None,
+    error: BaseException | None,
+) -> EventRow:
+    code, text = (None, None) if error is None else _error_texts(error)
+    return (
+        new_event_id(),
+        utc_now(),
+        context.actor,
+        context.store,
+        action,
+        "success" if error is None else "failure",
+        context.request_id,
+        account_id,
+        context.reason,
+        target,
+        changed,
+        code,
+        text,
+    )
+
+
+def _changed_json(names: Sequence[str]) -> str | None:
+    return json.dumps(list(names)) if names else None
+
+
+def _code(error: BaseException) -> str:
+    return error.code if isinstance(error, IdconnectError) else PluginError.code
+
+
+def _error_texts(error: BaseException) -> tuple[str, str]:
+    return _code(error), str(error)[:_MAX_ERROR]

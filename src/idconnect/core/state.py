@@ -1,20 +1,33 @@
-"""The hub's own state database: the audit trail, in SQLAlchemy Core (SQLite by default)."""
+"""The hub's own state database: the audit trail, in SQLAlchemy Core (SQLite by default).
+
+Audit events are written set-based: one ``executemany`` of prebuilt tuples (SQLite, MariaDB) or
+one ``COPY`` (PostgreSQL with psycopg) per call, in one transaction that commits before the call
+returns. A write that loses its connection (a restarted server, a terminated backend) is retried
+on a fresh one; when the database stays unreachable the rows go to a local spool file (fsynced,
+under the hub's home) and are replayed, before anything else, by the next write or read.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
+from idconnect.core.config import HOME_ENV
 from idconnect.core.errors import StoreUnavailable
 from idconnect.core.model import Event
 
-__all__ = ["StateDatabase"]
+__all__ = ["COLUMNS", "EventRow", "StateDatabase", "event_row", "new_event_id", "new_event_ids"]
 
 _meta = sa.MetaData()
 _events = sa.Table(
@@ -38,20 +51,99 @@ _events = sa.Table(
     sa.Index("ix_idconnect_events_at", "store", "at"),
 )
 
+COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "store",
+    "action",
+    "outcome",
+    "request_id",
+    "account_id",
+    "reason",
+    "target",
+    "changed",
+    "error_code",
+    "error",
+)
+"""The columns of one event row, in :data:`EventRow` order."""
+
+EventRow = tuple[
+    str,
+    datetime,
+    str,
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+]
+"""One event as written: the :data:`COLUMNS` values; ``changed`` is a JSON list or ``None``."""
+
+_AT = COLUMNS.index("at")
+_ATTEMPTS = 5
+"""Writes tried on fresh connections before the rows go to the spool."""
+_BACKOFF = 0.05
+"""Seconds before the first retry; doubled for each further one."""
+_APPLICATION = "idconnect-state"
+"""The PostgreSQL ``application_name`` of the state's connections (unless the URL sets one)."""
+
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def event_row(event: Event) -> EventRow:
+    """Turn an event into the row written for it.
+
+    :param event: the event.
+    :returns: its :data:`EventRow`.
+    """
+    return (
+        event.id,
+        event.at,
+        event.actor,
+        event.store,
+        event.action,
+        event.outcome,
+        event.request_id,
+        event.account_id,
+        event.reason,
+        event.target,
+        json.dumps(list(event.changed)) if event.changed else None,
+        event.error_code,
+        event.error,
+    )
+
+
+def _lost_connection(exc: SQLAlchemyError) -> bool:
+    """Whether ``exc`` means the database could not be reached (retry, then spool)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 class StateDatabase:
     """Where the hub keeps audit events; one per hub, shared by all its stores.
 
     :param url: a SQLAlchemy URL; SQLite files are created on first use.
+    :param spool: the file rows go to while the database is unreachable; by default
+        ``idconnect-state-spool-<url hash>.jsonl`` in ``$IDCONNECT_HOME`` (else the current
+        directory).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, spool: Path | None = None) -> None:
         self.url = url
+        digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+        home = Path(os.environ.get(HOME_ENV) or Path.cwd())
+        self.spool = spool or home / f"idconnect-state-spool-{digest}.jsonl"
         self._engine: sa.Engine | None = None
+        self._writer: Callable[[sa.Connection, Sequence[EventRow]], None] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -62,25 +154,7 @@ class StateDatabase:
         """
         if self._engine is None:
             try:
-                url = sa.make_url(self.url)
-                in_memory = url.get_backend_name() == "sqlite" and url.database in (
-                    None,
-                    "",
-                    ":memory:",
-                )
-                engine = sa.create_engine(
-                    url,
-                    **(
-                        {
-                            "poolclass": sa.pool.StaticPool,
-                            "connect_args": {"check_same_thread": False},
-                        }
-                        if in_memory
-                        else {}
-                    ),
-                )
-                if engine.dialect.name == "sqlite":
-                    sa.event.listen(engine, "connect", _sqlite_pragmas)
+                engine = _create_engine(self.url)
                 _meta.create_all(engine)
             except SQLAlchemyError as exc:
                 raise StoreUnavailable(
@@ -88,41 +162,95 @@ class StateDatabase:
                     store="hub-state",
                 ) from exc
             self._engine = engine
+            self._writer = _writer_for(engine)
         return self._engine
 
     def record(self, events: Iterable[Event]) -> None:
         """Append events to the audit trail in one transaction.
 
         :param events: the events to write.
-        :raises StoreUnavailable: when the database does not accept them.
+        :raises StoreUnavailable: when neither the database nor the spool accepts them.
         """
-        rows = [
-            {
-                "id": e.id,
-                "at": e.at,
-                "actor": e.actor,
-                "store": e.store,
-                "action": e.action,
-                "outcome": e.outcome,
-                "request_id": e.request_id,
-                "account_id": e.account_id,
-                "reason": e.reason,
-                "target": e.target,
-                "changed": json.dumps(list(e.changed)) if e.changed else None,
-                "error_code": e.error_code,
-                "error": e.error,
-            }
-            for e in events
-        ]
+        self.write([event_row(e) for e in events])
+
+    def write(self, rows: Sequence[EventRow]) -> None:
+        """Append prebuilt event rows in one set-based transaction, durable when this returns.
+
+        Retried on a fresh connection when the connection is lost; spooled locally (and replayed
+        by the next write or read) when the database stays unreachable.
+
+        :param rows: the rows, as :func:`event_row` builds them.
+        :raises StoreUnavailable: when the database refuses them for another reason than being
+            unreachable, or when it is unreachable and the spool cannot be written either.
+        """
         if not rows:
             return
+        with self._lock:
+            try:
+                self._replay()
+                self._write_retrying(rows)
+            except SQLAlchemyError as exc:
+                if not _lost_connection(exc):
+                    raise StoreUnavailable(
+                        f"cannot write audit events ({exc.__class__.__name__})", store="hub-state"
+                    ) from exc
+                self._spool(rows, exc)
+            except StoreUnavailable as exc:  # the engine could not even be opened
+                self._spool(rows, exc)
+
+    def _write_retrying(self, rows: Sequence[EventRow], *, replay: bool = False) -> None:
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self.engine.begin() as conn:
+                    # A lost commit may have committed: write only what is not there yet.
+                    todo = _unwritten(conn, rows) if attempt or replay else rows
+                    if todo:
+                        assert self._writer is not None
+                        self._writer(conn, todo)
+                return
+            except SQLAlchemyError as exc:
+                if not _lost_connection(exc) or attempt == _ATTEMPTS - 1:
+                    raise
+                if not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+                    self.engine.dispose()  # drop every pooled connection, not only this one
+                time.sleep(_BACKOFF * 2**attempt)
+
+    def _spool(self, rows: Sequence[EventRow], cause: Exception) -> None:
         try:
-            with self._lock, self.engine.begin() as conn:
-                conn.execute(_events.insert(), rows)
-        except SQLAlchemyError as exc:
+            fd = os.open(self.spool, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                fh.write("".join(_spool_line(r) for r in rows))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
             raise StoreUnavailable(
-                f"cannot write audit events ({exc.__class__.__name__})", store="hub-state"
-            ) from exc
+                f"cannot write audit events ({cause.__class__.__name__}) nor spool them to"
+                f" {self.spool} ({exc.strerror})",
+                store="hub-state",
+            ) from cause
+
+    def _replay(self) -> None:
+        """Write the spooled rows first (raises as a write does while still unreachable)."""
+        if not self.spool.exists():
+            return
+        with self.spool.open("r+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            rows = [_from_spool_line(line) for line in fh if line.strip()]
+            if rows:
+                self._write_retrying(rows, replay=True)
+            fh.truncate(0)
+            self.spool.unlink(missing_ok=True)
+
+    def pending(self) -> int:
+        """Count the events waiting in the spool for the database to come back.
+
+        :returns: how many rows the spool holds (0 when there is none).
+        """
+        if not self.spool.exists():
+            return 0
+        with self.spool.open(encoding="utf-8") as fh:
+            return sum(1 for line in fh if line.strip())
 
     def events(
         self,
@@ -133,7 +261,7 @@ class StateDatabase:
         action: str | None = None,
         limit: int = 1000,
     ) -> Sequence[Event]:
-        """Read a store's events, oldest first.
+        """Read a store's events, oldest first (spooled events are replayed first).
 
         :param store: the store name.
         :param account_id: only events about this account.
@@ -152,8 +280,10 @@ class StateDatabase:
             stmt = stmt.where(_events.c.action == action)
         stmt = stmt.order_by(_events.c.seq.desc()).limit(limit)
         try:
-            with self._lock, self.engine.connect() as conn:
-                rows = conn.execute(stmt).mappings().all()
+            with self._lock:
+                self._replay()
+                with self.engine.connect() as conn:
+                    rows = conn.execute(stmt).mappings().all()
         except SQLAlchemyError as exc:
             raise StoreUnavailable(
                 f"cannot read audit events ({exc.__class__.__name__})", store="hub-state"
@@ -187,6 +317,93 @@ class StateDatabase:
 def new_event_id() -> str:
     """Return a fresh, random event id (32 hex characters)."""
     return os.urandom(16).hex()
+
+
+def new_event_ids(count: int) -> list[str]:
+    """Return ``count`` fresh, random event ids from one read of the OS's random source.
+
+    :param count: how many.
+    :returns: 32-hex-character ids.
+    """
+    blob = os.urandom(16 * count).hex()
+    return [blob[i : i + 32] for i in range(0, 32 * count, 32)]
+
+
+def _create_engine(url_text: str) -> sa.Engine:
+    url = sa.make_url(url_text)
+    backend = url.get_backend_name()
+    options: dict[str, Any] = {}
+    if backend == "sqlite" and url.database in (None, "", ":memory:"):
+        options = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
+    elif backend == "postgresql" and "application_name" not in url.query:
+        options = {"connect_args": {"application_name": _APPLICATION}}
+    engine = sa.create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _writer_for(engine: sa.Engine) -> Callable[[sa.Connection, Sequence[EventRow]], None]:
+    """Pick the fastest set-based insert the engine's driver offers."""
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        return _copy_rows
+    if engine.dialect.name == "sqlite":
+        at_text = _events.c.at.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+        sql = (
+            f"INSERT INTO idconnect_events ({', '.join(COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(COLUMNS))})"
+        )
+
+        def executemany(conn: sa.Connection, rows: Sequence[EventRow]) -> None:
+            texts: dict[datetime, Any] = {}  # r[1] is ``at``; a batch shares one: convert it once
+            for r in rows:
+                if r[1] not in texts:
+                    texts[r[1]] = at_text(r[1]) if at_text else r[1]
+            conn.exec_driver_sql(sql, [(r[0], texts[r[1]], *r[2:]) for r in rows])
+
+        return executemany
+    insert = _events.insert()
+
+    def generic(conn: sa.Connection, rows: Sequence[EventRow]) -> None:
+        conn.execute(insert, [dict(zip(COLUMNS, r, strict=True)) for r in rows])
+
+    return generic
+
+
+def _copy_rows(conn: sa.Connection, rows: Sequence[EventRow]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY idconnect_events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
+def _unwritten(conn: sa.Connection, rows: Sequence[EventRow]) -> list[EventRow]:
+    """Drop the rows already in the table (a lost commit that did commit, a replay cut short).
+
+    Looked up through the ``(store, at)`` index: the rows of one write share their instant.
+    """
+    e = _events.c
+    store = COLUMNS.index("store")
+    present: set[str] = set()
+    for where, at in {(r[store], r[_AT]) for r in rows}:
+        present.update(conn.execute(sa.select(e.id).where(e.store == where, e.at == at)).scalars())
+    return [r for r in rows if r[0] not in present]
+
+
+def _spool_line(row: EventRow) -> str:
+    values: list[Any] = list(row)
+    values[_AT] = values[_AT].isoformat()
+    return json.dumps(values, separators=(",", ":")) + "\n"
+
+
+def _from_spool_line(line: str) -> EventRow:
+    values = json.loads(line)
+    values[_AT] = datetime.fromisoformat(values[_AT])
+    row: EventRow = tuple(values)
+    return row
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
