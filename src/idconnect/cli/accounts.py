@@ -28,6 +28,7 @@ from idconnect.cli.render import (
 from idconnect.core.convert import LIST_RESPONSE_SCHEMA, to_json
 from idconnect.core.facade import Store
 from idconnect.core.model import Account
+from idconnect.core.opspec import COVERS, covers
 from idconnect.core.query import Page
 
 __all__ = ["accounts", "parse_assignment"]
@@ -81,6 +82,7 @@ def _stream_list_response(pages: Iterator[Page[Account]]) -> None:
 @click.option("--all", "every", is_flag=True, help="Fetch every page (streams page by page).")
 @json_option
 @pass_app
+@covers("search_accounts")
 def list_accounts(
     app: App,
     store: str,
@@ -173,6 +175,7 @@ def _overview(app: App, target: Store, account: Account) -> None:
 @click.argument("account_id", metavar="ID")
 @json_option
 @pass_app
+@covers("get_account")
 def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None:
     """Show one account: statuses, dates, failed attempts, groups, roles, methods, sessions."""
     target = app.store(store)
@@ -195,6 +198,7 @@ def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None
 @click.option("--reason", help="Why (recorded in the audit trail).")
 @json_option
 @pass_app
+@covers("create_account")
 def create_account(
     app: App, store: str, source: IO[str], reason: str | None, json_flag: bool
 ) -> None:
@@ -265,6 +269,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 @click.option("--reason", help="Why (recorded in the audit trail).")
 @json_option
 @pass_app
+@covers("update_account")
 def update_account(
     app: App,
     store: str,
@@ -295,6 +300,7 @@ def _bulk_command(name: str, verb: str, method: str, help_text: str, irreversibl
     @bulk_options
     @pass_app
     @click.pass_context
+    @covers(*getattr(getattr(Store, method), COVERS))
     def command(
         ctx: click.Context,
         app: App,

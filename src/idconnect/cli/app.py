@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import click
@@ -10,19 +11,60 @@ from idconnect import __version__
 from idconnect.cli.accounts import accounts
 from idconnect.cli.audit import events, export
 from idconnect.cli.context import App
+from idconnect.cli.credentials import authenticators, failed_attempts, password
 from idconnect.cli.demo import demo
 from idconnect.cli.errors import report
 from idconnect.cli.groups import groups
-from idconnect.cli.security import authenticators, failed_attempts, password, roles, sessions
+from idconnect.cli.roles import roles
+from idconnect.cli.sessions import sessions
 from idconnect.cli.stores import store, stores
 from idconnect.core.config import CONFIG_ENV
 from idconnect.core.errors import IdconnectError
+from idconnect.core.plugins import make_root_manager
 
 __all__ = ["cli"]
 
 
 class _Root(click.Group):
-    """The root group: turns an :class:`IdconnectError` into one stderr line and an exit status."""
+    """The root group: built-in commands, the plugins' commands, and error reporting.
+
+    An :class:`IdconnectError` becomes one stderr line and an exit status. Commands of plugins
+    (the ``idconnect_cli_commands`` hook) are loaded only when a name is not built in or the
+    command list is shown, so a built-in command never pays for importing every plugin.
+    """
+
+    _plugin_commands: dict[str, click.Command] | None = None
+
+    def plugin_commands(self) -> dict[str, click.Command]:
+        """Return the commands the installed plugins add (built-in names win).
+
+        :returns: command name to command.
+        :raises PluginError: when a plugin fails to load.
+        """
+        if self._plugin_commands is None:
+            collected = click.Group()
+            make_root_manager().hook.idconnect_cli_commands(cli=collected)
+            self._plugin_commands = {
+                name: command
+                for name, command in collected.commands.items()
+                if name not in self.commands
+            }
+        return self._plugin_commands
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            return found
+        try:
+            return self.plugin_commands().get(cmd_name)
+        except IdconnectError as exc:
+            raise click.ClickException(exc.message) from exc
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        with contextlib.suppress(IdconnectError):
+            names |= set(self.plugin_commands())
+        return sorted(names)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -1,8 +1,8 @@
-"""``idconnect demo``: seed the embedded SQLite store with customers and show what to try."""
+"""``idconnect demo``: seed a store (the embedded SQLite one by default) and show what to try."""
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import shlex
 import shutil
 import sys
@@ -13,8 +13,8 @@ import click
 from rich.table import Table
 
 from idconnect.cli.context import App, pass_app
-from idconnect.cli.stores import sql_plugin
-from idconnect.core.errors import ConfigError
+from idconnect.cli.demo_data import seed_through_facade
+from idconnect.core.errors import NotSupported
 from idconnect.core.facade import Store
 from idconnect.core.model import Account
 
@@ -118,21 +118,14 @@ def _tour(app: App, target: Store, config: str | None) -> None:
     "store_name",
     default="default",
     show_default=True,
-    help="The sql store to seed (the embedded default needs no config).",
+    help="The store to seed (the embedded default needs no config).",
 )
 @pass_app
 def demo(app: App, count: int, seed: int, store_name: str) -> None:
-    """Seed the embedded SQLite store with realistic customers and print a guided tour."""
+    """Seed a store (the embedded SQLite one by default) with customers; print a guided tour."""
     target = app.store(store_name)
-    plugin = sql_plugin(target)
-    plugin.init_store(target.config)
-    try:
-        seed_demo = importlib.import_module("idconnect_sql.demo").seed_demo
-    except (ImportError, AttributeError):
-        raise ConfigError(
-            "this version of the sql plugin has no demo data (idconnect_sql.demo.seed_demo)",
-            store=store_name,
-        ) from None
+    with contextlib.suppress(NotSupported):
+        target.provision()
     if target.search_accounts(count=1).items:
         app.out.print(
             f"Store {store_name!r} already has accounts; not seeding again"
@@ -140,11 +133,14 @@ def demo(app: App, count: int, seed: int, store_name: str) -> None:
         )
     else:
         with app.err.status(f"Seeding {count:,} accounts into store {store_name!r}..."):
-            counts = seed_demo(target, count=count, seed=seed)
+            try:
+                counts = target.seed_demo(count, seed)
+            except NotSupported:
+                counts = seed_through_facade(target, count, seed)
         table = Table(title=f"Seeded store {store_name!r}", header_style="bold")
-        table.add_column("Table")
-        table.add_column("Rows", justify="right")
-        for table_name, rows in dict(counts).items():
-            table.add_row(str(table_name), f"{rows:,}")
+        table.add_column("Kind")
+        table.add_column("Count", justify="right")
+        for kind, rows in counts.items():
+            table.add_row(str(kind), f"{rows:,}")
         app.out.print(table)
     _tour(app, target, app.config)

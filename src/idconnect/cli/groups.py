@@ -7,13 +7,21 @@ import json
 import click
 
 from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, select_accounts
-from idconnect.cli.context import App, json_option, pass_app, store_argument
+from idconnect.cli.context import (
+    App,
+    json_option,
+    pass_app,
+    print_json,
+    reason_option,
+    store_argument,
+)
 from idconnect.cli.render import group_table
 from idconnect.core.convert import LIST_RESPONSE_SCHEMA, to_json
 from idconnect.core.errors import InvalidInput, NotFound
 from idconnect.core.facade import Store
 from idconnect.core.filter import attr
 from idconnect.core.model import Group
+from idconnect.core.opspec import COVERS, covers
 
 __all__ = ["groups", "resolve_group"]
 
@@ -27,6 +35,7 @@ def groups() -> None:
 @store_argument
 @json_option
 @pass_app
+@covers("search_groups")
 def list_groups(app: App, store: str, json_flag: bool) -> None:
     """List every group of STORE."""
     found = list(app.store(store).iter_groups())
@@ -40,6 +49,57 @@ def list_groups(app: App, store: str, json_flag: bool) -> None:
     else:
         app.out.print(group_table(found))
         app.out.print(f"{len(found)} group(s)")
+
+
+@groups.command("show")
+@store_argument
+@click.argument("group")
+@json_option
+@pass_app
+@covers("get_group")
+def show_group(app: App, store: str, group: str, json_flag: bool) -> None:
+    """Show GROUP (an id or a display name) with its member ids."""
+    found = resolve_group(app.store(store), group)
+    if app.wants_json(json_flag):
+        print_json(to_json(found))
+        return
+    app.out.print(group_table([found]))
+    for member in found.members:
+        app.out.print(f"  {member}")
+    app.out.print(f"{len(found.members)} member(s)")
+
+
+@groups.command("create")
+@store_argument
+@click.argument("display_name", metavar="NAME")
+@click.option("--reason", help="Why (recorded in the audit trail).")
+@json_option
+@pass_app
+@covers("create_group")
+def create_group(
+    app: App, store: str, display_name: str, reason: str | None, json_flag: bool
+) -> None:
+    """Create a group named NAME in STORE."""
+    created = app.store(store).create_group({"displayName": display_name}, reason=reason)
+    if app.wants_json(json_flag):
+        print_json(to_json(created))
+    else:
+        app.out.print(f"Created group {created.display_name!r} ({created.id}) in store {store!r}.")
+
+
+@groups.command("delete")
+@store_argument
+@click.argument("group")
+@reason_option
+@pass_app
+@covers("delete_group")
+def delete_group(app: App, store: str, group: str, reason: str) -> None:
+    """Delete GROUP (an id or a display name); its members stay."""
+    target = app.store(store)
+    found = resolve_group(target, group)
+    assert found.id is not None
+    target.delete_group(found.id, reason=reason)
+    app.out.print(f"Deleted group {found.display_name!r} ({found.id}) from store {store!r}.")
 
 
 def resolve_group(store: Store, name_or_id: str) -> Group:
@@ -73,6 +133,7 @@ def _membership_command(name: str, verb: str, method: str, preposition: str) -> 
     @bulk_options
     @pass_app
     @click.pass_context
+    @covers(*getattr(getattr(Store, method), COVERS))
     def command(
         ctx: click.Context,
         app: App,

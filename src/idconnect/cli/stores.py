@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 import click
@@ -11,10 +9,10 @@ from rich.table import Table
 from rich.text import Text
 
 from idconnect.cli.context import App, complete_store, json_option, pass_app, print_json
-from idconnect.core.errors import ConfigError, IdconnectError
+from idconnect.core.errors import IdconnectError
 from idconnect.core.facade import Store
 
-__all__ = ["sql_plugin", "store", "stores"]
+__all__ = ["store", "stores"]
 
 
 def _health(target: Store) -> dict[str, Any]:
@@ -61,28 +59,6 @@ def stores(app: App, json_flag: bool) -> None:
     app.out.print(table)
 
 
-def sql_plugin(target: Store) -> ModuleType:
-    """Return the ``idconnect_sql`` module for a ``sql`` store.
-
-    :param target: the store.
-    :returns: the imported module.
-    :raises ConfigError: when the store is not a sql store or the plugin is not installed.
-    """
-    if target.config.plugin != "sql":
-        raise ConfigError(
-            f"this command needs a sql store; this one is {target.config.plugin!r}",
-            store=target.name,
-        )
-    try:
-        return importlib.import_module("idconnect_sql")
-    except ImportError:
-        raise ConfigError(
-            "the sql plugin is not installed: pip install idconnect-sql"
-            " (in this repository: pip install -e plugins/sql_store)",
-            store=target.name,
-        ) from None
-
-
 @click.group()
 def store() -> None:
     """Set up a store."""
@@ -92,7 +68,6 @@ def store() -> None:
 @click.argument("name", shell_complete=complete_store)
 @pass_app
 def init_store(app: App, name: str) -> None:
-    """Create the tables of sql store NAME (safe to run again)."""
-    target = app.store(name)
-    revision = sql_plugin(target).init_store(target.config)
-    app.out.print(f"Store {name!r} is initialised (schema revision {revision}).")
+    """Create what store NAME needs before first use, e.g. its tables (safe to run again)."""
+    done = app.store(name).provision()
+    app.out.print(f"Store {name!r} is initialised ({done}).")

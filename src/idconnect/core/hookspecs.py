@@ -180,6 +180,24 @@ def idconnect_provision(context: CallContext) -> str:
     """
 
 
+@hookspec(firstresult=True)
+def idconnect_seed_demo(context: CallContext, count: int, seed: int) -> Mapping[str, int]:
+    """Fill an empty store with realistic demo customers, natively and fast (optional).
+
+    Called by :meth:`~idconnect.core.facade.Store.seed_demo` (``idconnect demo``). A store that
+    does not implement it is seeded through the facade's own operations instead. The same
+    ``seed`` gives the same data; instants are relative to now. Stop at first non-None result.
+
+    :param context: the call context.
+    :param count: how many accounts to create.
+    :param seed: the random seed.
+    :returns: how many rows or entries of each kind were written, by a name a person reads.
+    :raises InvalidInput: when the store already holds accounts.
+
+    .. versionadded:: 0.2
+    """
+
+
 @hookspec
 def idconnect_close(context: CallContext) -> None:
     """Release the store's connections and pools; called once when the hub closes.

@@ -35,6 +35,7 @@ STORE_HOOKS = frozenset(
         "refresh",
         "close",
         "provision",
+        "seed_demo",
     }
 )
 """Hooks that are not operations a caller asks for: registration, discovery, lifecycle."""

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from attrs import field, frozen
 
-__all__ = ["ATTRIBUTE", "FAMILIES", "Operation", "operation"]
+__all__ = ["ATTRIBUTE", "COVERS", "FAMILIES", "Operation", "covers", "operation"]
 
 ATTRIBUTE = "idconnect_operation"
 """The attribute of a spec function that holds its :class:`Operation`."""
@@ -98,5 +98,26 @@ def operation(**meta: Any) -> Callable[[F], F]:
         name = spec.__name__.removeprefix("idconnect_")
         setattr(spec, ATTRIBUTE, Operation(name=name, spec=spec, **meta))
         return spec
+
+    return mark
+
+
+COVERS = "idconnect_covers"
+"""The attribute of a facade method or CLI command callback naming the operations it runs."""
+
+
+def covers(*operations: str) -> Callable[[F], F]:
+    """Mark a facade method or a CLI command as the caller-facing form of ``operations``.
+
+    The completeness tests read these marks: every operation of the hook specs must be reached
+    by a facade method and by a CLI command (its bulk form through its single operation).
+
+    :param operations: operation names (hook names without ``idconnect_``).
+    :returns: a decorator returning the function unchanged but for the mark.
+    """
+
+    def mark(fn: F) -> F:
+        setattr(fn, COVERS, (*getattr(fn, COVERS, ()), *operations))
+        return fn
 
     return mark

@@ -11,6 +11,7 @@ from idconnect.core.facade.bulk import bulk_by_id, run_bulk
 from idconnect.core.facade.calls import StoreCalls, with_cursor
 from idconnect.core.filter import Filter
 from idconnect.core.model import Account, BulkResult, Outcome
+from idconnect.core.opspec import covers
 from idconnect.core.query import Page, iterate_pages
 
 __all__ = ["AccountOperations"]
@@ -19,6 +20,7 @@ __all__ = ["AccountOperations"]
 class AccountOperations(StoreCalls):
     """The accounts family of :class:`~idconnect.core.facade.store.Store`."""
 
+    @covers("search_accounts")
     def search_accounts(
         self,
         filter: str | Filter | None = None,
@@ -55,6 +57,7 @@ class AccountOperations(StoreCalls):
         page: Page[Account] = self._call("search_accounts", context, query=query)
         return page
 
+    @covers("search_accounts")
     def iter_accounts(
         self,
         filter: str | Filter | None = None,
@@ -85,6 +88,7 @@ class AccountOperations(StoreCalls):
 
         return iterate_pages(fetch)
 
+    @covers("get_account")
     def get_account(self, account_id: str, *, actor: str | None = None) -> Account:
         """Read one account.
 
@@ -100,6 +104,7 @@ class AccountOperations(StoreCalls):
         )
         return account
 
+    @covers("create_account")
     def create_account(
         self,
         resource: Account | Mapping[str, Any],
@@ -124,6 +129,7 @@ class AccountOperations(StoreCalls):
         created: Account = self._call("create_account", context, account=account)
         return created
 
+    @covers("create_account")
     def create_accounts(
         self,
         resources: Iterable[Account | Mapping[str, Any]],
@@ -176,6 +182,7 @@ class AccountOperations(StoreCalls):
                 outcomes.append(next(created))
         return self._report(BulkResult(action="create_account", outcomes=outcomes))
 
+    @covers("update_account")
     def update_account(
         self,
         account_id: str,
@@ -229,6 +236,7 @@ class AccountOperations(StoreCalls):
         )
         return updated
 
+    @covers("update_account")
     def replace_account(
         self,
         account_id: str,
@@ -263,6 +271,7 @@ class AccountOperations(StoreCalls):
             actor=actor,
         )
 
+    @covers("set_account_enabled")
     def enable_accounts(
         self,
         ids: Iterable[str],
@@ -292,6 +301,7 @@ class AccountOperations(StoreCalls):
             progress=progress,
         )
 
+    @covers("set_account_enabled")
     def disable_accounts(
         self,
         ids: Iterable[str],
@@ -321,6 +331,7 @@ class AccountOperations(StoreCalls):
             progress=progress,
         )
 
+    @covers("delete_account")
     def delete_accounts(
         self,
         ids: Iterable[str],

@@ -227,6 +227,10 @@ class StoreCalls:
         catalogue = self.catalogue
         return top_level in catalogue or catalogue.is_complex(top_level)
 
+    def _backend_has(self, hook: str) -> bool:
+        impls = getattr(self._pm.hook, f"idconnect_{hook}").get_hookimpls()
+        return any(impl.plugin is self.backend for impl in impls)
+
     def ping(self) -> bool:
         """Check that the store answers.
 
@@ -252,11 +256,27 @@ class StoreCalls:
         :raises NotSupported: when the store type needs (or allows) no setting up.
         :raises StoreUnavailable: when the store cannot be reached.
         """
-        context = self._context(actor, None, need_reason=False)
-        impls = self._pm.hook.idconnect_provision.get_hookimpls()
-        if not any(impl.plugin is self.backend for impl in impls):
+        if not self._backend_has("provision"):
             raise self._not_supported("provision")
+        context = self._context(actor, None, need_reason=False)
         return str(self._hook("provision", context, subject=None))
+
+    def seed_demo(self, count: int, seed: int, *, actor: str | None = None) -> dict[str, int]:
+        """Fill the empty store with demo customers through its backend's native seeder.
+
+        :param count: how many accounts, 1 to 10,000,000.
+        :param seed: the random seed (same seed, same data).
+        :param actor: the acting admin.
+        :returns: how many of each kind were written.
+        :raises NotSupported: when the backend has no native seeder (seed through the facade).
+        :raises InvalidInput: for a bad count or a store that already holds accounts.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000_000:
+            raise InvalidInput("count must be from 1 to 10000000", store=self.name)
+        if not self._backend_has("seed_demo"):
+            raise self._not_supported("seed_demo")
+        context = self._context(actor, None, need_reason=False)
+        return dict(self._hook("seed_demo", context, subject=None, count=count, seed=int(seed)))
 
     def close(self) -> None:
         """Release the store's connections."""

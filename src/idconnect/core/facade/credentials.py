@@ -5,6 +5,7 @@ from __future__ import annotations
 from idconnect.core.facade.calls import StoreCalls
 from idconnect.core.facade.checks import check_authenticator, check_password
 from idconnect.core.model import Authenticator, AuthenticatorKind, Secret
+from idconnect.core.opspec import covers
 
 __all__ = ["CredentialOperations"]
 
@@ -12,6 +13,7 @@ __all__ = ["CredentialOperations"]
 class CredentialOperations(StoreCalls):
     """The credentials family of :class:`~idconnect.core.facade.store.Store`."""
 
+    @covers("list_authenticators")
     def list_authenticators(
         self, account_id: str, *, actor: str | None = None
     ) -> list[Authenticator]:
@@ -28,6 +30,7 @@ class CredentialOperations(StoreCalls):
             self._call("list_authenticators", context, subject=account_id, account_id=account_id)
         )
 
+    @covers("add_authenticator")
     def add_authenticator(
         self,
         account_id: str,
@@ -63,6 +66,7 @@ class CredentialOperations(StoreCalls):
         )
         return added
 
+    @covers("remove_authenticator")
     def remove_authenticator(
         self, account_id: str, authenticator_id: str, *, reason: str, actor: str | None = None
     ) -> None:
@@ -85,6 +89,7 @@ class CredentialOperations(StoreCalls):
             authenticator_id=authenticator_id,
         )
 
+    @covers("set_password")
     def set_password(
         self, account_id: str, password: str | Secret, *, reason: str, actor: str | None = None
     ) -> None:
@@ -103,6 +108,7 @@ class CredentialOperations(StoreCalls):
             "set_password", context, subject=account_id, account_id=account_id, password=secret
         )
 
+    @covers("reset_failed_attempts")
     def reset_failed_attempts(
         self, account_id: str, *, reason: str, actor: str | None = None
     ) -> None:

@@ -11,6 +11,7 @@ from idconnect.core.facade.bulk import bulk_by_id
 from idconnect.core.facade.calls import StoreCalls, with_cursor
 from idconnect.core.filter import Filter
 from idconnect.core.model import BulkResult, Group
+from idconnect.core.opspec import covers
 from idconnect.core.query import Page, iterate_pages
 from idconnect.core.schema import GROUP_CATALOGUE
 
@@ -20,6 +21,7 @@ __all__ = ["GroupOperations"]
 class GroupOperations(StoreCalls):
     """The groups family of :class:`~idconnect.core.facade.store.Store`."""
 
+    @covers("search_groups")
     def search_groups(
         self,
         filter: str | Filter | None = None,
@@ -46,6 +48,7 @@ class GroupOperations(StoreCalls):
         page: Page[Group] = self._call("search_groups", context, query=query)
         return page
 
+    @covers("search_groups")
     def iter_groups(
         self, filter: str | Filter | None = None, *, actor: str | None = None
     ) -> Iterator[Group]:
@@ -66,6 +69,7 @@ class GroupOperations(StoreCalls):
 
         return iterate_pages(fetch)
 
+    @covers("get_group")
     def get_group(self, group_id: str, *, actor: str | None = None) -> Group:
         """Read a group with its members.
 
@@ -79,6 +83,7 @@ class GroupOperations(StoreCalls):
         group: Group = self._call("get_group", context, group_id=group_id)
         return group
 
+    @covers("create_group")
     def create_group(
         self,
         resource: Group | Mapping[str, Any],
@@ -103,6 +108,7 @@ class GroupOperations(StoreCalls):
         created: Group = self._call("create_group", context, group=group)
         return created
 
+    @covers("delete_group")
     def delete_group(self, group_id: str, *, reason: str, actor: str | None = None) -> None:
         """Delete a group; its members stay.
 
@@ -115,6 +121,7 @@ class GroupOperations(StoreCalls):
         context = self._context(actor, reason, need_reason=True)
         self._call("delete_group", context, group_id=group_id)
 
+    @covers("add_group_member")
     def add_to_group(
         self,
         group_id: str,
@@ -145,6 +152,7 @@ class GroupOperations(StoreCalls):
             progress=progress,
         )
 
+    @covers("remove_group_member")
     def remove_from_group(
         self,
         group_id: str,

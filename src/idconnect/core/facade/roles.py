@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from idconnect.core.facade.calls import StoreCalls
 from idconnect.core.model import Role, RoleAssignment
+from idconnect.core.opspec import covers
 
 __all__ = ["RoleOperations"]
 
@@ -11,6 +12,7 @@ __all__ = ["RoleOperations"]
 class RoleOperations(StoreCalls):
     """The roles family of :class:`~idconnect.core.facade.store.Store`."""
 
+    @covers("list_roles")
     def list_roles(self, *, actor: str | None = None) -> list[Role]:
         """List the roles the store can assign.
 
@@ -20,6 +22,7 @@ class RoleOperations(StoreCalls):
         context = self._context(actor, None, need_reason=False)
         return list(self._call("list_roles", context))
 
+    @covers("assign_role")
     def assign_role(
         self,
         account_id: str,
@@ -40,6 +43,7 @@ class RoleOperations(StoreCalls):
         """
         self._role_call("assign_role", account_id, role, organization, reason, actor)
 
+    @covers("unassign_role")
     def unassign_role(
         self,
         account_id: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from idconnect.core.facade.calls import StoreCalls
 from idconnect.core.model import Session
+from idconnect.core.opspec import covers
 
 __all__ = ["SessionOperations"]
 
@@ -11,6 +12,7 @@ __all__ = ["SessionOperations"]
 class SessionOperations(StoreCalls):
     """The sessions family of :class:`~idconnect.core.facade.store.Store`."""
 
+    @covers("list_sessions")
     def list_sessions(self, account_id: str, *, actor: str | None = None) -> list[Session]:
         """List an account's active sessions.
 
@@ -22,6 +24,7 @@ class SessionOperations(StoreCalls):
         context = self._context(actor, None, need_reason=False)
         return list(self._call("list_sessions", context, subject=account_id, account_id=account_id))
 
+    @covers("revoke_session")
     def revoke_session(
         self, account_id: str, session_id: str, *, reason: str, actor: str | None = None
     ) -> None:
@@ -43,6 +46,7 @@ class SessionOperations(StoreCalls):
             session_id=session_id,
         )
 
+    @covers("revoke_sessions")
     def revoke_sessions(self, account_id: str, *, reason: str, actor: str | None = None) -> int:
         """End every session of an account.
 

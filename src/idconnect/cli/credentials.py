@@ -1,0 +1,137 @@
+"""``idconnect authenticators|password|failed-attempts ...``: an account's credentials."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from idconnect.cli.context import (
+    App,
+    json_option,
+    pass_app,
+    print_json,
+    reason_option,
+    store_argument,
+)
+from idconnect.cli.render import authenticator_table
+from idconnect.core.convert import to_json
+from idconnect.core.masking import SUPPORT_ADDABLE
+from idconnect.core.model import Secret
+from idconnect.core.opspec import covers
+
+__all__ = ["authenticators", "failed_attempts", "password"]
+
+_ACCOUNT = click.argument("account_id", metavar="ID")
+
+
+@click.group()
+def authenticators() -> None:
+    """List, add and remove an account's authentication methods."""
+
+
+@authenticators.command("list")
+@store_argument
+@_ACCOUNT
+@json_option
+@pass_app
+@covers("list_authenticators")
+def list_authenticators(app: App, store: str, account_id: str, json_flag: bool) -> None:
+    """List the authentication methods of account ID (masked)."""
+    found = app.store(store).list_authenticators(account_id)
+    if app.wants_json(json_flag):
+        print_json(to_json(found))
+    else:
+        app.out.print(authenticator_table(found))
+
+
+@authenticators.command("add")
+@store_argument
+@_ACCOUNT
+@click.argument("kind", type=click.Choice(sorted(str(k) for k in SUPPORT_ADDABLE)))
+@click.argument("value")
+@click.option("--verified", is_flag=True, help="Support verified it with the customer.")
+@reason_option
+@json_option
+@pass_app
+@covers("add_authenticator")
+def add_authenticator(
+    app: App,
+    store: str,
+    account_id: str,
+    kind: str,
+    value: str,
+    verified: bool,
+    reason: str,
+    json_flag: bool,
+) -> None:
+    """Add an email address or phone number (E.164, e.g. +447700900123) to account ID."""
+    added = app.store(store).add_authenticator(
+        account_id, kind, value, verified=verified, reason=reason
+    )
+    if app.wants_json(json_flag):
+        print_json(to_json(added))
+    else:
+        app.out.print(f"Added {added.kind} {added.label} ({added.id}) to account {account_id}.")
+
+
+@authenticators.command("remove")
+@store_argument
+@_ACCOUNT
+@click.argument("authenticator_id", metavar="AUTH_ID")
+@reason_option
+@pass_app
+@covers("remove_authenticator")
+def remove_authenticator(
+    app: App, store: str, account_id: str, authenticator_id: str, reason: str
+) -> None:
+    """Remove one authentication method of account ID."""
+    app.store(store).remove_authenticator(account_id, authenticator_id, reason=reason)
+    app.out.print(f"Removed authenticator {authenticator_id} of account {account_id}.")
+
+
+@click.group()
+def password() -> None:
+    """Set an account's password."""
+
+
+def _read_password() -> Secret:
+    stdin = sys.stdin
+    if stdin.isatty():
+        value = click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
+    else:
+        value = stdin.readline().rstrip("\r\n")
+    if not value:
+        raise click.UsageError("the new password is empty")
+    return Secret(value)
+
+
+@password.command("set")
+@store_argument
+@_ACCOUNT
+@reason_option
+@pass_app
+@covers("set_password")
+def set_password(app: App, store: str, account_id: str, reason: str) -> None:
+    """Set the password of account ID: asked twice, hidden (or one line from stdin)."""
+    target = app.store(store)
+    target.get_account(account_id)  # fail on a wrong id before asking for a password
+    target.set_password(account_id, _read_password(), reason=reason)
+    app.out.print(f"Password of account {account_id} set in store {store!r}.")
+
+
+@click.group("failed-attempts")
+def failed_attempts() -> None:
+    """Reset failed login attempt counters."""
+
+
+@failed_attempts.command("reset")
+@store_argument
+@_ACCOUNT
+@reason_option
+@pass_app
+@covers("reset_failed_attempts")
+def reset_failed_attempts(app: App, store: str, account_id: str, reason: str) -> None:
+    """Reset the failed password and OTP counters of account ID and lift the lockout."""
+    app.store(store).reset_failed_attempts(account_id, reason=reason)
+    app.out.print(f"Failed attempts of account {account_id} reset in store {store!r}.")
