@@ -688,8 +688,8 @@ def test_parse_since() -> None:
 
 def test_store_init_refuses_other_store_types(mem_env: CliEnv) -> None:
     result = mem_env.run("store", "init", "main")
-    assert result.exit_code == 2
-    assert "needs a sql store" in result.stderr
+    assert result.exit_code == 1
+    assert "store 'main'" in result.stderr and "cannot provision" in result.stderr
 
 
 @pytest.mark.skipif(

@@ -14,6 +14,7 @@ from typing import Any
 
 from idconnect.core.errors import InvalidInput, NotSupported
 from idconnect.core.facade import Store
+from idconnect.core.schema import EXTENSION_SCHEMA
 
 __all__ = ["GROUPS", "ORGANIZATIONS", "demo_people", "seed_through_facade", "transliterate"]
 
@@ -77,7 +78,7 @@ def demo_people(count: int, seed: int) -> list[dict[str, Any]]:
                 {"value": f"+44770090{n % 10000:04d}", "type": "mobile", "verified": True}
             ]
         if rng.random() < 0.3:
-            doc["organization"] = rng.choice(ORGANIZATIONS)
+            doc[EXTENSION_SCHEMA] = {"organization": rng.choice(ORGANIZATIONS)}
         people.append(doc)
     return people
 
@@ -98,11 +99,16 @@ def seed_through_facade(
     if store.search_accounts(count=1).items:
         raise InvalidInput("the store already holds accounts", store=store.name)
     catalogue = store.catalogue
-    holds = {top for top in ("phoneNumbers", "organization") if top in catalogue}
-    holds |= {top for top in ("phoneNumbers",) if catalogue.is_complex(top)}
+    lacking = {
+        key
+        for key, path in (
+            ("phoneNumbers", "phoneNumbers.value"),
+            (EXTENSION_SCHEMA, "organization"),
+        )
+        if path not in catalogue
+    }
     people = [
-        {k: v for k, v in doc.items() if k not in ("phoneNumbers", "organization") or k in holds}
-        for doc in demo_people(count, seed)
+        {k: v for k, v in doc.items() if k not in lacking} for doc in demo_people(count, seed)
     ]
     result = store.create_accounts(people, reason="idconnect demo", progress=progress)
     result.raise_for_failures()
