@@ -20,6 +20,35 @@ def _backend(store: idconnect.Store) -> MemoryStore:
 
 
 class TestMemoryStore(ConformanceSuite):
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "bulk_set_accounts_enabled",
+            "delete_account",
+            "search_groups",
+            "get_group",
+            "create_group",
+            "delete_group",
+            "add_group_member",
+            "remove_group_member",
+            "list_roles",
+            "assign_role",
+            "unassign_role",
+            "list_authenticators",
+            "add_authenticator",
+            "remove_authenticator",
+            "set_password",
+            "reset_failed_attempts",
+            "list_sessions",
+            "revoke_session",
+            "revoke_sessions",
+        }
+    )
+
     @pytest.fixture(scope="class")
     @classmethod
     def make_store(cls) -> Iterator[Callable[[], idconnect.Store]]:
