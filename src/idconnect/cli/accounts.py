@@ -217,7 +217,8 @@ def create_account(
             raise click.UsageError("creating many accounts needs --reason")
         if not all(isinstance(d, Mapping) for d in doc):
             raise click.BadParameter("expected a list of JSON objects", param_hint="--from-json")
-        click.get_current_context().exit(run_import(app, app.store(store), doc, reason))
+        status = run_import(app, app.store(store), doc, reason, app.wants_json(json_flag))
+        click.get_current_context().exit(status)
     if not isinstance(doc, Mapping):
         raise click.BadParameter(
             "expected a JSON object or a list of them", param_hint="--from-json"
@@ -310,6 +311,7 @@ def _bulk_command(name: str, verb: str, method: str, help_text: str, irreversibl
         reason: str,
         dry_run: bool,
         yes: bool,
+        json_flag: bool,
     ) -> None:
         target = app.store(store)
         selected = select_accounts(target, ids, filter_text)
@@ -319,7 +321,17 @@ def _bulk_command(name: str, verb: str, method: str, help_text: str, irreversibl
             irreversible=irreversible,
             run=lambda ids, progress: run(ids, reason=reason, progress=progress),
         )
-        ctx.exit(run_bulk(app, target, selected, action, dry_run=dry_run, yes=yes))
+        ctx.exit(
+            run_bulk(
+                app,
+                target,
+                selected,
+                action,
+                dry_run=dry_run,
+                yes=yes,
+                as_json=app.wants_json(json_flag),
+            )
+        )
 
     del command
 

@@ -14,9 +14,10 @@ from attrs import frozen
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from idconnect.cli.context import App, filter_option, reason_option
+from idconnect.cli.context import App, filter_option, json_option, print_json, reason_option
 from idconnect.cli.errors import EXIT_FAILED, EXIT_OK
 from idconnect.cli.render import status_text
+from idconnect.core.convert import to_json
 from idconnect.core.errors import IdconnectError, NotFound
 from idconnect.core.facade import Store
 from idconnect.core.model import Account, BulkResult, Outcome
@@ -41,7 +42,8 @@ class BulkAction:
 
 
 def bulk_options(func: F) -> F:
-    """Add the options every bulk command shares: --filter, --reason, --dry-run, --yes."""
+    """Add the options every bulk command shares: --filter, --reason, --dry-run, --yes, --json."""
+    func = json_option(func)
     func = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")(func)
     func = click.option("--dry-run", is_flag=True, help="List the accounts; change nothing.")(func)
     return filter_option(reason_option(func))
@@ -100,7 +102,7 @@ def _preview(app: App, store: Store, selection: Selection, action: BulkAction) -
     )
 
 
-def _apply(app: App, ids: Sequence[str], action: BulkAction) -> list[Outcome]:
+def _apply(app: App, ids: Sequence[str], action: BulkAction) -> BulkResult:
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -109,8 +111,7 @@ def _apply(app: App, ids: Sequence[str], action: BulkAction) -> list[Outcome]:
     )
     with Progress(*columns, console=app.err, transient=False) as progress:
         task = progress.add_task(action.verb.capitalize(), total=len(ids))
-        result = action.run(ids, lambda done: progress.advance(task, done))
-    return list(result.outcomes)
+        return action.run(ids, lambda done: progress.advance(task, done))
 
 
 def _summary(app: App, outcomes: Sequence[Outcome], action: BulkAction) -> None:
@@ -142,6 +143,7 @@ def run_bulk(
     *,
     dry_run: bool,
     yes: bool,
+    as_json: bool = False,
 ) -> int:
     """Confirm, run and report a bulk action.
 
@@ -151,41 +153,53 @@ def run_bulk(
     :param action: what to do to them.
     :param dry_run: list the accounts and change nothing.
     :param yes: skip the confirmation question.
+    :param as_json: print the result's canonical JSON on stdout instead of the summary tables
+        (messages then go to stderr).
     :returns: the exit status: 0 when every account succeeded, 1 when any failed or the user
         declined.
     """
+    say = app.err if as_json else app.out
     where = f"in store {store.name!r}" + (f" {action.target}" if action.target else "")
     ids = selection.ids
     if not ids:
-        app.out.print(f"No accounts selected {where}; nothing to do.")
+        say.print(f"No accounts selected {where}; nothing to do.")
         return EXIT_OK
     if dry_run:
         _preview(app, store, selection, action)
         return EXIT_OK
-    app.out.print(f"{len(ids)} account(s) will be {action.verb} {where}.")
+    say.print(f"{len(ids)} account(s) will be {action.verb} {where}.")
     if action.irreversible:
-        app.out.print("[bold red]This is irreversible.[/bold red]")
-    if not yes and not click.confirm("Continue?", default=False):
+        say.print("[bold red]This is irreversible.[/bold red]")
+    if not yes and not click.confirm("Continue?", default=False, err=as_json):
         app.err.print("Cancelled; nothing changed.")
         return EXIT_FAILED
-    outcomes = _apply(app, ids, action)
-    _summary(app, outcomes, action)
-    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+    result = _apply(app, ids, action)
+    if as_json:
+        print_json(to_json(result))
+    else:
+        _summary(app, result.outcomes, action)
+    return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def run_import(app: App, store: Store, docs: Sequence[Mapping[str, Any]], reason: str) -> int:
+def run_import(
+    app: App, store: Store, docs: Sequence[Mapping[str, Any]], reason: str, as_json: bool = False
+) -> int:
     """Create many accounts from SCIM User documents, with a progress bar and a summary.
 
     :param app: the CLI state (consoles).
     :param store: the store to create them in.
     :param docs: the documents.
     :param reason: why (recorded in the audit trail).
+    :param as_json: print the result's canonical JSON instead of the summary tables.
     :returns: the exit status: 0 when every account was created, 1 otherwise.
     """
     action = BulkAction(
         verb="created",
         run=lambda _ids, progress: store.create_accounts(docs, reason=reason, progress=progress),
     )
-    outcomes = _apply(app, [str(n) for n in range(len(docs))], action)
-    _summary(app, outcomes, action)
-    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+    result = _apply(app, [str(n) for n in range(len(docs))], action)
+    if as_json:
+        print_json(to_json(result))
+    else:
+        _summary(app, result.outcomes, action)
+    return EXIT_OK if result.ok else EXIT_FAILED

@@ -144,6 +144,7 @@ def _membership_command(name: str, verb: str, method: str, preposition: str) -> 
         reason: str,
         dry_run: bool,
         yes: bool,
+        json_flag: bool,
     ) -> None:
         target = app.store(store)
         found = resolve_group(target, group)
@@ -156,7 +157,17 @@ def _membership_command(name: str, verb: str, method: str, preposition: str) -> 
             target=f"{preposition} group {found.display_name!r}",
             run=lambda ids, progress: run(group_id, ids, reason=reason, progress=progress),
         )
-        ctx.exit(run_bulk(app, target, selected, action, dry_run=dry_run, yes=yes))
+        ctx.exit(
+            run_bulk(
+                app,
+                target,
+                selected,
+                action,
+                dry_run=dry_run,
+                yes=yes,
+                as_json=app.wants_json(json_flag),
+            )
+        )
 
     del command
 

@@ -16,12 +16,13 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from idconnect.core.errors import InvalidInput
+from idconnect.core.errors import IdconnectError, InvalidInput
 from idconnect.core.instants import format_instant, parse_instant
 from idconnect.core.model import (
     Account,
     Authenticator,
     AuthenticatorKind,
+    BulkResult,
     Consent,
     Email,
     Event,
@@ -32,6 +33,7 @@ from idconnect.core.model import (
     IdentityVerification,
     Name,
     Organization,
+    Outcome,
     PhoneNumber,
     Role,
     RoleAssignment,
@@ -41,6 +43,8 @@ from idconnect.core.query import Page
 from idconnect.core.schema import CORE_USER_SCHEMA, EXTENSION_SCHEMA
 
 __all__ = [
+    "BULK_RESULT_SCHEMA",
+    "ERROR_SCHEMA",
     "GROUP_SCHEMA",
     "LIST_RESPONSE_SCHEMA",
     "WRITABLE_ATTRIBUTES",
@@ -50,6 +54,7 @@ __all__ = [
     "from_json",
     "group_from_json",
     "make_converter",
+    "outcome_status",
     "to_json",
     "writable_values",
 ]
@@ -57,6 +62,12 @@ __all__ = [
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 """The SCIM core Group schema URN."""
 LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+BULK_RESULT_SCHEMA = "urn:ietf:params:scim:api:messages:idconnect:2.0:BulkResult"
+"""The canonical JSON of a bulk action's result: per-account outcomes with SCIM Error details
+(the CLI's ``--json``, the HTTP API and exports share it)."""
 """The SCIM ListResponse message URN."""
 
 M = TypeVar("M")
@@ -469,11 +480,47 @@ def to_json(obj: Any) -> Any:
         if obj.next_cursor is not None:
             doc["nextCursor"] = obj.next_cursor
         return doc
+    if isinstance(obj, BulkResult):
+        return _bulk_result_to_json(obj)
     if isinstance(obj, list | tuple):
         return [to_json(item) for item in obj]
     if isinstance(obj, _PLAIN):
         return _conv.unstructure(obj)
     raise TypeError(f"{type(obj).__name__} has no canonical JSON")
+
+
+def _bulk_result_to_json(result: BulkResult) -> dict[str, Any]:
+    outcomes = []
+    for outcome in result.outcomes:
+        doc: dict[str, Any] = {"accountId": outcome.account_id, "status": outcome_status(outcome)}
+        if outcome.error is not None:
+            error = outcome.error
+            doc["error"] = (
+                error.to_scim()
+                if isinstance(error, IdconnectError)
+                else {"schemas": [ERROR_SCHEMA], "status": "500", "detail": type(error).__name__}
+            )
+        if outcome.account is not None:
+            doc["account"] = _account_to_json(outcome.account)
+        outcomes.append(doc)
+    failed = sum(1 for o in outcomes if o["status"] != "ok")
+    return {
+        "schemas": [BULK_RESULT_SCHEMA],
+        "action": result.action,
+        "total": len(outcomes),
+        "succeeded": len(outcomes) - failed,
+        "failed": failed,
+        "outcomes": outcomes,
+    }
+
+
+def outcome_status(outcome: Outcome) -> str:
+    """Name what happened to one account of a bulk action, as the JSON form and the CLI say it.
+
+    :param outcome: the outcome.
+    :returns: ``ok`` or ``failed``.
+    """
+    return "ok" if outcome.ok else "failed"
 
 
 def from_json(doc: Any, cls: type[M]) -> M:

@@ -23,14 +23,28 @@ from typing import Any
 
 from attrs import evolve
 
-from idconnect import Account, Conflict, NotFound, Page, Query, StoreUnavailable, hookimpl
-from idconnect.core.config import StoreConfig
-from idconnect.core.convert import account_from_json, apply_changes, to_json
-from idconnect.core.filter import evaluate, sort_key, values_at
-from idconnect.core.hookspecs import StoreFactory
-from idconnect.core.instants import utc_now
-from idconnect.core.query import decode_cursor, encode_cursor
-from idconnect.core.schema import USER_CATALOGUE, Catalogue
+from idconnect.backend import (
+    USER_CATALOGUE,
+    Account,
+    Catalogue,
+    Conflict,
+    NotFound,
+    Page,
+    Query,
+    StoreConfig,
+    StoreFactory,
+    StoreUnavailable,
+    account_from_json,
+    apply_changes,
+    decode_cursor,
+    encode_cursor,
+    evaluate,
+    hookimpl,
+    sort_key,
+    to_json,
+    utc_now,
+    values_at,
+)
 
 __all__ = ["JsonStore"]
 
