@@ -21,6 +21,17 @@ def _connect(path: Path) -> idconnect.Hub:
 
 
 class TestJsonStoreConformance(ConformanceSuite):
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "delete_account",
+        }
+    )
+
     @pytest.fixture(scope="class")
     @classmethod
     def make_store(cls, tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Store]:

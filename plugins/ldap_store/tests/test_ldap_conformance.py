@@ -13,6 +13,26 @@ from idconnect.testing.suite import ConformanceSuite
 class TestOpenLdapProfile(ConformanceSuite):
     """Default profile: inetOrgPerson named by uid under one OU, groupOfNames/member."""
 
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "delete_account",
+            "bulk_set_accounts_enabled",
+            "search_groups",
+            "get_group",
+            "create_group",
+            "delete_group",
+            "add_group_member",
+            "remove_group_member",
+            "set_password",
+            "reset_failed_attempts",
+        }
+    )
+
     @pytest.fixture(scope="class")
     @classmethod
     def make_store(cls, slapd_server, store_factory) -> Callable[[], idconnect.Store]:
@@ -27,6 +47,26 @@ class TestOpenLdapProfile(ConformanceSuite):
 
 class TestUniqueMemberLayout(ConformanceSuite):
     """Accounts over two OUs (subtree scope) named by cn; groupOfUniqueNames/uniqueMember."""
+
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "delete_account",
+            "bulk_set_accounts_enabled",
+            "search_groups",
+            "get_group",
+            "create_group",
+            "delete_group",
+            "add_group_member",
+            "remove_group_member",
+            "set_password",
+            "reset_failed_attempts",
+        }
+    )
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -15,6 +15,27 @@ from idconnect.testing.suite import ConformanceSuite
 class TestRestFullServer(ConformanceSuite):
     """Custom idconnect extension schema, cursors, bulk, ETags, sort, changePassword."""
 
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "delete_account",
+            "bulk_set_accounts_enabled",
+            "bulk_create_accounts",
+            "bulk_delete_accounts",
+            "search_groups",
+            "get_group",
+            "create_group",
+            "delete_group",
+            "add_group_member",
+            "remove_group_member",
+            "set_password",
+        }
+    )
+
     @pytest.fixture(scope="class")
     @classmethod
     def make_store(cls, full_server, connect_store):
@@ -23,6 +44,23 @@ class TestRestFullServer(ConformanceSuite):
 
 class TestRestMinimalServer(ConformanceSuite):
     """Bearer token, core schemas only, maxResults 5, no bulk, no changePassword."""
+
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "delete_account",
+            "search_groups",
+            "get_group",
+            "create_group",
+            "delete_group",
+            "add_group_member",
+            "remove_group_member",
+        }
+    )
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -11,6 +11,38 @@ from idconnect.testing.suite import ConformanceSuite
 class TestManagedSchema(ConformanceSuite):
     """The kit on the managed schema, on SQLite, PostgreSQL and MariaDB (``sql_url`` params)."""
 
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "delete_account",
+            "bulk_set_accounts_enabled",
+            "bulk_delete_accounts",
+            "search_groups",
+            "get_group",
+            "create_group",
+            "delete_group",
+            "add_group_member",
+            "remove_group_member",
+            "bulk_add_group_members",
+            "bulk_remove_group_members",
+            "list_roles",
+            "assign_role",
+            "unassign_role",
+            "list_authenticators",
+            "add_authenticator",
+            "remove_authenticator",
+            "set_password",
+            "reset_failed_attempts",
+            "list_sessions",
+            "revoke_session",
+            "revoke_sessions",
+        }
+    )
+
     @pytest.fixture(scope="class")
     @classmethod
     def make_store(cls, make_sql_store: Callable[[], idconnect.Store]):
@@ -27,6 +59,25 @@ class TestManagedSchema(ConformanceSuite):
 
 class TestMappedDjangoSchema(ConformanceSuite):
     """The kit on the README's Django ``auth_user`` mapping, on SQLite, PostgreSQL and MariaDB."""
+
+    expected_capabilities = frozenset(
+        {
+            "get_account",
+            "search_accounts",
+            "create_account",
+            "update_account",
+            "set_account_enabled",
+            "delete_account",
+            "bulk_set_accounts_enabled",
+            "search_groups",
+            "get_group",
+            "create_group",
+            "delete_group",
+            "add_group_member",
+            "remove_group_member",
+            "set_password",
+        }
+    )
 
     @pytest.fixture(scope="class")
     @classmethod
