@@ -108,8 +108,10 @@ def test_secrets_come_from_env_or_file(tmp_path: Path, monkeypatch: pytest.Monke
     b = config.stores["b"].secret("password")
     assert a is not None and a.reveal() == "from-env" and "from-env" not in repr(a)
     assert b is not None and b.reveal() == "from-file"
+    c = config.stores["c"].secret("password")  # read at first use, so only store c fails
+    assert c is not None
     with pytest.raises(idconnect.ConfigError) as info:
-        config.stores["c"].secret("password")
+        c.reveal()
     assert "UNSET_VAR_4711" in str(info.value)
     assert config.stores["a"].secret("token") is None
     with pytest.raises(idconnect.ConfigError):

@@ -9,13 +9,19 @@ A config is a TOML file, a dict of the same shape, or nothing (the embedded defa
     plugin = "sql"                                     # a store type from an installed plugin
     url_env = "CUSTOMERS_DB_URL"                       # secrets only through *_env / *_file
 
-Secrets never sit in the file: a key that names a secret (``password``, ``token``, ``secret``,
-``client_secret``, ...) or a URL with a password in it is refused; write ``KEY_env = "VAR"`` or
-``KEY_file = "/path"`` instead and read it with :meth:`StoreConfig.secret`.
+Secrets never sit in the file: a key that names a secret (``password``, ``bindPassword``,
+``bind_pw``, ``apiKey``, ``client_secret``, ...) or a URL with a password in its user info or
+query is refused (the rule is in :mod:`idconnect.core.secrets`); write ``KEY_env = "VAR"`` or
+``KEY_file = "/path"`` instead and read it with :meth:`StoreConfig.secret`, which reads it at
+its first use, so that one store's unset variable fails only that store's calls.
+
+Every key of a store's table must be one its backend reads: :meth:`StoreConfig.unread_keys`
+lists the others once the backend is built, and :meth:`StoreConfig.refuse_unread` refuses them.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -27,6 +33,14 @@ from attrs import field, frozen
 
 from idconnect.core.errors import ConfigError
 from idconnect.core.model import Secret
+from idconnect.core.secrets import (
+    DeferredSecret,
+    SecretRefused,
+    check_secret_text,
+    is_secret_key,
+    read_secret_file,
+    url_secret,
+)
 
 __all__ = [
     "CONFIG_ENV",
@@ -42,21 +56,18 @@ CONFIG_ENV = "IDCONNECT_CONFIG"
 HOME_ENV = "IDCONNECT_HOME"
 """Environment variable naming the folder of the embedded default's files (else the cwd)."""
 
-_SECRET_WORDS = ("password", "passwd", "token", "secret", "api_key", "private_key", "credentials")
-_URL_WITH_PASSWORD = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
 _STORE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
 
 T = TypeVar("T")
 
 
-def _is_secret_key(key: str) -> bool:
-    low = key.lower()
-    return any(low == word or low.endswith("_" + word) for word in _SECRET_WORDS)
-
-
 @frozen(kw_only=True)
 class StoreConfig:
-    """One configured store: its name, plugin type and the plugin's own settings."""
+    """One configured store: its name, plugin type and the plugin's own settings.
+
+    It remembers which keys were read (:meth:`get`, :meth:`require`, :meth:`secret`,
+    :meth:`declare`), so that keys no backend reads can be refused (:meth:`refuse_unread`).
+    """
 
     name: str
     """The store's name, as callers pass it to ``hub.store(name)``."""
@@ -66,6 +77,7 @@ class StoreConfig:
     """Every other key of the store's table, as written."""
     source: Path | None = None
     """The file the settings came from, for error messages; ``None`` for a dict."""
+    _read: set[str] = field(factory=set, init=False, eq=False, repr=False)
 
     def error(self, key: str, message: str) -> ConfigError:
         """Build the error for a bad setting, naming the file, the store and the key.
@@ -76,6 +88,40 @@ class StoreConfig:
         """
         where = f"config file {self.source}" if self.source else "config"
         return ConfigError(f"{where}: key {key!r}: {message}", store=self.name, key=key)
+
+    def declare(self, *keys: str) -> None:
+        """Mark keys as read by the backend without reading them now.
+
+        A backend that reads some settings only later, at first use, declares them when it is
+        built, so that :meth:`refuse_unread` accepts them.
+
+        :param keys: settings keys.
+        """
+        self._read.update(keys)
+
+    def unread_keys(self) -> tuple[str, ...]:
+        """Return the keys of the store's table that nothing read or declared so far.
+
+        :returns: the keys, sorted.
+        """
+        return tuple(sorted(set(self.settings) - self._read))
+
+    def refuse_unread(self) -> None:
+        """Refuse the store's table when a key was never read: call it once the backend is built.
+
+        :raises ConfigError: naming the file, the store and the first unread key, with the
+            closest key that was read when one is close (a misspelling).
+        """
+        unread = self.unread_keys()
+        if not unread:
+            return
+        key = unread[0]
+        close = difflib.get_close_matches(key, sorted(self._read), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise self.error(
+            key,
+            f"unknown setting: a {self.plugin!r} store does not read it with this config{hint}",
+        )
 
     @overload
     def get(self, key: str, kind: type[T]) -> T | None: ...
@@ -93,6 +139,7 @@ class StoreConfig:
         :returns: the value.
         :raises ConfigError: when the value has another type.
         """
+        self._read.add(key)
         if key not in self.settings:
             return default
         value = self.settings[key]
@@ -116,36 +163,54 @@ class StoreConfig:
         return value
 
     def secret(self, key: str, *, required: bool = False) -> Secret | None:
-        """Read a secret from ``<key>_env`` (an environment variable) or ``<key>_file`` (a file).
+        """Name a secret from ``<key>_env`` (an environment variable) or ``<key>_file`` (a file).
+
+        The keys are checked now; the variable or file is read at the secret's first
+        :meth:`~idconnect.core.model.Secret.reveal` (and again at the next one while that
+        fails), so an unset variable fails only the calls that need the secret. The text must
+        be one line of UTF-8 (one trailing newline is dropped), a file a regular file of at
+        most 64 KiB (:func:`~idconnect.core.secrets.read_secret_file`).
 
         :param key: the secret's base key, e.g. ``password`` reads ``password_env`` or
             ``password_file``.
         :param required: whether a missing secret is an error.
         :returns: the secret, or ``None`` when neither key is set and it is not required.
-        :raises ConfigError: when the variable is unset or empty, the file is unreadable, both
-            keys are set, or a required secret is missing.
+        :raises ConfigError: now, when both keys are set, one is not a non-empty string, or a
+            required secret is missing; at ``reveal``, when the variable is unset or empty or
+            the file or text is refused. The message names the file, store and key, never
+            the value.
         """
         env_key, file_key = f"{key}_env", f"{key}_file"
         env_name = self.get(env_key, str)
         file_name = self.get(file_key, str)
-        if env_name and file_name:
+        if env_name is not None and file_name is not None:
             raise self.error(key, f"set {env_key!r} or {file_key!r}, not both")
-        if env_name:
-            value = os.environ.get(env_name, "")
-            if not value:
-                raise self.error(env_key, f"environment variable {env_name} is not set or empty")
-            return Secret(value)
-        if file_name:
-            try:
-                value = Path(file_name).expanduser().read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise self.error(file_key, f"cannot read {file_name}: {exc.strerror}") from exc
-            if not value:
-                raise self.error(file_key, f"{file_name} is empty")
-            return Secret(value)
+        if env_name is not None:
+            if not env_name:
+                raise self.error(env_key, "expected the name of an environment variable")
+            return DeferredSecret(lambda: self._from_env(env_key, env_name))
+        if file_name is not None:
+            if not file_name:
+                raise self.error(file_key, "expected the path of a file")
+            return DeferredSecret(lambda: self._from_file(file_key, file_name))
         if required:
             raise self.error(key, f"missing required secret: set {env_key} or {file_key}")
         return None
+
+    def _from_env(self, env_key: str, env_name: str) -> str:
+        value = os.environ.get(env_name, "")
+        if not value:
+            raise self.error(env_key, f"environment variable {env_name} is not set or empty")
+        try:
+            return check_secret_text(value)
+        except SecretRefused as exc:
+            raise self.error(env_key, f"environment variable {env_name} {exc}") from None
+
+    def _from_file(self, file_key: str, file_name: str) -> str:
+        try:
+            return read_secret_file(Path(file_name).expanduser())
+        except SecretRefused as exc:
+            raise self.error(file_key, f"the file {file_name} {exc}") from None
 
 
 @frozen(kw_only=True)
@@ -181,6 +246,37 @@ def embedded_default() -> dict[str, Any]:
     }
 
 
+def _refuse_literal_secrets(store: StoreConfig) -> None:
+    """Refuse a secret-looking key, or a URL with a password anywhere in a store's table."""
+    for key, value in store.settings.items():
+        if not isinstance(key, str):
+            raise store.error(repr(key), "setting keys must be strings")
+        if is_secret_key(key):
+            raise store.error(
+                key,
+                "secrets are not allowed in the config;"
+                f" set {key}_env (an environment variable) or {key}_file (a file) instead",
+            )
+        _refuse_secret_urls(store, key, key, value)
+
+
+def _refuse_secret_urls(store: StoreConfig, top: str, path: str, value: object) -> None:
+    if isinstance(value, str):
+        held_by = url_secret(value)
+        if held_by is not None:
+            raise store.error(
+                path,
+                f"the URL holds a password in {held_by}; put the whole URL in {top}_env or"
+                f" {top}_file, or the password in password_env",
+            )
+    elif isinstance(value, Mapping):
+        for sub, item in value.items():
+            _refuse_secret_urls(store, top, f"{path}.{sub}", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_secret_urls(store, top, f"{path}[{index}]", item)
+
+
 def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None) -> HubConfig:
     """Read and check a configuration.
 
@@ -188,8 +284,9 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         ``$IDCONNECT_CONFIG``, else :func:`embedded_default`.
     :returns: the checked configuration.
     :raises ConfigError: for an unreadable or malformed file, an unknown key in ``[hub]``, a store
-        without ``plugin``, a bad store name, or a literal secret; the message names the file, the
-        store and the key.
+        without ``plugin``, a bad store name, a secret-looking key, or a URL with a password
+        (:mod:`idconnect.core.secrets`); the message names the file, the store and the key,
+        never the secret.
     """
     source: Path | None = None
     if config is None and os.environ.get(CONFIG_ENV):
@@ -221,8 +318,12 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
     state_url = hub.get("state", f"sqlite:///{_home() / 'idconnect-state.db'}")
     if not isinstance(state_url, str) or not state_url:
         raise ConfigError(f"{where}: [hub]: key 'state' must be a SQLAlchemy URL")
-    if _URL_WITH_PASSWORD.match(state_url):
-        raise ConfigError(f"{where}: [hub]: key 'state' holds a password; use a socket or trust")
+    held_by = url_secret(state_url)
+    if held_by is not None:
+        raise ConfigError(
+            f"{where}: [hub]: key 'state': the URL holds a password in {held_by};"
+            " use a socket or trust authentication"
+        )
     concurrency = hub.get("concurrency", 4)
     if (
         isinstance(concurrency, bool)
@@ -247,20 +348,7 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         if not isinstance(plugin, str) or not plugin:
             raise ConfigError(f"{where}: key 'plugin': missing required setting", store=name)
         settings = {k: v for k, v in table.items() if k != "plugin"}
-        for key, value in settings.items():
-            if _is_secret_key(key):
-                raise ConfigError(
-                    f"{where}: key {key!r}: secrets are not allowed in the config;"
-                    f" set {key}_env (an environment variable) or {key}_file (a file) instead",
-                    store=name,
-                    key=key,
-                )
-            if isinstance(value, str) and _URL_WITH_PASSWORD.match(value):
-                raise ConfigError(
-                    f"{where}: key {key!r}: the URL holds a password; put the whole URL in"
-                    f" {key}_env or {key}_file, or the password in password_env",
-                    store=name,
-                    key=key,
-                )
-        stores[name] = StoreConfig(name=name, plugin=plugin, settings=settings, source=source)
+        store = StoreConfig(name=name, plugin=plugin, settings=settings, source=source)
+        _refuse_literal_secrets(store)
+        stores[name] = store
     return HubConfig(state_url=state_url, stores=stores, source=source, concurrency=concurrency)
