@@ -64,7 +64,18 @@ def test_import_with_json_carries_the_created_accounts(
     source.write_text(json.dumps([{"userName": "cy"}, {"userName": "ann"}, {"nope": 1}]))
     result = CliRunner().invoke(
         cli,
-        ["--config", str(path), "accounts", "create", "main", "--from-json", str(source), *TAIL],
+        [
+            "--config",
+            str(path),
+            "accounts",
+            "create",
+            "main",
+            "--from-json",
+            str(source),
+            "--reason",
+            "import",
+            "--json",
+        ],
     )
     assert result.exit_code == 1, result.output
     doc = json.loads(result.stdout)
