@@ -13,6 +13,7 @@ from attrs import evolve
 from idconnect.backend import Account, IdconnectError, Outcome, hookimpl
 from idconnect_rest.base import RestBase
 from idconnect_rest.bulk import run_bulk
+from idconnect_rest.errors import malformed, safe_segment
 from idconnect_rest.resources import account_to_resource, enable_ops, patch_body
 
 __all__ = ["AccountBulkOps"]
@@ -29,22 +30,49 @@ class AccountBulkOps(RestBase):
 
         :param accounts: the new accounts.
         :returns: per account, the created account (as the server answered it; only ``id``
-            and ``version`` are certain when the server omits the resource) or the error.
+            and ``version`` are certain when the server omits the resource) or the error; an
+            account the server cannot hold fails alone, before any request, and the others
+            are sent.
         """
         p = self.profile
-        docs = [account_to_resource(a, p) for a in accounts]
-        ops = [{"method": "POST", "path": p.users_endpoint, "data": d} for d in docs]
-        answers = run_bulk(self.client, p, ops, [f"account {a.user_name!r}" for a in accounts])
-        out: list[Account | IdconnectError] = []
-        for account, answer in zip(accounts, answers, strict=True):
-            if isinstance(answer, IdconnectError):
-                out.append(answer)
-            elif isinstance(answer.get("response"), Mapping):
-                out.append(self._account(answer["response"]))
-            else:
-                new_id = str(answer.get("location", "")).rstrip("/").rpartition("/")[2]
-                out.append(evolve(account, id=new_id, version=answer.get("version")))
-        return out
+        out: list[Account | IdconnectError | None] = []
+        ops: list[dict[str, Any]] = []
+        sent: list[tuple[int, Account]] = []
+        for account in accounts:
+            try:
+                doc = account_to_resource(account, p)
+            except IdconnectError as exc:
+                out.append(exc)
+                continue
+            sent.append((len(out), account))
+            out.append(None)
+            ops.append({"method": "POST", "path": p.users_endpoint, "data": doc})
+        whats = [f"account {a.user_name!r}" for _, a in sent]
+        answers = run_bulk(self.client, p, ops, whats) if ops else []
+        for (slot, account), answer in zip(sent, answers, strict=True):
+            out[slot] = self._created(account, answer)
+        return [r for r in out if r is not None]
+
+    def _created(
+        self, account: Account, answer: dict[str, Any] | IdconnectError
+    ) -> Account | IdconnectError:
+        """Read one bulk answer to a POST: the account created, or the error."""
+        if isinstance(answer, IdconnectError):
+            return answer
+        try:
+            if isinstance(answer.get("response"), Mapping):
+                return self._account(answer["response"])
+            new_id = str(answer.get("location", "")).rstrip("/").rpartition("/")[2]
+            if not safe_segment(new_id):
+                raise malformed(
+                    self.name,
+                    self.client.base_url + "/Bulk",
+                    f"a bulk answer whose location gives no usable id ({new_id[:80]!r})",
+                )
+        except IdconnectError as exc:
+            return exc
+        version = answer.get("version")
+        return evolve(account, id=new_id, version=version if isinstance(version, str) else None)
 
     @hookimpl
     def idconnect_bulk_set_accounts_enabled(

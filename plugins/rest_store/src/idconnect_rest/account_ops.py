@@ -15,6 +15,7 @@ from idconnect.backend import (
     Page,
     Query,
     Secret,
+    evaluate,
     hookimpl,
 )
 from idconnect_rest.base import RestBase
@@ -47,6 +48,10 @@ class AccountOps(RestBase):
     def idconnect_search_accounts(self, query: Query) -> Page[Account]:
         """GET /Users?filter=... with the bound filter rendered for the server.
 
+        Each page is re-checked against the reference evaluator: what a server broader than
+        SCIM adds (e.g. matching NFC-normalised text) is dropped; what a narrower server
+        leaves out cannot be recovered (see the README).
+
         :param query: the bound query.
         :returns: one page.
         :raises NotSupported: when the server cannot filter or sort as asked.
@@ -65,10 +70,21 @@ class AccountOps(RestBase):
             keyset=not p.cursor and p.sort and p.filter and query.sort_by is None,
             max_results=p.max_results,
         )
-        page = fetch_page(self.client, req, query, self._account)
-        return Page(
-            items=self._complete(list(page.items)), next_cursor=page.next_cursor, total=page.total
+        return fetch_page(
+            self.client,
+            req,
+            query,
+            self._account,
+            self.settings.max_pages,
+            lambda accounts: self._recheck(query, self._complete(accounts)),
         )
+
+    def _recheck(self, query: Query, accounts: list[Account]) -> list[Account]:
+        """Keep the accounts the reference evaluator says match (a lax server adds others)."""
+        if query.filter is None:
+            return accounts
+        catalogue = self.profile.catalogue
+        return [a for a in accounts if evaluate(query.filter, a, catalogue)]
 
     def _sort_path(self, sort_by: AttrPath | None) -> str | None:
         if sort_by is None:

@@ -12,11 +12,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from idconnect.backend import Account, InvalidInput, NotSupported, StoreConfig
+from idconnect.backend import Account, Group, InvalidInput, NotSupported, StoreConfig
 from idconnect_rest.discovery import ServerProfile, discover
+from idconnect_rest.errors import malformed, safe_segment
 from idconnect_rest.http import ScimClient
 from idconnect_rest.memberships import read_memberships, remove_members
-from idconnect_rest.resources import account_from_resource, with_groups
+from idconnect_rest.resources import (
+    account_from_resource,
+    group_from_resource,
+    with_groups,
+)
 from idconnect_rest.settings import RestSettings
 
 __all__ = ["RestBase"]
@@ -82,21 +87,61 @@ class RestBase:
             )
         return endpoint
 
+    def _segment(self, value: str, kind: str) -> str:
+        """Quote an id for a URL path, refusing one that is not a single safe segment."""
+        if not safe_segment(value):
+            raise InvalidInput(
+                f"{value[:80]!r} is not a valid {kind} id for a SCIM server"
+                " (empty, '.', '..', or holding a slash or control character)",
+                store=self.name,
+                attribute="id",
+            )
+        return quote(value, safe="")
+
     def _user_path(self, account_id: str) -> str:
-        return f"{self._users()}/{quote(account_id, safe='')}"
+        return f"{self._users()}/{self._segment(account_id, 'account')}"
 
     def _group_path(self, group_id: str) -> str:
-        return f"{self._groups()}/{quote(group_id, safe='')}"
+        return f"{self._groups()}/{self._segment(group_id, 'group')}"
 
     def _account(self, doc: Mapping[str, Any]) -> Account:
+        """Read a User resource the server sent.
+
+        :raises StoreUnavailable: when it is malformed or its id is not a safe path segment.
+        """
+        if not safe_segment(doc.get("id")):
+            raise malformed(
+                self.name,
+                self.client.base_url + self._users(),
+                f"an account whose id {str(doc.get('id'))[:80]!r} is not a single path segment",
+            )
         try:
             return account_from_resource(doc, self.profile)
-        except InvalidInput as exc:
-            raise InvalidInput(
-                f"the SCIM server sent an account idconnect cannot read: {exc.message}",
-                store=self.name,
-                account=str(doc.get("id")),
-            ) from exc
+        except (InvalidInput, TypeError, ValueError, AttributeError) as exc:
+            why = exc.message if isinstance(exc, InvalidInput) else type(exc).__name__
+            raise malformed(
+                self.name,
+                self.client.base_url + self._users(),
+                f"an account idconnect cannot read (id {str(doc.get('id'))[:80]!r}: {why})",
+            ) from None
+
+    def _group(self, doc: Mapping[str, Any]) -> Group:
+        """Read a Group resource the server sent.
+
+        :raises StoreUnavailable: when it is malformed or an id in it is not a safe segment.
+        """
+        where = self.client.base_url + (self.profile.groups_endpoint or "")
+        try:
+            group = group_from_resource(doc)
+        except (InvalidInput, TypeError, ValueError, AttributeError) as exc:
+            why = exc.message if isinstance(exc, InvalidInput) else type(exc).__name__
+            raise malformed(self.name, where, f"a group idconnect cannot read ({why})") from None
+        bad = next((i for i in (group.id, *group.members) if not safe_segment(i)), None)
+        if bad is not None or group.id is None:
+            raise malformed(
+                self.name, where, f"a group holding the id {str(bad)[:80]!r}, not a path segment"
+            )
+        return group
 
     def _if_match(self, expected_version: str | None) -> str | None:
         if expected_version is None:
@@ -116,7 +161,10 @@ class RestBase:
         if self.profile.groups_endpoint is None:
             return accounts
         refs = read_memberships(
-            self.client, self.profile.groups_endpoint, [a.id for a in accounts if a.id]
+            self.client,
+            self.profile.groups_endpoint,
+            [a.id for a in accounts if a.id],
+            self.settings.max_pages,
         )
         return [with_groups(a, refs.get(a.id or "", [])) for a in accounts]
 
@@ -133,7 +181,7 @@ class RestBase:
         endpoint = self.profile.groups_endpoint
         if self.settings.memberships != "groups" or endpoint is None:
             return
-        refs = read_memberships(self.client, endpoint, list(account_ids))
+        refs = read_memberships(self.client, endpoint, list(account_ids), self.settings.max_pages)
         by_group: dict[str, list[str]] = {}
         for account_id, groups in refs.items():
             for g in groups:

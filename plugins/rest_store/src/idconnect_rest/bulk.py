@@ -10,11 +10,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import requests
-
 from idconnect.backend import IdconnectError, StoreUnavailable
 from idconnect_rest.discovery import ServerProfile
-from idconnect_rest.errors import error_for_response
+from idconnect_rest.errors import error_for_response, malformed
 from idconnect_rest.http import ScimClient
 
 __all__ = ["BULK_REQUEST", "run_bulk"]
@@ -23,13 +21,18 @@ BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 _ENVELOPE = 200
 
 
-class _Answer(requests.Response):
+class _Answer:
     """An operation's answer inside a BulkResponse, shaped like a response for error mapping."""
 
     def __init__(self, status: int, body: Any) -> None:
-        super().__init__()
         self.status_code = status
-        self._content = json.dumps(body).encode() if body is not None else b""
+        self.content = json.dumps(body).encode() if body is not None else b""
+
+
+def _status(answer: Mapping[str, Any]) -> int | None:
+    """The HTTP status of one bulk answer (``"201"`` or ``201``), ``None`` when unreadable."""
+    text = str(answer.get("status", "")).strip().split(" ")[0]
+    return int(text) if text.isdigit() and len(text) == 3 else None
 
 
 def _batches(
@@ -72,12 +75,17 @@ def run_bulk(
     for batch in _batches(operations, max_ops, profile.bulk_max_payload):
         numbered = [{**op, "bulkId": f"op{offset + n}"} for n, op in enumerate(batch)]
         body = {"schemas": [BULK_REQUEST], "Operations": numbered}
-        doc = client.request("POST", "/Bulk", body=body, what="the bulk request").json()
-        answers = {
-            a.get("bulkId"): a
-            for a in (doc.get("Operations") or [] if isinstance(doc, dict) else [])
-            if isinstance(a, dict)
-        }
+        reply = client.request("POST", "/Bulk", body=body, what="the bulk request")
+        listed = reply.json().get("Operations") or []
+        if not isinstance(listed, list) or not all(isinstance(a, dict) for a in listed):
+            raise malformed(client.store, reply.url, "a BulkResponse whose Operations is no list")
+        if len(listed) > len(batch):
+            raise malformed(
+                client.store,
+                reply.url,
+                f"a BulkResponse of {len(listed)} answers to {len(batch)} operations",
+            )
+        answers = {a.get("bulkId"): a for a in listed}
         for n in range(len(batch)):
             answer = answers.get(f"op{offset + n}")
             url = client.base_url + str(batch[n].get("path", ""))
@@ -90,9 +98,13 @@ def run_bulk(
                     )
                 )
                 continue
-            status = int(str(answer.get("status", "500")).split()[0])
+            status = _status(answer)
             response = answer.get("response")
-            if status >= 400:
+            if status is None:
+                results.append(
+                    malformed(client.store, url, "a bulk answer without a readable status")
+                )
+            elif status >= 400:
                 results.append(
                     error_for_response(
                         client.store, url, _Answer(status, response), whats[offset + n]

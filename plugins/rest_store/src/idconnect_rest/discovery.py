@@ -21,6 +21,7 @@ from idconnect.backend import (
     ConfigError,
     StoreUnavailable,
 )
+from idconnect_rest.errors import malformed, safe_segment
 from idconnect_rest.http import ScimClient
 
 __all__ = ["ENTERPRISE_SCHEMA", "ServerAttribute", "ServerProfile", "discover"]
@@ -76,29 +77,58 @@ class ServerProfile:
     """The canonical attributes the store holds and can filter on."""
 
 
-def _resources(doc: Any) -> list[dict[str, Any]]:
-    if isinstance(doc, dict) and isinstance(doc.get("Resources"), list):
+class _Bad(Exception):
+    """A discovery document idconnect cannot use; the message says what is wrong."""
+
+
+def _resources(doc: Any, what: str) -> list[dict[str, Any]]:
+    """The resources of a discovery list: a ListResponse or a bare JSON list, of objects."""
+    if isinstance(doc, dict) and "Resources" in doc:
         doc = doc["Resources"]
-    return [r for r in doc if isinstance(r, dict)] if isinstance(doc, list) else []
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise _Bad(f"{what} that are not a list of objects")
+    return doc
 
 
 def _section(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = doc.get(key)
-    return value if isinstance(value, Mapping) else {}
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _Bad(f"a service provider config whose {key!r} is not an object")
+    return value
+
+
+def _count(section: Mapping[str, Any], name: str) -> int:
+    value = section.get(name)
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Bad(f"a service provider config whose {name!r} is not a count")
+    return value
 
 
 def _supported(config: Mapping[str, Any], key: str) -> bool:
-    feature = config.get(key)
-    return isinstance(feature, dict) and feature.get("supported") is True
+    return _section(config, key).get("supported") is True
+
+
+def _endpoint(resource_type: Mapping[str, Any], default: str) -> str:
+    value = resource_type.get("endpoint") or default
+    if not isinstance(value, str) or not safe_segment(value.removeprefix("/")):
+        raise _Bad(f"a resource type whose endpoint {str(value)[:80]!r} is not one path segment")
+    return "/" + value.removeprefix("/")
 
 
 def _attrs(schema: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Top-level attributes of a schema by lower-case name."""
     if not schema:
         return {}
+    listed = schema.get("attributes") or []
+    if not isinstance(listed, list):
+        raise _Bad("a schema whose attributes are not a list")
     return {
         a["name"].lower(): a
-        for a in schema.get("attributes", [])
+        for a in listed
         if isinstance(a, dict) and isinstance(a.get("name"), str)
     }
 
@@ -116,15 +146,34 @@ def discover(
     :param attribute_map: canonical top-level name to a server attribute (``urn:...:name``).
     :param memberships: ``user`` (``User.groups`` is filled by the server) or ``groups``.
     :returns: the profile.
-    :raises StoreUnavailable: when the server cannot be reached or gives no User resource type.
+    :raises StoreUnavailable: when the server cannot be reached, gives no User resource type
+        or a discovery document idconnect cannot read (naming the server and what is wrong).
     :raises ConfigError: when ``attribute_map`` names an attribute the server does not have.
     """
-    config = client.request("GET", "/ServiceProviderConfig", what="the service provider config")
-    spc: dict[str, Any] = config.json()
-    types = _resources(client.request("GET", "/ResourceTypes", what="the resource types").json())
+    spc = client.request("GET", "/ServiceProviderConfig", what="the service provider config").json()
+    types = client.request("GET", "/ResourceTypes", what="the resource types").json_value()
+    schemas = client.request("GET", "/Schemas", what="the schemas").json_value()
+    try:
+        return _profile(client, spc, types, schemas, attribute_map, memberships)
+    except _Bad as exc:
+        why = str(exc)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        why = f"a discovery document idconnect cannot read ({type(exc).__name__})"
+    raise malformed(client.store, client.base_url, why)
+
+
+def _profile(
+    client: ScimClient,
+    spc: Mapping[str, Any],
+    types_doc: Any,
+    schemas_doc: Any,
+    attribute_map: Mapping[str, str],
+    memberships: str,
+) -> ServerProfile:
+    types = _resources(types_doc, "resource types")
     schemas = {
         s["id"].lower(): s
-        for s in _resources(client.request("GET", "/Schemas", what="the schemas").json())
+        for s in _resources(schemas_doc, "schemas")
         if isinstance(s.get("id"), str)
     }
     user_type = next(
@@ -139,10 +188,11 @@ def discover(
     group_type = next(
         (t for t in types if str(t.get("schema", "")).lower() == GROUP_SCHEMA.lower()), None
     )
+    listed = user_type.get("schemaExtensions") or []
+    if not isinstance(listed, list):
+        raise _Bad("a User resource type whose schemaExtensions are not a list")
     extensions = tuple(
-        e["schema"]
-        for e in user_type.get("schemaExtensions") or []
-        if isinstance(e, dict) and isinstance(e.get("schema"), str)
+        e["schema"] for e in listed if isinstance(e, dict) and isinstance(e.get("schema"), str)
     )
     user_schemas = (CORE_USER_SCHEMA, *extensions)
     located, derived = _locate(client, schemas, user_schemas, attribute_map, memberships)
@@ -151,21 +201,21 @@ def discover(
     bulk = _section(spc, "bulk")
     filt = _section(spc, "filter")
     pagination = _section(spc, "pagination")
-    max_results = filt.get("maxResults")
+    max_results = _count(filt, "maxResults")
     return ServerProfile(
         patch=_supported(spc, "patch"),
         bulk=_supported(spc, "bulk"),
-        bulk_max_operations=int(bulk.get("maxOperations") or 0),
-        bulk_max_payload=int(bulk.get("maxPayloadSize") or 0),
+        bulk_max_operations=_count(bulk, "maxOperations"),
+        bulk_max_payload=_count(bulk, "maxPayloadSize"),
         filter=_supported(spc, "filter"),
-        max_results=int(max_results) if isinstance(max_results, int) and max_results > 0 else None,
+        max_results=max_results or None,
         sort=_supported(spc, "sort"),
         etag=_supported(spc, "etag"),
         change_password=_supported(spc, "changePassword"),
         cursor=pagination.get("cursor") is True,
         index=pagination.get("index", True) is not False,
-        users_endpoint=str(user_type.get("endpoint") or "/Users"),
-        groups_endpoint=str(group_type.get("endpoint") or "/Groups") if group_type else None,
+        users_endpoint=_endpoint(user_type, "/Users"),
+        groups_endpoint=_endpoint(group_type, "/Groups") if group_type else None,
         user_schemas=user_schemas,
         attributes=located,
         derived_verified=frozenset(derived),

@@ -1,14 +1,17 @@
-"""Map SCIM error responses (RFC 7644 §3.12) to idconnect errors.
+"""The store's errors, and the checks that keep a bad value out of a request.
+
+Errors: SCIM error responses (RFC 7644 §3.12) and answers idconnect cannot read. Checks:
+header values (:func:`header_safe`) and path segments (:func:`safe_segment`).
 
 The server's ``detail`` is quoted for a 400 (it says what is wrong with the input) and in
-other errors; request headers (where credentials travel) are never looked at.
+other errors; request headers (where credentials travel) are never looked at, and no message
+repeats a header value.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
+import json
+from typing import Any, Protocol
 
 from idconnect.backend import (
     Conflict,
@@ -21,16 +24,61 @@ from idconnect.backend import (
     StoreUnavailable,
 )
 
-__all__ = ["error_for_response"]
+__all__ = ["Answer", "error_for_response", "header_safe", "malformed", "safe_segment"]
 
 _MAX_DETAIL = 300
 
 
-def _detail(response: requests.Response) -> tuple[str | None, str | None]:
+class Answer(Protocol):
+    """What error mapping reads of an answer."""
+
+    status_code: int
+    content: bytes
+
+
+def malformed(store: str, url: str, what: str) -> StoreUnavailable:
+    """Build the error for an answer idconnect cannot use.
+
+    :param store: the store name.
+    :param url: the request URL without its query.
+    :param what: what the server sent, e.g. ``a JSON list where an object belongs``.
+    :returns: a ``StoreUnavailable`` naming the server and what was wrong.
+    """
+    return StoreUnavailable(f"the SCIM server at {url} sent {what}", store=store, url=url)
+
+
+def header_safe(value: str, *, spaces: bool = False) -> bool:
+    """Tell whether a value can travel in an HTTP header as it is.
+
+    :param value: the value (a token, an ETag).
+    :param spaces: whether inner spaces are allowed.
+    :returns: ``False`` for an empty value or one holding a control character, a line break,
+        a non-ASCII character or (unless ``spaces``) a space.
+    """
+    low = 0x20 if spaces else 0x21
+    return bool(value) and all(low <= ord(c) <= 0x7E for c in value)
+
+
+def safe_segment(value: object) -> bool:
+    """Tell whether an id can be one path segment of a resource URL as it is.
+
+    :param value: an id (from a caller or a server).
+    :returns: ``False`` for a non-string, an empty string, ``.``, ``..``, or one holding a
+        slash, a backslash or a control character (which a server or proxy could read as
+        another path); quoting makes every other string one segment.
+    """
+    return (
+        isinstance(value, str)
+        and value not in ("", ".", "..")
+        and not any(c in "/\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+    )
+
+
+def _detail(response: Answer) -> tuple[str | None, str | None]:
     """Return the SCIM ``detail`` and ``scimType`` of an error response, when it has them."""
     try:
-        doc: Any = response.json()
-    except ValueError:
+        doc: Any = json.loads(response.content)
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(doc, dict):
         return None, None
@@ -42,9 +90,7 @@ def _detail(response: requests.Response) -> tuple[str | None, str | None]:
     )
 
 
-def error_for_response(
-    store: str, url: str, response: requests.Response, what: str
-) -> IdconnectError:
+def error_for_response(store: str, url: str, response: Answer, what: str) -> IdconnectError:
     """Build the idconnect error for a non-success SCIM response.
 
     :param store: the store name.

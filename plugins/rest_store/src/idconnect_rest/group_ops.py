@@ -9,7 +9,7 @@ from idconnect.backend import Group, NotSupported, Page, Query, hookimpl, to_tex
 from idconnect_rest.base import RestBase
 from idconnect_rest.memberships import remove_members
 from idconnect_rest.paging import ListRequest, fetch_page
-from idconnect_rest.resources import group_from_resource, group_to_resource, patch_body
+from idconnect_rest.resources import group_to_resource, patch_body
 
 __all__ = ["GroupOps"]
 
@@ -42,7 +42,7 @@ class GroupOps(RestBase):
             max_results=p.max_results,
             extra={"excludedAttributes": "members"},
         )
-        return fetch_page(self.client, req, query, group_from_resource)
+        return fetch_page(self.client, req, query, self._group, self.settings.max_pages)
 
     @hookimpl
     def idconnect_get_group(self, group_id: str) -> Group:
@@ -55,7 +55,7 @@ class GroupOps(RestBase):
         doc = self.client.request(
             "GET", self._group_path(group_id), what=f"group with id {group_id!r}"
         ).json()
-        return group_from_resource(doc)
+        return self._group(doc)
 
     @hookimpl
     def idconnect_create_group(self, group: Group) -> Group:
@@ -73,7 +73,7 @@ class GroupOps(RestBase):
             body=group_to_resource(group),
             what=f"group {group.display_name!r}",
         ).json()
-        return group_from_resource(doc)
+        return self._group(doc)
 
     @hookimpl
     def idconnect_delete_group(self, group_id: str) -> None:

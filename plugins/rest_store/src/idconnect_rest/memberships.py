@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from idconnect.backend import GroupRef, render_value
+from idconnect_rest.errors import malformed, safe_segment
 from idconnect_rest.http import ScimClient
+from idconnect_rest.paging import list_resources
 from idconnect_rest.resources import patch_body
 
 __all__ = ["read_memberships", "remove_members"]
@@ -19,43 +21,62 @@ _PAGE = 200
 
 
 def read_memberships(
-    client: ScimClient, groups_endpoint: str, account_ids: Sequence[str]
+    client: ScimClient, groups_endpoint: str, account_ids: Sequence[str], max_pages: int
 ) -> dict[str, list[GroupRef]]:
     """Read the groups of some accounts from ``/Groups``.
 
     :param client: the HTTP client.
     :param groups_endpoint: e.g. ``/Groups``.
     :param account_ids: the accounts.
+    :param max_pages: the most pages one search may take.
     :returns: per account id, the groups listing it as a member.
-    :raises StoreUnavailable: when the server cannot be reached or answers a malformed list.
+    :raises StoreUnavailable: when the server cannot be reached, answers a malformed list,
+        a group id that is not a path segment, or pages without end.
     """
     found: dict[str, list[GroupRef]] = {i: [] for i in account_ids}
+    url = client.base_url + groups_endpoint
     for start in range(0, len(account_ids), _MEMBER_CHUNK):
         chunk = account_ids[start : start + _MEMBER_CHUNK]
         text = " or ".join(f"members.value eq {render_value(i)}" for i in chunk)
         index = 1
-        while True:
-            doc = client.request(
-                "GET",
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            listing = list_resources(
+                client,
                 groups_endpoint,
-                what="the group memberships",
-                params={
+                {
                     "filter": text,
                     "startIndex": index,
                     "count": _PAGE,
                     "attributes": "displayName,members",
                 },
-            ).json()
-            resources = doc.get("Resources") or []
-            for g in resources:
-                for m in g.get("members") or []:
-                    if m.get("value") in found:
-                        found[m["value"]].append(
-                            GroupRef(value=g["id"], display=g.get("displayName"))
+                "the group memberships",
+            )
+            fresh = 0
+            for g in listing.resources:
+                group_id, members = g.get("id"), g.get("members") or []
+                if not safe_segment(group_id) or not isinstance(members, list):
+                    raise malformed(client.store, url, "a group idconnect cannot read")
+                assert isinstance(group_id, str)
+                fresh += group_id not in seen
+                seen.add(group_id)
+                display = g.get("displayName")
+                for m in members:
+                    value = m.get("value") if isinstance(m, dict) else None
+                    if isinstance(value, str) and value in found:
+                        found[value].append(
+                            GroupRef(
+                                value=group_id,
+                                display=display if isinstance(display, str) else None,
+                            )
                         )
-            index += len(resources)
-            if not resources or index > int(doc.get("totalResults") or 0):
+            index += len(listing.resources)
+            if listing.resources and not fresh:
+                raise malformed(client.store, url, "the same groups again on the next page")
+            if not listing.resources or index > (listing.total or 0):
                 break
+        else:
+            raise malformed(client.store, url, f"pages without end (max_pages={max_pages})")
     return found
 
 

@@ -6,7 +6,12 @@ Settings (all optional except ``url``)::
     plugin = "rest"
     url = "https://scim.example.com/v2"      # the SCIM base URL (http or https)
     connect_timeout = 5.0                   # seconds to open a connection
-    read_timeout = 30.0                     # seconds to wait for each response
+    read_timeout = 30.0                     # seconds to wait for each read of a response
+    deadline = 60.0                         # seconds one request may take in all (connect,
+                                            # headers, body, retries): never held past it
+    max_response_bytes = 16777216           # largest answer accepted (decoded), 16 MiB
+    max_pages = 100000                      # pages one search walks before it is refused as
+                                            # looping (a cursor cycle, a lying totalResults)
     retries = 3                             # retries of GET/PUT/DELETE on 429/502/503/504
     backoff = 0.2                           # first retry delay, doubled each time
     max_retry_delay = 30.0                  # give up rather than wait longer (Retry-After)
@@ -33,6 +38,7 @@ from urllib.parse import urlsplit
 from attrs import frozen
 
 from idconnect.backend import Secret, StoreConfig
+from idconnect_rest.errors import header_safe
 
 __all__ = ["AuthSettings", "RestSettings"]
 
@@ -40,6 +46,9 @@ _KNOWN = {
     "url",
     "connect_timeout",
     "read_timeout",
+    "deadline",
+    "max_response_bytes",
+    "max_pages",
     "retries",
     "backoff",
     "max_retry_delay",
@@ -90,7 +99,13 @@ class RestSettings:
     connect_timeout: float
     """Seconds to open a connection."""
     read_timeout: float
-    """Seconds to wait for a response."""
+    """Seconds to wait for each read of a response."""
+    deadline: float
+    """Seconds one request may take in all: connect, send, headers, body and retries."""
+    max_response_bytes: int
+    """The largest answer accepted, counted after decoding gzip/deflate."""
+    max_pages: int
+    """How many pages one search (across cursors) may walk before it is refused as looping."""
     retries: int
     """How many times an idempotent request is retried."""
     backoff: float
@@ -127,6 +142,10 @@ class RestSettings:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise config.error("url", "must be an http:// or https:// URL")
+        if parts.username is not None or parts.password is not None or parts.query:
+            raise config.error(
+                "url", "must hold no user info or query (credentials go in token_env etc.)"
+            )
 
         def positive(key: str, default: float) -> float:
             value = config.get(key, float, default)
@@ -149,6 +168,12 @@ class RestSettings:
         mapping = config.get("attribute_map", dict, {})
         if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in mapping.items()):
             raise config.error("attribute_map", "must map attribute names to attribute names")
+        max_bytes = config.get("max_response_bytes", int, 16 * 1024 * 1024)
+        if not 1024 <= max_bytes <= 1024**3:
+            raise config.error("max_response_bytes", "must be from 1024 to 1073741824")
+        max_pages = config.get("max_pages", int, 100_000)
+        if max_pages < 1:
+            raise config.error("max_pages", "must be a positive number of pages")
         cert_path = config.get("client_cert", str)
         key_path = config.get("client_key", str)
         if (cert_path is None) != (key_path is None):
@@ -157,6 +182,9 @@ class RestSettings:
             url=url,
             connect_timeout=positive("connect_timeout", 5.0),
             read_timeout=positive("read_timeout", 30.0),
+            deadline=positive("deadline", 60.0),
+            max_response_bytes=max_bytes,
+            max_pages=max_pages,
             retries=retries,
             backoff=positive("backoff", 0.2),
             max_retry_delay=positive("max_retry_delay", 30.0),
@@ -182,14 +210,27 @@ def _auth(config: StoreConfig) -> AuthSettings:
     if len(chosen) > 1:
         raise config.error(chosen[1], f"choose one authentication: {' or '.join(chosen)}")
     if token is not None:
+        value = token.reveal()
+        value = value.removesuffix("\n").removesuffix("\r") if value.endswith("\n") else value
+        token = Secret(value)
+        if not header_safe(value):
+            source = "token_env" if config.get("token_env", str) else "token_file"
+            raise config.error(
+                source,
+                "the token holds a line break, a space, a control or a non-ASCII character"
+                " and cannot be sent in a header (its value is not shown)",
+            )
         return AuthSettings(kind="bearer", secret=token)
     if username is not None:
+        if not header_safe(username, spaces=True) or ":" in username:
+            raise config.error("username", "must hold no control character or colon")
         return AuthSettings(
             kind="basic", username=username, secret=config.secret("password", required=True)
         )
     if token_url is not None:
-        if urlsplit(token_url).scheme not in ("http", "https"):
-            raise config.error("token_url", "must be an http:// or https:// URL")
+        token_parts = urlsplit(token_url)
+        if token_parts.scheme not in ("http", "https") or token_parts.username is not None:
+            raise config.error("token_url", "must be an http:// or https:// URL without user info")
         return AuthSettings(
             kind="oauth",
             token_url=token_url,
