@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 import ldap3
-from idconnect_ldap.slapd_runner import Slapd
+from idconnect_ldap.testing import Slapd
 
 import idconnect
 

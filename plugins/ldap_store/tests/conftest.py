@@ -10,7 +10,7 @@ from typing import Any
 
 import ldap3
 import pytest
-from idconnect_ldap.slapd_runner import Slapd, slapd_available
+from idconnect_ldap.testing import Slapd, slapd_available
 
 import idconnect
 from idconnect.testing.servers import require_server

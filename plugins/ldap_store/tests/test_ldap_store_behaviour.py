@@ -10,11 +10,10 @@ import time
 import ldap3
 import pytest
 from hypothesis import HealthCheck, given, settings
-from idconnect_ldap.slapd_runner import Slapd, slapd_available
+from idconnect_ldap.testing import Slapd, slapd_available
 
 from idconnect import Account, Email, Name, NotFound, NotSupported, StoreUnavailable
-from idconnect.core.errors import UnsupportedFilter
-from idconnect.core.filter import evaluate, values_at
+from idconnect.backend import UnsupportedFilter, evaluate, values_at
 from idconnect.testing.strategies import filters
 
 REASON = "ldap behaviour test"

@@ -24,9 +24,7 @@ from idconnect_ldap.values import (
     unicode_pwd,
 )
 
-from idconnect.core.errors import UnsupportedFilter
-from idconnect.core.filter import bind, parse
-from idconnect.core.schema import USER_CATALOGUE
+from idconnect.backend import USER_CATALOGUE, UnsupportedFilter, bind, parse
 
 
 def test_filetime() -> None:

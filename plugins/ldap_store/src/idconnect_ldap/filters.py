@@ -20,10 +20,13 @@ backend rechecks the candidates of each page with the evaluator. Precisely:
   attributes without one (IA5 ``mail``) raise :class:`UnsupportedFilter`.
 - dateTimes: the directory keeps whole seconds, so bounds are rounded to whole seconds exactly
   (``gt t`` is ``>= floor(t)+1s``) and ``eq`` with a fraction matches nothing.
-- ``active`` maps to the ppolicy administrative lock, ``failedAttempts.password`` to the presence
-  of ``pwdFailureTime`` (only comparisons that do not depend on the exact count are answered),
-  ``groups.value`` to ``memberOf`` with the group's DN, ``id`` to ``entryUUID`` (case-exact: a
-  value that is not a lower-case UUID matches nothing).
+- ``active`` is compiled by the configured status strategy (:mod:`idconnect_ldap.status`),
+  ``failedAttempts.password`` to the presence of ``pwdFailureTime`` (only comparisons that do not
+  depend on the exact count are answered), ``groups.value`` to ``memberOf`` with the group's DN,
+  ``id`` to ``entryUUID`` (case-exact: a value that is not a lower-case UUID matches nothing).
+- Without ``memberOf`` (no memberof overlay), ``groups.value``/``groups.display`` tests read the
+  matching groups' member attribute and become an ``entryDN`` disjunction of those members
+  (exact, so also under ``not``); more than 5,000 members raise :class:`UnsupportedFilter`.
 - A value path over ``emails``/``phoneNumbers`` (only their ``value`` is held) compiles to a
   broader attribute-wise filter that the recheck narrows; inside ``not`` only a single positive
   test is answered.
@@ -35,82 +38,36 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ldap3.utils.conv import escape_bytes, escape_filter_chars
+from ldap3.utils.conv import escape_bytes, escape_filter_chars  # type: ignore[import-untyped]
 
-from idconnect.core.errors import UnsupportedFilter
-from idconnect.core.filter.ast import (
+from idconnect.backend import (
     And,
     AttrPath,
+    Catalogue,
     CompareOp,
     Comparison,
     Filter,
     Not,
     Or,
     Present,
+    UnsupportedFilter,
     ValuePath,
+    left_operands,
+    to_text,
 )
-from idconnect.core.filter.text import left_operands, to_text
-from idconnect.core.schema import Catalogue
+from idconnect_ldap.expressions import Compiled, conjoin, disjoin, negate
 from idconnect_ldap.settings import Profile
-from idconnect_ldap.values import (
-    ADMIN_LOCK,
-    ceil_second,
-    format_generalized_time,
-    guid_to_bytes,
-)
+from idconnect_ldap.status import PpolicyStatus, Status, UacStatus
+from idconnect_ldap.values import ceil_second, format_generalized_time, guid_to_bytes
 
 __all__ = ["Compiled", "FilterCompiler", "conjoin", "disjoin", "negate"]
 
-Compiled = str | bool
-"""A compiled node: RFC 4515 text, or a constant when the answer is known without the server."""
 
 _TIME_PATHS = frozenset({"meta.created", "meta.lastModified", "lastLogin"})
 _SUBSTRING = frozenset({CompareOp.CO, CompareOp.SW, CompareOp.EW})
 _MAX_GROUPS = 1000
+_MAX_MEMBERS = 5000
 _ORDERING = frozenset({CompareOp.GT, CompareOp.GE, CompareOp.LT, CompareOp.LE})
-
-
-def conjoin(parts: list[Compiled]) -> Compiled:
-    """AND compiled nodes, folding constants.
-
-    :param parts: compiled operands.
-    :returns: the conjunction.
-    """
-    texts: list[str] = []
-    for part in parts:
-        if part is False:
-            return False
-        if isinstance(part, str):
-            texts.append(part)
-    if not texts:
-        return True
-    return texts[0] if len(texts) == 1 else "(&" + "".join(texts) + ")"
-
-
-def disjoin(parts: list[Compiled]) -> Compiled:
-    """OR compiled nodes, folding constants.
-
-    :param parts: compiled operands.
-    :returns: the disjunction.
-    """
-    texts: list[str] = []
-    for part in parts:
-        if part is True:
-            return True
-        if isinstance(part, str):
-            texts.append(part)
-    if not texts:
-        return False
-    return texts[0] if len(texts) == 1 else "(|" + "".join(texts) + ")"
-
-
-def negate(part: Compiled) -> Compiled:
-    """NOT a compiled node.
-
-    :param part: the operand.
-    :returns: its negation.
-    """
-    return (not part) if isinstance(part, bool) else f"(!{part})"
 
 
 def _plain(value: str) -> bool:
@@ -125,6 +82,10 @@ class FilterCompiler:
     :param catalogue: the store's catalogue (for case-exactness).
     :param group_dn: resolves a group id to its DN (``None`` when no group has that id).
     :param group_dns: the DNs of the groups whose entries match an LDAP filter.
+    :param status: how ``active`` is held; by default the profile's ``ppolicy`` or ``uac``,
+        ``None`` when the store holds no status.
+    :param group_members: the member DNs of the groups whose entries match an LDAP filter; used
+        for ``groups.*`` when the profile has no ``memberOf`` attribute.
     """
 
     def __init__(
@@ -133,11 +94,18 @@ class FilterCompiler:
         catalogue: Catalogue,
         group_dn: Callable[[str], str | None],
         group_dns: Callable[[str], list[str]],
+        *,
+        status: Status | bool | None = True,
+        group_members: Callable[[Compiled], list[str]] | None = None,
     ) -> None:
         self.profile = profile
         self.catalogue = catalogue
         self.group_dn = group_dn
         self.group_dns = group_dns
+        self.group_members = group_members
+        if status is True:
+            status = UacStatus() if profile.status == "uac" else PpolicyStatus(failures=True)
+        self.status: Status | None = status or None
 
     def compile(self, node: Filter) -> Compiled:
         """Compile a bound filter.
@@ -209,8 +177,9 @@ class FilterCompiler:
         if dotted in ("id", "active", "failedAttempts.password"):
             return True
         if dotted in ("groups.value", "groups.display"):
-            member_of = self._member_of(node)
-            return f"({member_of}=*)"
+            if not self.profile.member_of_attribute:
+                return self._members_of(True, node)
+            return f"({self._member_of(node)}=*)"
         name = self._ldap_name(path, node)
         return self._without_placeholder(name, f"({name}=*)")
 
@@ -218,6 +187,18 @@ class FilterCompiler:
         if not self.profile.member_of_attribute:
             raise self._unsupported(node, "the directory has no memberOf attribute")
         return self.profile.member_of_attribute
+
+    def _members_of(self, groups: Compiled, node: Filter) -> Compiled:
+        """Match the accounts listed in the member attribute of the groups ``groups`` matches."""
+        if self.group_members is None:
+            raise self._unsupported(node, "the directory has no memberOf attribute")
+        if groups is False:
+            return False
+        dns = self.group_members(groups)
+        if len(dns) > _MAX_MEMBERS:
+            raise self._unsupported(node, f"the groups have more than {_MAX_MEMBERS} members")
+        attribute = self.profile.dn_attribute
+        return disjoin([f"({attribute}={escape_filter_chars(dn)})" for dn in sorted(set(dns))])
 
     def _without_placeholder(self, name: str, text: Compiled) -> Compiled:
         marker = self.profile.placeholders.get(name)
@@ -230,7 +211,7 @@ class FilterCompiler:
         if dotted == "id":
             return self._id(node, shown)
         if dotted == "active":
-            return self._active(node)
+            return self._active(node, shown, negated)
         if dotted == "failedAttempts.password":
             return self._failures(node, shown)
         if dotted == "groups.value":
@@ -259,16 +240,18 @@ class FilterCompiler:
             return f"({attribute}={escape_bytes(guid_to_bytes(canonical))})"
         return f"({attribute}={escape_filter_chars(canonical)})"
 
-    def _active(self, node: Comparison) -> Compiled:
-        if self.profile.status == "uac":
-            disabled = "(userAccountControl:1.2.840.113556.1.4.803:=2)"
-        else:
-            disabled = f"(pwdAccountLockedTime={ADMIN_LOCK})"
-        return negate(disabled) if node.value is True else disabled
+    def _active(self, node: Comparison, shown: Filter, negated: bool) -> Compiled:
+        if self.status is None:
+            raise self._unsupported(shown, "this directory holds no account status")
+        return self.status.compile(node.value is True, negated)
 
     def _failures(self, node: Comparison, shown: Filter) -> Compiled:
-        if self.profile.status != "ppolicy":
-            raise self._unsupported(shown, "failed attempts are not filterable in this profile")
+        if (
+            self.status is None
+            or self.status.kind != "ppolicy"
+            or not self.status.failure_attribute
+        ):
+            raise self._unsupported(shown, "failed attempts are not filterable in this directory")
         n = node.value
         assert isinstance(n, int)
         tests: dict[CompareOp, Callable[[int], bool]] = {
@@ -293,19 +276,23 @@ class FilterCompiler:
         return negate(present) if zero else False
 
     def _group(self, node: Comparison, shown: Filter) -> Compiled:
-        member_of = self._member_of(shown)
         if node.op is not CompareOp.EQ:
             raise self._unsupported(shown, "group ids can only be compared for equality")
+        if not self.profile.member_of_attribute:
+            return self._members_of(self._id(node, shown), shown)
+        member_of = self._member_of(shown)
         dn = self.group_dn(str(node.value))
         return False if dn is None else f"({member_of}={escape_filter_chars(dn)})"
 
     def _group_display(self, node: Comparison, shown: Filter, negated: bool) -> Compiled:
         """Find the groups whose name matches, then test ``memberOf`` against their DNs."""
-        member_of = self._member_of(shown)
         if not isinstance(node.value, str):
             raise self._unsupported(shown, "group names are text")
         name = self.profile.group_name_attribute
         matching = self._string(name, node, shown, negated)
+        if not self.profile.member_of_attribute:
+            return self._members_of(matching, shown)
+        member_of = self._member_of(shown)
         if isinstance(matching, bool):
             return matching
         dns = self.group_dns(matching)

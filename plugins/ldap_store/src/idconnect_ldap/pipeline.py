@@ -19,8 +19,8 @@ import socket
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import ldap3
-from ldap3.core.results import RESULT_CODES
+import ldap3  # type: ignore[import-untyped]
+from ldap3.core.results import RESULT_CODES  # type: ignore[import-untyped]
 
 from idconnect_ldap.protocol import ber
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from idconnect.core.hookspecs import StoreFactory
-from idconnect.core.plugins import hookimpl
-from idconnect_ldap.backend import LdapStore
+from idconnect.backend import StoreFactory, hookimpl
+from idconnect_ldap.backend import LdapBackend
 
 __all__ = ["idconnect_store_types"]
 
@@ -12,4 +11,4 @@ __all__ = ["idconnect_store_types"]
 @hookimpl
 def idconnect_store_types() -> dict[str, StoreFactory]:
     """Provide the ``ldap`` store type."""
-    return {"ldap": LdapStore}
+    return {"ldap": LdapBackend}

@@ -18,15 +18,15 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-import ldap3
-from ldap3.core.exceptions import (
+import ldap3  # type: ignore[import-untyped]
+from ldap3.core.exceptions import (  # type: ignore[import-untyped]
     LDAPCommunicationError,
     LDAPException,
     LDAPResponseTimeoutError,
     LDAPStartTLSError,
 )
 
-from idconnect.core.errors import ConfigError, PermissionDenied, StoreUnavailable
+from idconnect.backend import ConfigError, PermissionDenied, StoreUnavailable
 from idconnect_ldap.settings import Settings
 
 __all__ = ["ConnectionPool"]

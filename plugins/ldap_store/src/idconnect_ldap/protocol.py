@@ -1,10 +1,10 @@
-"""LDAP protocol pieces ldap3 does not build: controls, result-code mapping, paged sorted reads.
+"""LDAP protocol pieces ldap3 does not build: controls, paged and size-limited reads.
 
 - The Server Side Sort request control (RFC 2891) on one attribute, BER-encoded here.
 - The Assertion control (RFC 4528), whose value is an LDAP filter encoded with ldap3's own
   filter compiler.
 - The Relax Rules control (OpenLDAP), needed to delete ppolicy's NO-USER-MODIFICATION counters.
-- :func:`check` turns a result code into the project's errors.
+- Result codes become the project's errors in :mod:`idconnect_ldap.errors`.
 """
 
 from __future__ import annotations
@@ -12,27 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import ldap3
-from ldap3.operation.search import compile_filter, parse_filter
-from pyasn1.codec.ber import encoder
+import ldap3  # type: ignore[import-untyped]
+from ldap3.operation.search import compile_filter, parse_filter  # type: ignore[import-untyped]
+from pyasn1.codec.ber import encoder  # type: ignore[import-untyped]
 
-from idconnect.core.errors import (
-    Conflict,
-    IdconnectError,
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    StoreUnavailable,
-)
+from idconnect_ldap.errors import check
 
 __all__ = [
     "ASSERTION_OID",
+    "PAGED_OID",
+    "PASSWORD_MODIFY_OID",
     "RELAX",
     "SORT_OID",
     "Control",
     "assertion",
     "ber",
-    "check",
     "entries_within",
     "paged_entries",
     "sort_by",
@@ -43,16 +37,14 @@ Control = tuple[str, bool, bytes | None]
 
 SORT_OID = "1.2.840.113556.1.4.473"
 """Server Side Sort request (RFC 2891)."""
+PAGED_OID = "1.2.840.113556.1.4.319"
+"""Simple Paged Results (RFC 2696)."""
+PASSWORD_MODIFY_OID = "1.3.6.1.4.1.4203.1.11.1"
+"""The Password Modify extended operation (RFC 3062)."""
 ASSERTION_OID = "1.3.6.1.1.12"
 """Assertion control (RFC 4528)."""
 RELAX: Control = ("1.3.6.1.4.1.4203.666.5.12", True, None)
 """OpenLDAP's Relax Rules control: lets a manager change NO-USER-MODIFICATION attributes."""
-
-_NOT_FOUND = {32}
-_CONFLICT = {68, 20}
-_INVALID = {16, 17, 18, 19, 21, 34, 64, 65, 66, 67, 69, 53}
-_DENIED = {48, 49, 50}
-_UNAVAILABLE = {3, 11, 51, 52, 80}
 
 
 def ber(tag: int, body: bytes) -> bytes:
@@ -87,52 +79,6 @@ def assertion(ldap_filter: str) -> Control:
     """
     node = parse_filter(ldap_filter, None, False, True, None, False)
     return (ASSERTION_OID, True, encoder.encode(compile_filter(node.elements[0])))
-
-
-def check(
-    result: dict[str, Any] | None,
-    *,
-    store: str,
-    what: str,
-    account: str | None = None,
-    ok: frozenset[int] = frozenset({0}),
-) -> int:
-    """Raise the project's error for a failed LDAP result.
-
-    :param result: ldap3's ``conn.result``.
-    :param store: the store name.
-    :param what: what was being done, e.g. ``"modify account"``.
-    :param account: the account concerned, if any.
-    :param ok: result codes that are not errors here.
-    :returns: the result code when it is in ``ok``.
-    :raises NotFound: for noSuchObject.
-    :raises Conflict: for entryAlreadyExists, attributeOrValueExists, assertionFailed.
-    :raises InvalidInput: for schema, syntax and constraint violations (no values quoted).
-    :raises PermissionDenied: for access and authentication refusals.
-    :raises StoreUnavailable: for busy, unavailable and limit results.
-    """
-    code = int((result or {}).get("result", 80))
-    if code in ok:
-        return code
-    description = (result or {}).get("description", "unknown")
-    message = f"{what} failed: the directory answered {description} ({code})"
-    if code == 122:
-        raise Conflict(
-            f"{what}: the version is stale (the entry changed meanwhile)",
-            store=store,
-            account=account,
-        )
-    kinds: list[tuple[set[int], type[IdconnectError]]] = [
-        (_NOT_FOUND, NotFound),
-        (_CONFLICT, Conflict),
-        (_INVALID, InvalidInput),
-        (_DENIED, PermissionDenied),
-        (_UNAVAILABLE, StoreUnavailable),
-    ]
-    for codes, kind in kinds:
-        if code in codes:
-            raise kind(message, store=store, account=account)
-    raise IdconnectError(message, store=store, account=account)
 
 
 def entries_within(
@@ -236,12 +182,7 @@ def paged_entries(
             if item.get("type") == "searchResEntry":
                 seen += 1
                 yield item
-        cookie = (
-            conn.result.get("controls", {})
-            .get("1.2.840.113556.1.4.319", {})
-            .get("value", {})
-            .get("cookie")
-        )
+        cookie = conn.result.get("controls", {}).get(PAGED_OID, {}).get("value", {}).get("cookie")
         if not cookie:
             return
         if limit is not None and seen >= limit:

@@ -1,45 +1,37 @@
 """Directory profiles and the store's settings, read and checked from its config.
 
-A profile (``profile = "openldap"``, the default, or ``"active-directory"``) gives every mapping
-a directory needs; each part can be overridden in the store's config::
-
-    [stores.directory]
-    plugin = "ldap"
-    url = "ldap://ldap.example.org"          # or ldaps://...
-    start_tls = true                         # upgrade ldap:// with StartTLS
-    ca_file = "/etc/ssl/certs/ldap-ca.pem"
-    bind_dn = "cn=idconnect,ou=services,dc=example,dc=org"
-    bind_password_env = "LDAP_BIND_PASSWORD" # or bind_password_file
-    users_base = "ou=people,dc=example,dc=org"
-    users_scope = "sub"                      # or "one"
-    users_create_base = "ou=people,dc=example,dc=org"   # default: users_base
-    groups_base = "ou=groups,dc=example,dc=org"
-    groups_scope = "sub"
-    profile = "openldap"
-    rdn_attribute = "uid"                    # the RDN of new account entries
-    user_object_classes = ["inetOrgPerson"]  # object classes of new account entries
-    group_object_class = "groupOfNames"      # or "groupOfUniqueNames"
-    member_attribute = "member"              # or "uniqueMember"
-    member_of_attribute = "memberOf"         # "" when the memberof overlay is absent
-    empty_member = "cn=nobody,dc=example,dc=org"  # placeholder member of an empty group
-    attributes = { "phoneNumbers.value" = "mobile", "organization" = "" }  # "" unmaps
-    pool_size = 4
-    connect_timeout = 5.0
-    receive_timeout = 10.0
-    page_size = 500                          # entries per server round trip (paged results)
+Every key is described, with what each feature needs from the directory, in the plugin's
+``README.md``. A profile (``profile = "openldap"``, the default, or ``"active-directory"``) gives
+every mapping a directory needs; each part can be overridden in the store's config. What the
+directory really holds is discovered on first use (:mod:`idconnect_ldap.discovery`), so a
+profile feature the directory lacks (ppolicy, memberOf) is dropped, never half-used.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from attrs import evolve, frozen
 
-from idconnect.core.config import StoreConfig
-from idconnect.core.model import Secret
+from idconnect.backend import Secret, StoreConfig
 
-__all__ = ["ACTIVE_DIRECTORY", "OPENLDAP", "PROFILES", "Profile", "Settings", "read_settings"]
+__all__ = [
+    "ACTIVE_DIRECTORY",
+    "OPENLDAP",
+    "PROFILES",
+    "STATUS_KINDS",
+    "Base",
+    "IdRange",
+    "Profile",
+    "Settings",
+    "read_settings",
+]
+
+STATUS_KINDS = ("ppolicy", "uac", "flag", "shadow", "none")
+"""How accounts are disabled: ppolicy's administrative lock, AD's userAccountControl bit, a
+boolean flag attribute, posix ``shadowExpire``, or not at all."""
 
 
 @frozen(kw_only=True)
@@ -73,7 +65,7 @@ class Profile:
     loose_attributes: frozenset[str]
     """Attributes whose equality ignores more than case and spaces (``telephoneNumber``)."""
     status: str
-    """How accounts are disabled: ``ppolicy`` or ``uac``."""
+    """How accounts are disabled: one of :data:`STATUS_KINDS`."""
     password: str
     """How passwords are set: ``exop`` (RFC 3062) or ``unicodePwd``."""
     group_object_class: str
@@ -162,6 +154,29 @@ PROFILES = MappingProxyType({p.name: p for p in (OPENLDAP, ACTIVE_DIRECTORY)})
 """Profiles by the name used in config."""
 
 _SCOPES = ("one", "sub")
+_TEMPLATE_FIELD = re.compile(r"{([^{}]*)}")
+
+
+@frozen
+class Base:
+    """A search base and its scope."""
+
+    dn: str
+    """The base entry's DN."""
+    scope: str
+    """``one`` or ``sub``."""
+
+
+@frozen
+class IdRange:
+    """An integer attribute of new entries, allocated from a closed range."""
+
+    attribute: str
+    """The attribute, e.g. ``uidNumber``."""
+    low: int
+    """The smallest number handed out."""
+    high: int
+    """The largest number handed out."""
 
 
 @frozen(kw_only=True)
@@ -180,10 +195,8 @@ class Settings:
     """The DN to bind as; ``None`` for an anonymous bind."""
     bind_password: Secret | None
     """The bind password."""
-    users_base: str
-    """Where accounts live."""
-    users_scope: str
-    """``one`` or ``sub``."""
+    user_bases: tuple[Base, ...]
+    """Where accounts live, each base with its scope."""
     users_create_base: str
     """Where new accounts are created."""
     groups_base: str
@@ -202,6 +215,14 @@ class Settings:
     """Seconds to wait for an answer."""
     page_size: int
     """Entries per server round trip in paged searches."""
+    status_attribute: str
+    """The flag attribute of ``status = "flag"`` (e.g. ``nsAccountLock``), else ``""``."""
+    status_flag_means: str
+    """``disabled`` (TRUE disables, the 389-DS sense) or ``enabled`` (TRUE enables)."""
+    templates: Mapping[str, tuple[str, ...]]
+    """Attribute values of new account entries; ``{userName}`` is replaced."""
+    id_range: IdRange | None
+    """A number attribute of new entries allocated from a range (``uidNumber``), or ``None``."""
 
 
 def _scope(config: StoreConfig, key: str) -> str:
@@ -211,18 +232,89 @@ def _scope(config: StoreConfig, key: str) -> str:
     return value
 
 
+def _user_bases(config: StoreConfig) -> tuple[Base, ...]:
+    """``users_bases = [{ base = "...", scope = "one" }, ...]``, else ``users_base``."""
+    listed = config.get("users_bases", list)
+    if listed is None:
+        return (Base(config.require("users_base", str), _scope(config, "users_scope")),)
+    if "users_base" in config.settings:
+        raise config.error("users_bases", "give users_bases or users_base, not both")
+    bases: list[Base] = []
+    for item in listed:
+        if not isinstance(item, dict) or not isinstance(item.get("base"), str) or not item["base"]:
+            raise config.error("users_bases", 'expected tables like { base = "ou=people,..." }')
+        scope = item.get("scope", "sub")
+        if scope not in _SCOPES or set(item) - {"base", "scope"}:
+            raise config.error("users_bases", f"scope must be one of {', '.join(_SCOPES)}")
+        bases.append(Base(item["base"], scope))
+    if not bases:
+        raise config.error("users_bases", "expected at least one base")
+    return tuple(bases)
+
+
+def _templates(config: StoreConfig) -> Mapping[str, tuple[str, ...]]:
+    """``new_entry_attributes = { homeDirectory = "/home/{userName}", gidNumber = 10000 }``."""
+    found = config.get("new_entry_attributes", dict, {})
+    out: dict[str, tuple[str, ...]] = {}
+    for name, value in found.items():
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in values
+        ):
+            raise config.error(
+                "new_entry_attributes", f"{name!r}: expected text, a number or a list"
+            )
+        texts = tuple(str(v) for v in values)
+        for text in texts:
+            fields = set(_TEMPLATE_FIELD.findall(text))
+            if fields - {"userName"}:
+                raise config.error(
+                    "new_entry_attributes", f"{name!r}: only {{userName}} can be filled in"
+                )
+        out[name] = texts
+    return MappingProxyType(out)
+
+
+def _id_range(config: StoreConfig) -> IdRange | None:
+    """``allocate = { attribute = "uidNumber", low = 10000, high = 59999 }``."""
+    found = config.get("allocate", dict)
+    if found is None:
+        return None
+    attribute, low, high = found.get("attribute"), found.get("low"), found.get("high")
+    if (
+        not isinstance(attribute, str)
+        or not attribute
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in (low, high))
+        or set(found) - {"attribute", "low", "high"}
+    ):
+        raise config.error("allocate", "expected { attribute = NAME, low = N, high = M }")
+    assert isinstance(low, int) and isinstance(high, int)
+    if not 0 <= low <= high:
+        raise config.error("allocate", "expected 0 <= low <= high")
+    return IdRange(attribute, low, high)
+
+
 def _profile(config: StoreConfig) -> Profile:
     name = config.get("profile", str, "openldap")
     base = PROFILES.get(name)
     if base is None:
         raise config.error("profile", f"unknown profile {name!r} (known: {', '.join(PROFILES)})")
     overrides: dict[str, object] = {}
-    for key in ("rdn_attribute", "group_object_class", "member_attribute", "member_of_attribute"):
+    keys = (
+        "rdn_attribute",
+        "group_object_class",
+        "member_attribute",
+        "member_of_attribute",
+        "status",
+    )
+    for key in keys:
         value = config.get(key, str)
         if value is not None:
             if not value and key != "member_of_attribute":
                 raise config.error(key, "must not be empty")
             overrides[key] = value
+    if overrides.get("status", base.status) not in STATUS_KINDS:
+        raise config.error("status", f"expected one of {', '.join(STATUS_KINDS)}")
     classes = config.get("user_object_classes", list)
     if classes is not None:
         if not classes or not all(isinstance(c, str) and c for c in classes):
@@ -271,9 +363,15 @@ def read_settings(config: StoreConfig) -> Settings:
         if not 0 < value <= 600:
             raise config.error(key, "expected seconds, more than 0 and at most 600")
         timeouts[key] = value
-    users_base = config.require("users_base", str)
-    suffix = users_base.split(",", 1)[-1]
     profile = _profile(config)
+    user_bases = _user_bases(config)
+    groups_base = config.require("groups_base", str)
+    status_attribute = config.get("status_attribute", str, "")
+    if profile.status == "flag" and not status_attribute:
+        raise config.error("status_attribute", 'status = "flag" needs the flag attribute')
+    means = config.get("status_flag_means", str, "disabled")
+    if means not in ("disabled", "enabled"):
+        raise config.error("status_flag_means", 'expected "disabled" or "enabled"')
     return Settings(
         store=config.name,
         url=url,
@@ -281,15 +379,18 @@ def read_settings(config: StoreConfig) -> Settings:
         ca_file=config.get("ca_file", str),
         bind_dn=config.get("bind_dn", str),
         bind_password=config.secret("bind_password"),
-        users_base=users_base,
-        users_scope=_scope(config, "users_scope"),
-        users_create_base=config.get("users_create_base", str, users_base),
-        groups_base=config.require("groups_base", str),
+        user_bases=user_bases,
+        users_create_base=config.get("users_create_base", str, user_bases[0].dn),
+        groups_base=groups_base,
         groups_scope=_scope(config, "groups_scope"),
-        empty_member=config.get("empty_member", str, f"cn=nobody,{suffix}"),
+        empty_member=config.get("empty_member", str, groups_base),
         profile=profile,
         pool_size=pool_size,
         connect_timeout=timeouts["connect_timeout"],
         receive_timeout=timeouts["receive_timeout"],
         page_size=page_size,
+        status_attribute=status_attribute,
+        status_flag_means=means,
+        templates=_templates(config),
+        id_range=_id_range(config),
     )

@@ -1,13 +1,19 @@
 """A throwaway OpenLDAP server for tests and benchmarks (Debian's ``slapd``).
 
 :class:`Slapd` writes its own ``cn=config`` with ``slapadd`` into a temporary directory (mdb
-database, schemas core / cosine / inetorgperson / nis, modules memberof, refint, ppolicy and
-sssvlv from ``/usr/lib/ldap``, indexes on the searched attributes), starts ``slapd`` on a free
-local port, and can be stopped and started again on the same port and data (to test reconnects).
+database, schemas core / cosine / inetorgperson / nis, indexes on the searched attributes),
+starts ``slapd`` on a free local port, and can be stopped and started again on the same port
+and data (to test reconnects).
+
+With ``overlays=True`` (the default) it loads memberof, refint, ppolicy and sssvlv from
+``/usr/lib/ldap`` and holds a default password policy with lockout. With ``overlays=False`` it is
+a plain directory: no overlay at all (no memberOf, no ppolicy attributes, no sort control, only
+Simple Paged Results), plus a small test schema defining 389-DS's ``nsAccountLock`` and an
+auxiliary class ``idcLockable`` allowing it, to test flag-attribute status.
 
 The directory holds a manager entry (the ``rootdn``), a service account
 ``cn=idconnect,ou=services,<suffix>`` with ``manage`` rights and a size limit of 500 (paged
-searches are unlimited: ``size.prtotal=unlimited``), and a default password policy with lockout.
+searches are unlimited: ``size.prtotal=unlimited``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,16 @@ SLAPD = "/usr/sbin/slapd"
 _SLAPADD = "/usr/sbin/slapadd"
 _MODULES = "/usr/lib/ldap"
 _SCHEMAS = "/etc/ldap/schema"
+_TEST_SCHEMA = """
+dn: cn=idctest,cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: idctest
+olcAttributeTypes: ( 2.16.840.1.113730.3.1.610 NAME 'nsAccountLock'
+  DESC '389-DS: TRUE when the account is locked' EQUALITY caseIgnoreMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+olcObjectClasses: ( 1.3.6.1.4.1.99999.1.1 NAME 'idcLockable' SUP top AUXILIARY
+  MAY nsAccountLock )
+"""
 
 
 def slapd_available() -> bool:
@@ -53,6 +69,7 @@ class Slapd:
     :param group_class: ``groupOfNames`` or ``groupOfUniqueNames`` (for the memberof overlay).
     :param member_attribute: ``member`` or ``uniqueMember``.
     :param manager_password: the rootdn's and the service account's password.
+    :param overlays: load memberof, refint, ppolicy and sssvlv (else a plain directory).
     """
 
     def __init__(
@@ -62,8 +79,10 @@ class Slapd:
         group_class: str = "groupOfNames",
         member_attribute: str = "member",
         manager_password: str = "manager-secret",
+        overlays: bool = True,
     ) -> None:
         self.suffix = suffix
+        self.overlays = overlays
         self.root_dn = f"cn=admin,{suffix}"
         self.service_dn = f"cn=idconnect,ou=services,{suffix}"
         self.password = manager_password
@@ -97,11 +116,7 @@ objectClass: olcModuleList
 cn: module{{0}}
 olcModulePath: {_MODULES}
 olcModuleLoad: back_mdb
-olcModuleLoad: memberof
-olcModuleLoad: refint
-olcModuleLoad: ppolicy
-olcModuleLoad: sssvlv
-
+{self._modules()}
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig
 cn: schema
@@ -113,7 +128,7 @@ include: file://{_SCHEMAS}/cosine.ldif
 include: file://{_SCHEMAS}/inetorgperson.ldif
 
 include: file://{_SCHEMAS}/nis.ldif
-
+{"" if self.overlays else _TEST_SCHEMA}
 dn: olcDatabase={{-1}}frontend,cn=config
 objectClass: olcDatabaseConfig
 objectClass: olcFrontendConfig
@@ -153,7 +168,19 @@ olcDbIndex: o eq
 olcDbIndex: telephoneNumber eq,sub
 olcDbIndex: member eq
 olcDbIndex: uniqueMember eq
-olcDbIndex: memberOf eq
+olcDbIndex: uidNumber eq
+{self._overlays()}"""
+
+    def _modules(self) -> str:
+        if not self.overlays:
+            return ""
+        return "".join(f"olcModuleLoad: {m}\n" for m in ("memberof", "refint", "ppolicy", "sssvlv"))
+
+    def _overlays(self) -> str:
+        if not self.overlays:
+            return ""
+        s = self.suffix
+        return f"""olcDbIndex: memberOf eq
 olcDbIndex: pwdAccountLockedTime eq,pres
 
 dn: olcOverlay={{0}}memberof,olcDatabase={{1}}mdb,cn=config
@@ -192,6 +219,21 @@ olcSssVlvMaxPerConn: 16
     def _base_ldif(self) -> str:
         s = self.suffix
         first = s.split(",")[0].split("=")[1]
+        policy = f"""
+dn: ou=policies,{s}
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,{s}
+objectClass: organizationalRole
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdLockout: TRUE
+pwdMaxFailure: 5
+pwdFailureCountInterval: 0
+pwdLockoutDuration: 300
+"""
         return f"""dn: {s}
 objectClass: dcObject
 objectClass: organization
@@ -207,21 +249,7 @@ objectClass: organizationalRole
 objectClass: simpleSecurityObject
 cn: idconnect
 userPassword: {self.password}
-
-dn: ou=policies,{s}
-objectClass: organizationalUnit
-ou: policies
-
-dn: cn=default,ou=policies,{s}
-objectClass: organizationalRole
-objectClass: pwdPolicy
-cn: default
-pwdAttribute: userPassword
-pwdLockout: TRUE
-pwdMaxFailure: 5
-pwdFailureCountInterval: 0
-pwdLockoutDuration: 300
-"""
+{policy if self.overlays else ""}"""
 
     def _configure(self) -> None:
         config_dir = self.directory / "slapd.d"
