@@ -17,17 +17,36 @@ take ``eq``/``ne`` with ``true``/``false``; strings take a string; integers take
 ``gt``, ``ge``, ``lt``, ``le`` with a whole number; dateTimes take the same operators with an
 ISO 8601 string (or an aware ``datetime``) and come out as an aware UTC ``datetime``.
 
+Range rules, the same for every backend and applied before any I/O:
+
+- an integer attribute holds whole numbers from :data:`INTEGER_MIN` to :data:`INTEGER_MAX` (SQL
+  ``INTEGER``, what PostgreSQL and MariaDB columns hold; the catalogue's integers are counters).
+  A comparison with a whole number past either end cannot depend on the stored value, so it is
+  *folded* into a test that does not name the value, exactly equivalent for every value in
+  range: ``eq`` is *false*; ``ne`` is *true* (a missing attribute matches ``ne``); ``gt``/``ge``
+  a number above the range and ``lt``/``le`` one below it are *false*; ``lt``/``le`` a number
+  above the range and ``gt``/``ge`` one below it are ``path pr`` (every value is on that side,
+  and a missing attribute matches no ordering). *false* is ``path pr and not (path pr)`` and
+  *true* its negation, on the same path, so every backend translates them like any other node
+  and the reference evaluator gives the folded tree the answer it gives the comparison.
+- a dateTime holds instants from year 1 to year 9999 in UTC (RFC 3339's four-digit years, and
+  what Python and every store hold). A date-time outside them (``10000-01-01``,
+  ``9999-12-31T23:00:00-02:00``, ``0001-01-01T00:00:00+01:00``) is refused, naming the value.
+
 Errors are :class:`~idconnect.core.errors.FilterError` with the attribute in ``details`` and no
 column; the caller adds the store.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import reduce
+from typing import Literal
 
 from idconnect.core.errors import FilterError
 from idconnect.core.filter.ast import (
+    And,
     AttrPath,
     CompareOp,
     Comparison,
@@ -47,11 +66,42 @@ from idconnect.core.schema import (
     Catalogue,
 )
 
-__all__ = ["bind", "canonical_path", "resolve_path"]
+__all__ = ["INTEGER_MAX", "INTEGER_MIN", "bind", "canonical_path", "resolve_path"]
+
+INTEGER_MIN = -(2**31)
+"""The smallest value an integer attribute holds."""
+INTEGER_MAX = 2**31 - 1
+"""The largest value an integer attribute holds."""
 
 _KNOWN_SCHEMAS = {CORE_USER_SCHEMA.lower(), EXTENSION_SCHEMA.lower()}
 _STRING_OPS = frozenset({CompareOp.CO, CompareOp.SW, CompareOp.EW})
 _EQUALITY_OPS = frozenset({CompareOp.EQ, CompareOp.NE})
+_UPWARD_OPS = frozenset({CompareOp.GT, CompareOp.GE})
+_DOWNWARD_OPS = frozenset({CompareOp.LT, CompareOp.LE})
+_SIGNED_YEAR = re.compile(r"^([+-]?\d{4,})-\d\d-\d\d")
+_PAST_INSTANTS = (
+    "is not an ISO 8601 date-time a store can hold: instants run from year 1 to year 9999 (UTC)"
+)
+
+_Side = Literal["above", "below"]
+
+
+class _OutOfRange(Exception):
+    """A bound integer lies past one end of the integer range."""
+
+    def __init__(self, side: _Side) -> None:
+        super().__init__(side)
+        self.side: _Side = side
+
+
+def _fold(path: AttrPath, op: CompareOp, side: _Side) -> Filter:
+    """The exact replacement of ``path op value`` for a value past ``side`` of the range."""
+    never = And(Present(path), Not(Present(path)))
+    if op is CompareOp.NE:
+        return Not(never)
+    if (side == "above" and op in _DOWNWARD_OPS) or (side == "below" and op in _UPWARD_OPS):
+        return Present(path)
+    return never
 
 
 def _check_schema(path: AttrPath, definition: AttributeDef) -> AttributeDef:
@@ -149,6 +199,10 @@ def _bind_value(definition: AttributeDef, op: CompareOp, value: Value) -> Value:
     if kind is AttrType.INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(definition, f"compare it with a whole number, not {_shown(value)}")
+        if value > INTEGER_MAX:
+            raise _OutOfRange("above")
+        if value < INTEGER_MIN:
+            raise _OutOfRange("below")
         return value
     return _bind_instant(definition, value)
 
@@ -164,14 +218,22 @@ def _bind_instant(definition: AttributeDef, value: Value) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise _type_error(definition, f"the datetime {value!r} has no timezone")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise _type_error(definition, f"{value!r} {_PAST_INSTANTS}") from None
     if not isinstance(value, str):
         raise _type_error(
             definition, f"compare it with a quoted ISO 8601 date-time, not {_shown(value)}"
         )
     try:
         return parse_instant(value)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        raise _type_error(definition, f"{value!r} {_PAST_INSTANTS}") from None
+    except ValueError:
+        year = _SIGNED_YEAR.match(value)
+        if year is not None and not 1 <= int(year.group(1)) <= 9999:
+            raise _type_error(definition, f"{value!r} {_PAST_INSTANTS}") from None
         raise _type_error(definition, f"{value!r} is not an ISO 8601 date-time") from None
 
 
@@ -194,8 +256,12 @@ def _multi_valued_parent(path: AttrPath, catalogue: Catalogue) -> str:
 def _bind(node: Filter, catalogue: Catalogue, parent: str | None) -> Filter:
     if isinstance(node, Comparison):
         definition = resolve_path(node.path, catalogue, parent=parent)
-        value = _bind_value(definition, node.op, node.value)
-        return Comparison(canonical_path(definition), node.op, value)
+        path = canonical_path(definition)
+        try:
+            value = _bind_value(definition, node.op, node.value)
+        except _OutOfRange as past:
+            return _fold(path, node.op, past.side)
+        return Comparison(path, node.op, value)
     if isinstance(node, Present):
         return Present(canonical_path(resolve_path(node.path, catalogue, parent=parent)))
     if isinstance(node, Not):
@@ -217,7 +283,8 @@ def bind(f: Filter, catalogue: Catalogue) -> Filter:
     """Check a filter against a store's catalogue and return its bound form.
 
     The bound tree has canonical paths without schema (absolute inside value paths) and typed
-    values (an aware UTC ``datetime`` for dateTime attributes). Binding a bound tree returns an
+    values (an aware UTC ``datetime`` for dateTime attributes); a comparison with a value past
+    its attribute's range is folded (see this module's doc). Binding a bound tree returns an
     equal tree.
 
     :param f: a tree from :func:`~idconnect.core.filter.parse` or the :func:`attr` builder.
