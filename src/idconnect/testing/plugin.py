@@ -28,14 +28,61 @@ asked for it, before the kit writes anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-__all__ = ["KIT_MODULE", "pytest_addoption", "pytest_configure", "selected_capabilities"]
+__all__ = [
+    "KIT_MODULE",
+    "PLACEHOLDER",
+    "fresh_config",
+    "pytest_addoption",
+    "pytest_configure",
+    "selected_capabilities",
+]
 
 KIT_MODULE = Path(__file__).with_name("selected.py")
 """The test module holding the kit class for the store chosen on the command line."""
+
+
+PLACEHOLDER = "{kit}"
+"""Replaced, in the store's text settings, by a token unique to each connection."""
+
+
+def fresh_config(config: str | None, name: str, token: str) -> dict[str, Any]:
+    """Build the config of one kit connection to store ``name``.
+
+    :param config: the config file, or ``None`` for idconnect's default.
+    :param name: the store's name in it.
+    :param token: replaces every :data:`PLACEHOLDER` in the store's text settings.
+    :returns: a config dict with only that store and an in-memory hub state.
+    :raises ConfigError: when the config is invalid.
+    :raises pytest.UsageError: when it has no store ``name``.
+    """
+    from idconnect.core.config import load_config
+
+    loaded = load_config(config)
+    if name not in loaded.stores:
+        where = config or "the default config"
+        raise pytest.UsageError(
+            f"--idconnect-store: {where} has no store {name!r}"
+            f" (it has: {', '.join(loaded.stores) or 'none'})"
+        )
+    chosen = loaded.stores[name]
+    settings = {key: _fill(value, token) for key, value in chosen.settings.items()}
+    return {"hub": {"state": "sqlite://"}, "stores": {name: {"plugin": chosen.plugin, **settings}}}
+
+
+def _fill(value: object, token: str) -> object:
+    if isinstance(value, str):
+        return value.replace(PLACEHOLDER, token)
+    if isinstance(value, Mapping):
+        return {k: _fill(v, token) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, token) for v in value]
+    return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,7 +136,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     :param config: the pytest config.
     :raises pytest.UsageError: when ``--idconnect-config`` or ``--idconnect-capabilities`` is given
-        without ``--idconnect-store``, or the capabilities name an unknown operation.
+        without ``--idconnect-store``, the config is invalid or lacks the store, or the
+        capabilities name an unknown operation.
     """
     if config.getoption("idconnect_store") is None:
         for option in ("idconnect_config", "idconnect_capabilities"):
@@ -98,6 +146,12 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise pytest.UsageError(f"{flag} needs --idconnect-store NAME")
         return
     selected_capabilities(config)
+    from idconnect.core.errors import ConfigError
+
+    try:
+        fresh_config(config.getoption("idconnect_config"), config.getoption("idconnect_store"), "0")
+    except ConfigError as exc:
+        raise pytest.UsageError(f"--idconnect-store: {exc}") from exc
     if config.args_source is pytest.Config.ArgsSource.ARGS:
         config.args.append(str(KIT_MODULE))
     else:
