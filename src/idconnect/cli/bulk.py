@@ -116,22 +116,26 @@ def _apply(app: App, ids: Sequence[str], action: BulkAction) -> BulkResult:
 
 def _summary(app: App, outcomes: Sequence[Outcome], action: BulkAction) -> None:
     failed = [o for o in outcomes if not o.ok]
+    unknown = sum(1 for o in failed if o.indeterminate)
     table = Table(title="Outcome", header_style="bold")
     table.add_column("Result")
     table.add_column("Accounts", justify="right")
     table.add_row(f"[green]{action.verb}[/green]", str(len(outcomes) - len(failed)))
-    table.add_row("[red]failed[/red]", str(len(failed)))
+    table.add_row("[red]failed[/red]", str(len(failed) - unknown))
+    if unknown:
+        table.add_row("[yellow]indeterminate[/yellow] (sent, no answer)", str(unknown))
     app.out.print(table)
     if failed:
         errors = Table(title="Failures", header_style="bold")
         errors.add_column("Account", no_wrap=True)
+        errors.add_column("Result", no_wrap=True)
         errors.add_column("Error", no_wrap=True)
         errors.add_column("Cause")
         for outcome in failed:
             exc = outcome.error
             code = exc.code if isinstance(exc, IdconnectError) else type(exc).__name__
             cause = exc.message if isinstance(exc, IdconnectError) else str(exc)
-            errors.add_row(outcome.account_id, code, cause)
+            errors.add_row(outcome.account_id, outcome.status, code, cause)
         app.out.print(errors)
 
 

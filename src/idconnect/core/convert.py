@@ -503,13 +503,15 @@ def _bulk_result_to_json(result: BulkResult) -> dict[str, Any]:
         if outcome.account is not None:
             doc["account"] = _account_to_json(outcome.account)
         outcomes.append(doc)
-    failed = sum(1 for o in outcomes if o["status"] != "ok")
+    unknown = len(result.indeterminate)
+    failed = len(result.failed) - unknown
     return {
         "schemas": [BULK_RESULT_SCHEMA],
         "action": result.action,
         "total": len(outcomes),
-        "succeeded": len(outcomes) - failed,
+        "succeeded": len(outcomes) - failed - unknown,
         "failed": failed,
+        "indeterminate": unknown,
         "outcomes": outcomes,
     }
 
@@ -518,9 +520,9 @@ def outcome_status(outcome: Outcome) -> str:
     """Name what happened to one account of a bulk action, as the JSON form and the CLI say it.
 
     :param outcome: the outcome.
-    :returns: ``ok`` or ``failed``.
+    :returns: ``ok``, ``failed`` or ``indeterminate``.
     """
-    return "ok" if outcome.ok else "failed"
+    return outcome.status
 
 
 def from_json(doc: Any, cls: type[M]) -> M:

@@ -18,6 +18,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "NotSupported",
+    "OutcomeUnknown",
     "PermissionDenied",
     "PluginError",
     "StoreUnavailable",
@@ -175,6 +176,17 @@ class StoreUnavailable(IdconnectError):
     http_status = 503
 
 
+class OutcomeUnknown(IdconnectError):
+    """The request reached the store, but its answer was lost: the change may or may not be done.
+
+    A bulk outcome with this error is *indeterminate*, kept apart from failed ones; the facade
+    re-reads such accounts where it can and settles each outcome to what the store holds.
+    """
+
+    code = "outcome_unknown"
+    http_status = 504
+
+
 _BY_CODE: dict[str, type[IdconnectError]] = {
     cls.code: cls
     for cls in (
@@ -189,6 +201,7 @@ _BY_CODE: dict[str, type[IdconnectError]] = {
         Conflict,
         PermissionDenied,
         StoreUnavailable,
+        OutcomeUnknown,
     )
 }
 

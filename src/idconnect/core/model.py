@@ -404,6 +404,18 @@ class Outcome:
         """Whether the action succeeded for this account."""
         return self.error is None
 
+    @property
+    def indeterminate(self) -> bool:
+        """Whether the request was sent and no answer came back (the change may be done)."""
+        return getattr(self.error, "code", None) == "outcome_unknown"
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``failed`` or ``indeterminate``."""
+        if self.error is None:
+            return "ok"
+        return "indeterminate" if self.indeterminate else "failed"
+
 
 @frozen(kw_only=True)
 class BulkResult:
@@ -426,8 +438,13 @@ class BulkResult:
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
-        """Outcomes of the accounts the action failed for."""
+        """Outcomes of the accounts the action did not succeed for (indeterminate ones too)."""
         return tuple(o for o in self.outcomes if not o.ok)
+
+    @property
+    def indeterminate(self) -> tuple[Outcome, ...]:
+        """Outcomes whose request was sent but never answered, and could not be settled."""
+        return tuple(o for o in self.outcomes if o.indeterminate)
 
     def raise_for_failures(self) -> None:
         """Raise the first failure's error if any account failed.

@@ -15,6 +15,7 @@ from idconnect.core.context import CallContext
 from idconnect.core.errors import IdconnectError, PluginError
 from idconnect.core.facade.calls import StoreCalls
 from idconnect.core.facade.checks import check_ids
+from idconnect.core.facade.settle import settle_indeterminate
 from idconnect.core.model import Account, BulkResult, Outcome
 from idconnect.core.operations import OPERATIONS, bulk_form
 
@@ -138,11 +139,12 @@ def bulk_by_id(
     :param actor: the acting admin, else the hub's.
     :param extra: further hook arguments.
     :param progress: called with how many more accounts are done.
-    :returns: each account's outcome.
+    :returns: each account's outcome; indeterminate ones settled where the store answers.
     :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
     :raises NotSupported: when the store cannot do it.
     """
     wanted = check_ids(ids, store=store.name)
     context = store._context(actor, reason, need_reason=True)
     outcomes = run_bulk(store, context, single, wanted, wanted, extra=extra, progress=progress)
+    outcomes = settle_indeterminate(store, context, action, single, outcomes, extra or {})
     return store._report(BulkResult(action=action, outcomes=outcomes))
