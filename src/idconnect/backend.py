@@ -25,6 +25,7 @@ from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext
 from idconnect.core.convert import (
     GROUP_SCHEMA,
+    WRITABLE_ATTRIBUTES,
     account_from_json,
     apply_changes,
     group_from_json,
@@ -95,6 +96,7 @@ from idconnect.core.operations import FAMILIES, OPERATIONS, Operation, operation
 from idconnect.core.plugins import hookimpl
 from idconnect.core.query import MAX_PAGE_SIZE, Page, Query, decode_cursor, encode_cursor
 from idconnect.core.schema import (
+    ACCOUNT_ATTRIBUTES,
     CORE_USER_SCHEMA,
     EXTENSION_SCHEMA,
     GROUP_CATALOGUE,
@@ -102,9 +104,11 @@ from idconnect.core.schema import (
     AttributeDef,
     AttrType,
     Catalogue,
+    TopLevelAttribute,
 )
 
 __all__ = [
+    "ACCOUNT_ATTRIBUTES",
     "CORE_USER_SCHEMA",
     "EXTENSION_SCHEMA",
     "FAMILIES",
@@ -114,6 +118,7 @@ __all__ = [
     "OPERATIONS",
     "SUPPORT_ADDABLE",
     "USER_CATALOGUE",
+    "WRITABLE_ATTRIBUTES",
     "Account",
     "And",
     "AttrPath",
@@ -162,6 +167,7 @@ __all__ = [
     "StoreConfig",
     "StoreFactory",
     "StoreUnavailable",
+    "TopLevelAttribute",
     "UnsupportedFilter",
     "Value",
     "ValuePath",

@@ -40,7 +40,13 @@ from idconnect.core.model import (
     Session,
 )
 from idconnect.core.query import Page
-from idconnect.core.schema import CORE_USER_SCHEMA, EXTENSION_SCHEMA
+from idconnect.core.schema import (
+    ACCOUNT_ATTRIBUTES,
+    CORE_USER_SCHEMA,
+    EXTENSION_SCHEMA,
+    USER_CATALOGUE,
+    AttrType,
+)
 
 __all__ = [
     "BULK_RESULT_SCHEMA",
@@ -181,27 +187,11 @@ def _account_to_json(account: Account) -> dict[str, Any]:
 
 _ACCOUNT_KEYS = {
     "schemas",
-    "id",
-    "userName",
-    "name",
-    "displayName",
-    "emails",
-    "phoneNumbers",
-    "active",
-    "groups",
     "meta",
     EXTENSION_SCHEMA,
+    *(a.name for a in ACCOUNT_ATTRIBUTES if a.schema == CORE_USER_SCHEMA),
 }
-_EXTENSION_KEYS = {
-    "emailVerified",
-    "phoneVerified",
-    "organization",
-    "externalIdentities",
-    "lastLogin",
-    "failedAttempts",
-    "disabledAt",
-    "roleAssignments",
-}
+_EXTENSION_KEYS = {a.name for a in ACCOUNT_ATTRIBUTES if a.schema == EXTENSION_SCHEMA}
 
 
 def _structure(value: Any, cls: type[M], what: str) -> M:
@@ -341,28 +331,10 @@ def group_from_json(doc: Mapping[str, Any]) -> Group:
     )
 
 
-WRITABLE_ATTRIBUTES = frozenset(
-    {
-        "userName",
-        "displayName",
-        "name",
-        "emails",
-        "phoneNumbers",
-        "externalIdentities",
-        "organization",
-    }
-)
+WRITABLE_ATTRIBUTES = frozenset(a.name for a in ACCOUNT_ATTRIBUTES if a.writable)
 """Top-level attributes an update may change."""
 
-_MODEL_FIELDS = {
-    "userName": "user_name",
-    "displayName": "display_name",
-    "name": "name",
-    "emails": "emails",
-    "phoneNumbers": "phone_numbers",
-    "externalIdentities": "external_identities",
-    "organization": "organization",
-}
+_MODEL_FIELDS = {a.name: a.field for a in ACCOUNT_ATTRIBUTES if a.writable}
 
 
 def writable_values(account: Account) -> dict[str, Any]:
@@ -388,7 +360,11 @@ def apply_changes(account: Account, changes: Mapping[str, Any]) -> Account:
     return attrs.evolve(account, **{_MODEL_FIELDS[k]: v for k, v in changes.items()})
 
 
-_TEXT = {"userName", "displayName", "organization"}
+_TEXT = {
+    name
+    for name in WRITABLE_ATTRIBUTES
+    if (d := USER_CATALOGUE.get(name)) is not None and d.type is AttrType.STRING
+}
 _ITEMS: Mapping[str, type[Any]] = {
     "emails": Email,
     "phoneNumbers": PhoneNumber,

@@ -16,6 +16,7 @@ from attrs import field, frozen
 from idconnect.core.errors import InvalidInput
 
 __all__ = [
+    "ACCOUNT_ATTRIBUTES",
     "CORE_USER_SCHEMA",
     "EXTENSION_SCHEMA",
     "GROUP_CATALOGUE",
@@ -23,6 +24,7 @@ __all__ = [
     "AttrType",
     "AttributeDef",
     "Catalogue",
+    "TopLevelAttribute",
 ]
 
 CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -66,6 +68,50 @@ class AttributeDef:
     def sortable(self) -> bool:
         """Whether results can be sorted by it (single-valued attributes only)."""
         return not self.multi_valued
+
+
+@frozen(kw_only=True)
+class TopLevelAttribute:
+    """One top-level attribute of an account: its SCIM name, its model field, who may write it."""
+
+    name: str
+    """The canonical SCIM name, e.g. ``phoneNumbers``."""
+    field: str
+    """The :class:`~idconnect.core.model.Account` field holding it, e.g. ``phone_numbers``."""
+    schema: str = CORE_USER_SCHEMA
+    """The schema URN it belongs to (the extension's attributes sit under its URN in JSON)."""
+    writable: bool = False
+    """Whether an update may change it (``active`` changes only by enable/disable)."""
+
+
+ACCOUNT_ATTRIBUTES: tuple[TopLevelAttribute, ...] = (
+    TopLevelAttribute(name="id", field="id"),
+    TopLevelAttribute(name="userName", field="user_name", writable=True),
+    TopLevelAttribute(name="name", field="name", writable=True),
+    TopLevelAttribute(name="displayName", field="display_name", writable=True),
+    TopLevelAttribute(name="emails", field="emails", writable=True),
+    TopLevelAttribute(name="phoneNumbers", field="phone_numbers", writable=True),
+    TopLevelAttribute(name="active", field="active"),
+    TopLevelAttribute(name="groups", field="groups"),
+    TopLevelAttribute(
+        name="organization", field="organization", schema=EXTENSION_SCHEMA, writable=True
+    ),
+    TopLevelAttribute(
+        name="externalIdentities",
+        field="external_identities",
+        schema=EXTENSION_SCHEMA,
+        writable=True,
+    ),
+    TopLevelAttribute(name="emailVerified", field="email_verified", schema=EXTENSION_SCHEMA),
+    TopLevelAttribute(name="phoneVerified", field="phone_verified", schema=EXTENSION_SCHEMA),
+    TopLevelAttribute(name="lastLogin", field="last_login", schema=EXTENSION_SCHEMA),
+    TopLevelAttribute(name="failedAttempts", field="failed_attempts", schema=EXTENSION_SCHEMA),
+    TopLevelAttribute(name="disabledAt", field="disabled_at", schema=EXTENSION_SCHEMA),
+    TopLevelAttribute(name="roleAssignments", field="role_assignments", schema=EXTENSION_SCHEMA),
+)
+"""Every top-level account attribute but ``meta``: the one list the JSON form, the writable
+set and the model field map are derived from (the searchable sub-attributes are in
+:data:`USER_CATALOGUE`)."""
 
 
 def _defs() -> Iterator[AttributeDef]:
