@@ -1,4 +1,4 @@
-"""Fixtures: throwaway slapd servers (two layouts) and fresh, empty LDAP stores on them."""
+"""Fixtures: throwaway slapd servers (with and without overlays) and fresh, empty LDAP stores."""
 
 from __future__ import annotations
 
@@ -31,13 +31,38 @@ LAYOUTS: dict[str, dict[str, Any]] = {
             "users_scope": "sub",
         },
     },
+    # the plain directory (no overlays): posix accounts in ou=staff (one level) and
+    # ou=contractors,ou=external (subtree), groupOfUniqueNames, status by shadowExpire,
+    # required posix attributes from templates, uidNumber allocated from a range
+    "plain": {
+        "ous": ["staff", "external", "contractors,ou=external"],
+        "bases": [("staff", "one"), ("contractors,ou=external", "sub")],
+        "settings": {
+            "user_object_classes": ["inetOrgPerson", "posixAccount", "shadowAccount"],
+            "group_object_class": "groupOfUniqueNames",
+            "member_attribute": "uniqueMember",
+            "status": "shadow",
+            "new_entry_attributes": {
+                "homeDirectory": "/home/u{uidNumber}",
+                "gidNumber": 10000,
+                "loginShell": "/bin/sh",
+            },
+            "allocate": {"attribute": "uidNumber", "low": 10000, "high": 19999},
+        },
+    },
 }
 
 
-def _server(**kwargs: Any) -> Iterator[Slapd]:
+PLAIN_LDIF = Path(__file__).parent / "data" / "plain_directory.ldif"
+"""Entries of the plain directory under ``ou=seeded,dc=example,dc=org``, as found in the wild."""
+
+
+def _server(ldif: Path | None = None, **kwargs: Any) -> Iterator[Slapd]:
     if not slapd_available():
         require_server("slapd is not installed", "apt-get install -y slapd ldap-utils")
     server = Slapd(**kwargs)
+    if ldif is not None:
+        server.load_ldif(ldif)
     server.start()
     try:
         yield server
@@ -49,6 +74,12 @@ def _server(**kwargs: Any) -> Iterator[Slapd]:
 def slapd_server() -> Iterator[Slapd]:
     """slapd with groupOfNames/member groups."""
     yield from _server()
+
+
+@pytest.fixture(scope="session")
+def slapd_plain() -> Iterator[Slapd]:
+    """slapd without any overlay (no memberOf, ppolicy, sort control), seeded with PLAIN_LDIF."""
+    yield from _server(PLAIN_LDIF, overlays=False)
 
 
 @pytest.fixture(scope="session")
@@ -73,15 +104,24 @@ def make_tenant(server: Slapd, layout: str) -> dict[str, Any]:
         conn.add(f"ou={ou},{base}", ["organizationalUnit"])
         assert conn.result["result"] == 0, conn.result
     conn.unbind()
+    bases: dict[str, Any] = {"users_base": base if len(ous) > 1 else f"ou={ous[0]},{base}"}
+    if "bases" in LAYOUTS[layout]:
+        bases = {
+            "users_bases": [
+                {"base": f"ou={ou},{base}", "scope": scope}
+                for ou, scope in LAYOUTS[layout]["bases"]
+            ]
+        }
+    placeholder = {} if not server.overlays else {"empty_member": server.placeholder}
     return {
         "plugin": "ldap",
         "url": server.url,
         "bind_dn": server.service_dn,
         "bind_password_env": PASSWORD_ENV,
-        "users_base": base if len(ous) > 1 else f"ou={ous[0]},{base}",
+        **bases,
         "users_create_base": f"ou={ous[0]},{base}",
         "groups_base": f"ou=groups,{base}",
-        "empty_member": server.placeholder,
+        **placeholder,
         "connect_timeout": 2.0,
         "receive_timeout": 5.0,
         **LAYOUTS[layout]["settings"],

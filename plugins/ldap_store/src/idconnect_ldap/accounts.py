@@ -189,7 +189,7 @@ class AccountsMixin(PagingMixin):
                 f"userName {user_name!r} is taken", store=self.name, attribute="userName"
             )
 
-    def _new_entry(self, account: Account) -> dict[str, Any]:
+    def _new_entry(self, account: Account, number: int | None) -> dict[str, Any]:
         values = self._ldap_values(
             {
                 "userName": account.user_name,
@@ -201,7 +201,7 @@ class AccountsMixin(PagingMixin):
             }
         )
         attributes: dict[str, Any] = {
-            **fill_templates(self.settings, account.user_name),
+            **fill_templates(self.settings, account.user_name, number),
             **{k: v for k, v in values.items() if v},
         }
         status = self.view.status
@@ -213,12 +213,14 @@ class AccountsMixin(PagingMixin):
                 store=self.name,
                 attribute="active",
             )
+        if number is not None and self.settings.id_range is not None:
+            attributes[self.settings.id_range.attribute] = [str(number)]
         return attributes
 
     @hookimpl
     def idconnect_create_account(self, account: Account) -> Account:
         """Add an entry named by the RDN attribute under ``users_create_base``."""
-        attributes = self._new_entry(account)
+        attributes = self._new_entry(account, None)  # checks every value before any I/O
         rdn = self.configured.rdn_attribute
         if rdn not in attributes:
             raise InvalidInput(f"a new account needs a value for its RDN attribute {rdn!r}")
@@ -227,8 +229,8 @@ class AccountsMixin(PagingMixin):
         if id_range is not None and self._allocator is None:
             self._allocator = Allocator(id_range, self.name)
 
-        def add(conn: ldap3.Connection) -> None:
-            conn.add(dn, list(self.configured.user_object_classes), attributes)
+        def add(conn: ldap3.Connection, values: dict[str, Any]) -> None:
+            conn.add(dn, list(self.configured.user_object_classes), values)
             if (conn.result or {}).get("result") == 68:
                 raise Conflict(
                     f"an entry named {rdn}={attributes[rdn][0]!r} exists",
@@ -241,13 +243,12 @@ class AccountsMixin(PagingMixin):
             self._check_unique(conn, account.user_name, None)
             allocator = self._allocator
             if allocator is None:
-                add(conn)
+                add(conn, attributes)
             else:
                 bases = self.settings.user_bases
                 for _ in range(_RETRIES):
                     number = allocator.candidate(conn, bases)
-                    attributes[allocator.range.attribute] = [str(number)]
-                    add(conn)
+                    add(conn, self._new_entry(account, number))
                     if not allocator.collided(conn, bases, number):
                         break
                     conn.delete(dn)

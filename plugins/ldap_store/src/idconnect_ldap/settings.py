@@ -220,7 +220,7 @@ class Settings:
     status_flag_means: str
     """``disabled`` (TRUE disables, the 389-DS sense) or ``enabled`` (TRUE enables)."""
     templates: Mapping[str, tuple[str, ...]]
-    """Attribute values of new account entries; ``{userName}`` is replaced."""
+    """Attribute values of new account entries; ``{userName}`` and ``{<allocated>}`` are filled."""
     id_range: IdRange | None
     """A number attribute of new entries allocated from a range (``uidNumber``), or ``None``."""
 
@@ -252,8 +252,9 @@ def _user_bases(config: StoreConfig) -> tuple[Base, ...]:
     return tuple(bases)
 
 
-def _templates(config: StoreConfig) -> Mapping[str, tuple[str, ...]]:
+def _templates(config: StoreConfig, id_range: IdRange | None) -> Mapping[str, tuple[str, ...]]:
     """``new_entry_attributes = { homeDirectory = "/home/{userName}", gidNumber = 10000 }``."""
+    allocated = id_range.attribute if id_range is not None else "userName"
     found = config.get("new_entry_attributes", dict, {})
     out: dict[str, tuple[str, ...]] = {}
     for name, value in found.items():
@@ -267,9 +268,10 @@ def _templates(config: StoreConfig) -> Mapping[str, tuple[str, ...]]:
         texts = tuple(str(v) for v in values)
         for text in texts:
             fields = set(_TEMPLATE_FIELD.findall(text))
-            if fields - {"userName"}:
+            if fields - {"userName", allocated}:
                 raise config.error(
-                    "new_entry_attributes", f"{name!r}: only {{userName}} can be filled in"
+                    "new_entry_attributes",
+                    f"{name!r}: only {{userName}} or the allocated number can be filled in",
                 )
         out[name] = texts
     return MappingProxyType(out)
@@ -365,6 +367,7 @@ def read_settings(config: StoreConfig) -> Settings:
         timeouts[key] = value
     profile = _profile(config)
     user_bases = _user_bases(config)
+    id_range = _id_range(config)
     groups_base = config.require("groups_base", str)
     status_attribute = config.get("status_attribute", str, "")
     if profile.status == "flag" and not status_attribute:
@@ -391,6 +394,6 @@ def read_settings(config: StoreConfig) -> Settings:
         page_size=page_size,
         status_attribute=status_attribute,
         status_flag_means=means,
-        templates=_templates(config),
-        id_range=_id_range(config),
+        templates=_templates(config, id_range),
+        id_range=id_range,
     )

@@ -1,6 +1,7 @@
 """Attributes every new account entry needs beyond the mapped ones, from the settings.
 
-``new_entry_attributes`` gives fixed values or text with ``{userName}`` filled in (posix
+``new_entry_attributes`` gives fixed values or text with ``{userName}`` (or the allocated
+number, e.g. ``{uidNumber}``) filled in (posix
 ``homeDirectory = "/home/{userName}"``, ``gidNumber = 10000``, ``loginShell``); ``allocate``
 hands out a number from a range (posix ``uidNumber``): the first free number above the largest
 one in use is taken, and after the entry is added the directory is asked again whether another
@@ -22,18 +23,25 @@ from idconnect_ldap.settings import Base, IdRange, Settings
 __all__ = ["Allocator", "fill_templates"]
 
 
-def fill_templates(settings: Settings, user_name: str) -> dict[str, list[str]]:
+def fill_templates(settings: Settings, user_name: str, number: int | None) -> dict[str, list[str]]:
     """The configured attribute values of a new entry.
 
     :param settings: the store's settings.
     :param user_name: the new account's userName (already checked).
-    :returns: attribute values.
+    :param number: the number allocated for the entry (``allocate``), if any.
+    :returns: attribute values, ``{userName}`` and ``{<allocated attribute>}`` filled in.
     """
     check_value(user_name, "userName")
-    return {
-        name: [v.replace("{userName}", user_name) for v in values]
-        for name, values in settings.templates.items()
-    }
+    fields = {"userName": user_name}
+    if settings.id_range is not None and number is not None:
+        fields[settings.id_range.attribute] = str(number)
+
+    def fill(text: str) -> str:
+        for key, value in fields.items():
+            text = text.replace("{" + key + "}", value)
+        return text
+
+    return {name: [fill(v) for v in values] for name, values in settings.templates.items()}
 
 
 class Allocator:

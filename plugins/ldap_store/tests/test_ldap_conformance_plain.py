@@ -1,0 +1,25 @@
+"""The conformance kit against a plain slapd: no memberof, no ppolicy, no sssvlv overlay.
+
+Accounts are inetOrgPerson + posixAccount + shadowAccount entries in two bases (``ou=staff``
+one level, ``ou=contractors,ou=external`` subtree); groups are groupOfUniqueNames; status is
+``shadowExpire``; posix attributes come from templates and a uidNumber range; cursors page with
+id windows (Simple Paged Results only); groups are computed from ``uniqueMember``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+import idconnect
+from idconnect.testing.suite import ConformanceSuite
+
+
+class TestPlainDirectory(ConformanceSuite):
+    """The whole kit on the directory without overlays."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls, slapd_plain, store_factory) -> Callable[[], idconnect.Store]:
+        return lambda: store_factory(slapd_plain, "plain")
