@@ -219,10 +219,15 @@ class StateDatabase:
         try:
             fd = os.open(self.spool, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
+                fcntl.flock(fh, fcntl.LOCK_EX)  # other hub processes share the file
                 fh.write("".join(_spool_line(r) for r in rows))
                 fh.flush()
                 os.fsync(fh.fileno())
+            folder = os.open(self.spool.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)  # the file's own entry, when it was just created
+            finally:
+                os.close(folder)
         except OSError as exc:
             raise StoreUnavailable(
                 f"cannot write audit events ({cause.__class__.__name__}) nor spool them to"
@@ -231,26 +236,38 @@ class StateDatabase:
             ) from cause
 
     def _replay(self) -> None:
-        """Write the spooled rows first (raises as a write does while still unreachable)."""
-        if not self.spool.exists():
+        """Write the spooled rows first (raises as a write does while still unreachable).
+
+        The file is emptied, never removed, so every process appends to and replays the same
+        file under the same lock.
+        """
+        if self.pending_bytes() == 0:
             return
         with self.spool.open("r+", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
-            rows = [_from_spool_line(line) for line in fh if line.strip()]
+            rows = [row for row in map(_from_spool_line, fh) if row is not None]
             if rows:
                 self._write_retrying(rows, replay=True)
             fh.truncate(0)
-            self.spool.unlink(missing_ok=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def pending_bytes(self) -> int:
+        """Return the spool's size: 0 when no event waits for the database."""
+        try:
+            return self.spool.stat().st_size
+        except FileNotFoundError:
+            return 0
 
     def pending(self) -> int:
         """Count the events waiting in the spool for the database to come back.
 
         :returns: how many rows the spool holds (0 when there is none).
         """
-        if not self.spool.exists():
+        if self.pending_bytes() == 0:
             return 0
         with self.spool.open(encoding="utf-8") as fh:
-            return sum(1 for line in fh if line.strip())
+            return sum(1 for line in fh if _from_spool_line(line) is not None)
 
     def events(
         self,
@@ -399,9 +416,17 @@ def _spool_line(row: EventRow) -> str:
     return json.dumps(values, separators=(",", ":")) + "\n"
 
 
-def _from_spool_line(line: str) -> EventRow:
-    values = json.loads(line)
-    values[_AT] = datetime.fromisoformat(values[_AT])
+def _from_spool_line(line: str) -> EventRow | None:
+    """Parse one spooled row; ``None`` for a blank or torn line.
+
+    A line torn by a crash mid-write belongs to a call that never returned, so nobody was told
+    its event was recorded.
+    """
+    try:
+        values = json.loads(line)
+        values[_AT] = datetime.fromisoformat(values[_AT])
+    except (ValueError, TypeError, IndexError):
+        return None
     row: EventRow = tuple(values)
     return row
 
