@@ -34,6 +34,7 @@ from idconnect_rest.settings import RestSettings
 from idconnect_rest.transport import (
     BodyRefused,
     Deadline,
+    NoRedirectSession,
     WatchedAdapter,
     deadline_scope,
     exchange,
@@ -119,7 +120,7 @@ class ScimClient:
         self.base_url = settings.url
         self._base = urlsplit(settings.url)
         self._settings = settings
-        self.session = requests.Session()
+        self.session = NoRedirectSession()
         adapter = WatchedAdapter(
             pool_connections=2, pool_maxsize=max(settings.concurrency, 4), max_retries=0
         )
@@ -136,7 +137,6 @@ class ScimClient:
             }
         )
         self.session.trust_env = False
-        self.session.max_redirects = 0
         self._credentials: Credentials = make_credentials(store, settings.auth, self)
 
     def close(self) -> None:

@@ -154,8 +154,8 @@ class _Walk:
         self.store = client.store
         self.max_pages = max_pages
 
-    def step(self, position: Mapping[str, Any], resources: Sequence[Mapping[str, Any]]) -> int:
-        """Check one more page against the position; return the pages taken so far."""
+    def before(self, position: Mapping[str, Any]) -> int:
+        """Check one more page may be asked for; return its number in the walk."""
         pages = int(position.get("n", 0)) + 1
         if pages > self.max_pages:
             raise malformed(
@@ -164,6 +164,10 @@ class _Walk:
                 f"pages without end: more than max_pages={self.max_pages} for one search"
                 " (a looping cursor or a lying totalResults)",
             )
+        return pages
+
+    def after(self, position: Mapping[str, Any], resources: Sequence[Mapping[str, Any]]) -> None:
+        """Check a page is not the previous one served again."""
         edges = _edges(resources)
         if edges is not None and edges == position.get("e"):
             raise malformed(
@@ -171,7 +175,6 @@ class _Walk:
                 self.url,
                 "the previous page again (startIndex ignored or a lying totalResults)",
             )
-        return pages
 
     def next_cursor(self, position: Mapping[str, Any], server_next: str, pages: int) -> str:
         """Check a server cursor against the remembered one; return the digest to remember."""
@@ -227,9 +230,10 @@ def fetch_page(
                 params["filter"] = _and(req.filter, f"id gt {render_value(str(position['k']))}")
         else:
             params["startIndex"] = position.get("i", 1)
+        pages = walk.before(position)
         listing = list_resources(client, req.endpoint, params, "the search")
         resources, total = listing.resources, listing.total
-        pages = walk.step(position, resources)
+        walk.after(position, resources)
         converted = [convert(r) for r in resources]
         items.extend(finish(converted) if finish is not None else converted)
         carry: dict[str, Any] = {"n": pages, "e": _edges(resources)}

@@ -9,7 +9,7 @@ Settings (all optional except ``url``)::
     read_timeout = 30.0                     # seconds to wait for each read of a response
     deadline = 60.0                         # seconds one request may take in all (connect,
                                             # headers, body, retries): never held past it
-    max_response_bytes = 16777216           # largest answer accepted (decoded), 16 MiB
+    max_response_bytes = 8388608            # largest answer accepted (decoded), 8 MiB
     max_pages = 100000                      # pages one search walks before it is refused as
                                             # looping (a cursor cycle, a lying totalResults)
     retries = 3                             # retries of GET/PUT/DELETE on 429/502/503/504
@@ -168,7 +168,7 @@ class RestSettings:
         mapping = config.get("attribute_map", dict, {})
         if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in mapping.items()):
             raise config.error("attribute_map", "must map attribute names to attribute names")
-        max_bytes = config.get("max_response_bytes", int, 16 * 1024 * 1024)
+        max_bytes = config.get("max_response_bytes", int, 8 * 1024 * 1024)
         if not 1024 <= max_bytes <= 1024**3:
             raise config.error("max_response_bytes", "must be from 1024 to 1073741824")
         max_pages = config.get("max_pages", int, 100_000)

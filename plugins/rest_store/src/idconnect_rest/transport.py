@@ -37,6 +37,7 @@ __all__ = [
     "BodyRefused",
     "Deadline",
     "Exchange",
+    "NoRedirectSession",
     "WatchedAdapter",
     "deadline_scope",
     "exchange",
@@ -203,6 +204,19 @@ class WatchedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedTLSPool}
 
 
+class NoRedirectSession(requests.Session):
+    """A session that never looks at a redirect itself.
+
+    With ``allow_redirects=False`` requests still prepares the next hop and, to do so, reads
+    the whole body of a redirect answer into memory whatever its size; here it does nothing and
+    the client decides (:mod:`idconnect_rest.http`).
+    """
+
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        """Yield no further request."""
+        return iter(())
+
+
 class BodyRefused(Exception):
     """The answer's body was too large or could not be decoded; ``reason`` says which."""
 
@@ -265,6 +279,9 @@ def exchange(
         raise requests.ConnectionError(type(exc).__name__) from None
     finally:
         response.close()
+    if deadline.expired:
+        # the shut-down socket may have ended the headers or the body early: not an answer
+        raise requests.Timeout("the deadline passed during the exchange")
     return Exchange(response.status_code, response.headers, content)
 
 
