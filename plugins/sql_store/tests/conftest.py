@@ -1,165 +1,134 @@
 """Real databases for the SQL store tests: SQLite always, PostgreSQL and MariaDB when reachable.
 
-Each run creates its own uniquely named databases (``idc_test_<random>``) and drops them at the
-end. Server URLs come from ``IDCONNECT_TEST_POSTGRES_URL`` / ``IDCONNECT_TEST_MARIADB_URL``.
+Each run creates its own databases (``idc_sqltest_<pid>_<random>``, see
+:mod:`idconnect_sql.testing`), drops what earlier runs left behind when it starts, and drops its
+own at the end. Every hub a test opens is closed (its engines disposed) when the fixture scope
+that opened it ends, and stores use small pools, so the run holds few PostgreSQL connections:
+``test_sql_suite_hygiene.py`` (moved to the end of the run) asserts it.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import idconnect_sql
 import pytest
 import sqlalchemy as sa
+from idconnect_sql.testing import ConnectionWatch, Namespaces, drop_leftovers, run_name
 from sqlalchemy.engine import make_url
 
 import idconnect
-from idconnect.core.config import StoreConfig
-from idconnect.core.instants import utc_now
-from idconnect.testing.servers import require_server
+from idconnect.backend import utc_now
 
 DIALECTS = ("sqlite", "postgresql", "mariadb")
 SESSION_TZ = "-c TimeZone=Pacific/Chatham"
 """libpq options giving mapped PostgreSQL stores a session time zone of UTC+12:45/+13:45."""
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-SERVERS = {
-    "postgresql": (
-        "IDCONNECT_TEST_POSTGRES_URL",
-        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    ),
-    "mariadb": ("IDCONNECT_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/mysql"),
-}
+HYGIENE = "test_sql_suite_hygiene.py"
 
 
-def _admin_engine(dialect: str) -> tuple[sa.Engine, sa.URL, str]:
-    variable, default = SERVERS[dialect]
-    admin_url = make_url(os.environ.get(variable) or default)
-    engine = sa.create_engine(
-        admin_url, connect_args={"connect_timeout": 3}, isolation_level="AUTOCOMMIT"
-    )
-    return engine, admin_url, variable
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the suite hygiene checks last: they look at what the whole run did."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0].endswith(HYGIENE))
 
 
-class Namespaces:
-    """Fresh, empty places for managed stores on one server: a file, a schema or a database."""
+@pytest.fixture(scope="session")
+def run() -> str:
+    """This run's name: databases, schemas and PostgreSQL ``application_name`` carry it."""
+    for server in ("postgresql", "mariadb"):
+        drop_leftovers(server)
+    return run_name()
 
-    def __init__(self, dialect: str, tmp: Path) -> None:
-        self.dialect = dialect
-        self.tmp = tmp
-        self.prefix = f"idc_test_{secrets.token_hex(4)}"
-        self.created: list[str] = []
-        self.admin: sa.Engine | None = None
-        self.url = ""
-        if dialect == "sqlite":
-            return
-        self.admin, admin_url, variable = _admin_engine(dialect)
-        try:
-            with self.admin.connect() as connection:
-                if dialect == "postgresql":
-                    connection.execute(sa.text(f"CREATE DATABASE {self.prefix}"))
-                    self.created.append(self.prefix)
-        except sa.exc.OperationalError:
-            self.admin.dispose()
-            require_server(
-                f"{dialect} at {admin_url.render_as_string(hide_password=True)} is not reachable",
-                f"start it or set {variable} to a server where the user may create databases",
-            )
-        database = self.prefix if dialect == "postgresql" else admin_url.database
-        self.url = admin_url.set(database=database).render_as_string(hide_password=False)
 
-    def empty(self) -> dict[str, object]:
-        """Create an empty namespace (no tables); return the store's settings for it."""
-        n = len(self.created)
-        if self.dialect == "sqlite":
-            path = self.tmp / f"store{n}.db"
-            self.created.append(str(path))
-            return {"url": f"sqlite:///{path}"}
-        assert self.admin is not None
-        name = f"{self.prefix}_{n}"
-        if self.dialect == "postgresql":
-            engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
-            with engine.connect() as connection:
-                connection.execute(sa.text(f"CREATE SCHEMA {name}"))
-            engine.dispose()
-        else:
-            with self.admin.connect() as connection:
-                connection.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-        self.created.append(name)
-        return {"url": self.url, "schema": name}
+@pytest.fixture(scope="session")
+def connection_watch(run: str) -> Iterator[ConnectionWatch]:
+    """Samples this run's PostgreSQL connections while it runs (idle when PostgreSQL is down)."""
+    watch = ConnectionWatch(run)
+    watch.start()
+    yield watch
+    watch.stop()
 
-    def fresh(self) -> dict[str, object]:
-        """Create an empty namespace with the managed schema; return the store's settings."""
-        settings = self.empty()
-        if self.dialect != "sqlite":
-            idconnect_sql.init_store(StoreConfig(name="s", plugin="sql", settings=settings))
-        return settings
 
-    def run_ddl(self, settings: dict[str, object], statements: list[str]) -> None:
-        """Run DDL statements in a namespace made by :meth:`empty` (unqualified names land there).
-
-        :param settings: what :meth:`empty` returned.
-        :param statements: the statements, one per item.
-        """
-        url = make_url(str(settings["url"]))
-        if self.dialect == "mariadb":
-            url = url.set(database=str(settings["schema"]))
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            if self.dialect == "postgresql":
-                connection.execute(sa.text(f"SET LOCAL search_path TO {settings['schema']}"))
-            for statement in statements:
-                connection.exec_driver_sql(statement)
-        engine.dispose()
-
-    def drop(self) -> None:
-        """Drop every database this run created."""
-        if self.admin is None:
-            return
-        with self.admin.connect() as connection:
-            if self.dialect == "postgresql":
-                connection.execute(sa.text(f"DROP DATABASE IF EXISTS {self.prefix} WITH (FORCE)"))
-            else:
-                for name in self.created:
-                    connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        self.admin.dispose()
+@pytest.fixture(scope="session")
+def all_namespaces() -> list[Namespaces]:
+    """Every :class:`Namespaces` this run made, for the end-of-run checks."""
+    return []
 
 
 @pytest.fixture(scope="session", params=DIALECTS)
 def namespaces(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    run: str,
+    connection_watch: ConnectionWatch,
+    all_namespaces: list[Namespaces],
 ) -> Iterator[Namespaces]:
     """Where fresh stores of each dialect are made; dropped at the end of the session."""
-    found = Namespaces(request.param, tmp_path_factory.mktemp(request.param))
+    found = Namespaces(request.param, tmp_path_factory.mktemp(request.param), run)
+    all_namespaces.append(found)
     yield found
     found.drop()
 
 
-@pytest.fixture(scope="session")
-def open_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., idconnect.Hub]]:
-    """Open hubs over one store named ``s`` (closed at the end of the session)."""
-    hubs: list[idconnect.Hub] = []
-    folder = tmp_path_factory.mktemp("state")
+class Hubs:
+    """The hubs tests opened and have not closed yet, closed by the scope that opened them."""
 
-    def open_(settings: dict[str, object]) -> idconnect.Hub:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.opened = 0
+        self.open: list[idconnect.Hub] = []
+
+    def connect(self, settings: dict[str, object]) -> idconnect.Hub:
+        """Open a hub over one store named ``s`` with ``settings``."""
         hub = idconnect.connect(
             {
-                "hub": {"state": f"sqlite:///{folder / f'state{len(hubs)}.db'}"},
+                "hub": {"state": f"sqlite:///{self.folder / f'state{self.opened}.db'}"},
                 "stores": {"s": {"plugin": "sql", **settings}},
             }
         )
-        hubs.append(hub)
+        self.opened += 1
+        self.open.append(hub)
         return hub
 
-    yield open_
-    for hub in hubs:
-        hub.close()
+    def close_from(self, mark: int) -> None:
+        """Close the hubs opened since ``mark`` (a length of :attr:`open`)."""
+        while len(self.open) > mark:
+            self.open.pop().close()
+
+
+@pytest.fixture(scope="session")
+def hubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hubs]:
+    """Every hub the tests open (closed at the latest when the session ends)."""
+    found = Hubs(tmp_path_factory.mktemp("state"))
+    yield found
+    found.close_from(0)
+
+
+@pytest.fixture(scope="class", autouse=True)
+def _close_class_hubs(hubs: Hubs) -> Iterator[None]:
+    """Close the hubs a class-scoped fixture opened (the kit's seeded store) after the class."""
+    mark = len(hubs.open)
+    yield
+    hubs.close_from(mark)
+
+
+@pytest.fixture(autouse=True)
+def _close_test_hubs(hubs: Hubs, connection_watch: ConnectionWatch) -> Iterator[None]:
+    """Close the hubs a test opened when it ends, sampling the connections it left open first."""
+    mark = len(hubs.open)
+    yield
+    connection_watch.sample()
+    hubs.close_from(mark)
+
+
+@pytest.fixture(scope="session")
+def open_hub(hubs: Hubs) -> Callable[..., idconnect.Hub]:
+    """Open hubs over one store named ``s`` (each closed when the scope that opened it ends)."""
+    return hubs.connect
 
 
 @pytest.fixture(scope="session")
