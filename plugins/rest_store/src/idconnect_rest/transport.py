@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -212,9 +212,11 @@ class NoRedirectSession(requests.Session):
     the client decides (:mod:`idconnect_rest.http`).
     """
 
-    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+    def resolve_redirects(
+        self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Generator[requests.Response, None, None]:
         """Yield no further request."""
-        return iter(())
+        yield from ()
 
 
 class BodyRefused(Exception):
