@@ -33,7 +33,8 @@ def has(store: Store, operation: str) -> bool:
     :returns: ``True`` when the operation or its bulk form is a capability of the store.
     :raises KeyError: for a name that is not an operation (a typo in a suite).
     """
-    OPERATIONS[operation]
+    if operation not in OPERATIONS:
+        raise KeyError(f"{operation!r} is not an operation of the hook specs")
     bulk = bulk_form(operation)
     return operation in store.capabilities or (bulk is not None and bulk in store.capabilities)
 
