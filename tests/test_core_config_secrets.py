@@ -164,11 +164,22 @@ def file_secret(tmp_path: Path, content: bytes) -> StoreConfig:
     )
 
 
+def chain(exc: BaseException | None) -> list[BaseException]:
+    found: list[BaseException] = []
+    while exc is not None and exc not in found:
+        found.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return found
+
+
 def reveal_error(store: StoreConfig, key: str = "token") -> str:
     secret = store.secret(key)
     assert secret is not None
     with pytest.raises(idconnect.ConfigError) as info:
         secret.reveal()
+    for exc in chain(info.value):  # not even a suppressed context may hold the secret
+        held = repr(exc.args) + repr(vars(exc)) + repr(getattr(exc, "object", ""))
+        assert CANARY not in held and CANARY.encode().hex() not in held
     return str(info.value)
 
 

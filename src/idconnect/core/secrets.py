@@ -127,6 +127,23 @@ def url_secret(value: str) -> str | None:
     return None
 
 
+# The codec errors hold the secret itself: they are dropped here, so that no refusal carries one
+# as its __context__.
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _decoded(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def check_secret_text(text: str) -> str:
     """Check a secret's text and drop one trailing newline.
 
@@ -138,10 +155,8 @@ def check_secret_text(text: str) -> str:
     text = _LINE_END.sub("", text, count=1)
     if not text:
         raise SecretRefused("is empty")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise SecretRefused("is not valid UTF-8 text") from None
+    if not _encodes(text):
+        raise SecretRefused("is not valid UTF-8 text")
     for char in text:
         if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
             raise SecretRefused(
@@ -169,10 +184,9 @@ def read_secret_file(path: Path) -> str:
         raise SecretRefused(f"cannot be read: {exc.strerror}") from None
     if len(data) > SECRET_FILE_LIMIT:
         raise SecretRefused(f"is larger than {SECRET_FILE_LIMIT // 1024} KiB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SecretRefused("is not UTF-8 text") from None
+    text = _decoded(data)
+    if text is None:
+        raise SecretRefused("is not UTF-8 text")
     return check_secret_text(text)
 
 
