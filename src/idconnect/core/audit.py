@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import inspect
 import json
+import keyword
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
@@ -155,7 +156,7 @@ def _generate(
     signature = inspect.signature(op.spec)
     names = tuple(signature.parameters)
     for name in names:
-        if not name.isidentifier() or name.startswith("_"):
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
             raise TypeError(f"{op.hook}: argument {name!r} cannot be wrapped")
     listed = ", ".join(names)
     namespace: dict[str, Any] = {"_shape": shape, "_op": op, "_names": names}

@@ -243,14 +243,19 @@ class StateDatabase:
         """
         if self.pending_bytes() == 0:
             return
-        with self.spool.open("r+", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            rows = [row for row in map(_from_spool_line, fh) if row is not None]
-            if rows:
-                self._write_retrying(rows, replay=True)
-            fh.truncate(0)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with self.spool.open("r+", encoding="utf-8") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                rows = [row for row in map(_from_spool_line, fh) if row is not None]
+                if rows:
+                    self._write_retrying(rows, replay=True)
+                fh.truncate(0)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot replay the audit spool {self.spool} ({exc.strerror})", store="hub-state"
+            ) from exc
 
     def pending_bytes(self) -> int:
         """Return the spool's size: 0 when no event waits for the database."""
