@@ -179,7 +179,6 @@ class ScimClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         if_match: str | None = None,
-        allow: tuple[int, ...] = (),
     ) -> Reply:
         """Send one request and return its successful answer.
 
@@ -189,8 +188,7 @@ class ScimClient:
         :param params: query parameters.
         :param body: a JSON body.
         :param if_match: an ETag for ``If-Match``.
-        :param allow: error statuses returned to the caller instead of raised.
-        :returns: the answer (2xx, or a status in ``allow``).
+        :returns: the answer (a status below 400).
         :raises InvalidInput: when ``if_match`` cannot be sent in a header.
         :raises IdconnectError: the mapped error for any other status.
         :raises StoreUnavailable: when the server cannot be reached, misses the deadline,
@@ -210,9 +208,7 @@ class ScimClient:
                 )
             headers["If-Match"] = if_match
         with deadline_scope(self._settings.deadline) as deadline:
-            return self._run(
-                method, self.base_url + path, what, params, data, headers, allow, deadline
-            )
+            return self._run(method, self.base_url + path, what, params, data, headers, deadline)
 
     def _run(
         self,
@@ -222,7 +218,6 @@ class ScimClient:
         params: Mapping[str, Any] | None,
         data: bytes | None,
         headers: dict[str, str],
-        allow: tuple[int, ...],
         deadline: Deadline,
     ) -> Reply:
         attempt = 0
@@ -259,7 +254,7 @@ class ScimClient:
                 url, method, data = self._redirect(reply, method, data, hops)
                 params = None
                 continue
-            if status < 400 or status in allow:
+            if status < 400:
                 return reply
             if status == 401 and not renewed and self._credentials.renew():
                 renewed = True

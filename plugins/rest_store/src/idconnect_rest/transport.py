@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import os
 import socket
 import threading
 import time
@@ -135,8 +136,14 @@ class Watchdog:
                 heapq.heappop(self._heap)
             deadline.fire()
 
+    def after_fork(self) -> None:
+        """Start afresh in a forked child (the parent's thread does not exist there)."""
+        self._heap, self._done, self._thread = [], set(), None
+        self._cond = threading.Condition()
+
 
 _WATCHDOG = Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
 _current = threading.local()
 
 
