@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import idconnect
 from idconnect.core.config import StoreConfig, load_config
+from idconnect.core.errors import SecretUnavailable
 from idconnect.core.secrets import SECRET_FILE_LIMIT, is_secret_key
 
 CANARY = "canary-s3cr3t-4711"
@@ -272,8 +273,12 @@ def test_secret_keys_are_checked_when_named(tmp_path: Path) -> None:
     with pytest.raises(idconnect.ConfigError, match="name of an environment variable"):
         empty.secret("token")
     wrong = StoreConfig(name="s", plugin="memory", settings={"token_file": 3})
-    with pytest.raises(idconnect.ConfigError, match="expected str"):
+    with pytest.raises(idconnect.ConfigError, match="expected str") as info:
         wrong.secret("token")
+    assert not isinstance(info.value, SecretUnavailable)  # a mistake in the file, not deferred
+    with pytest.raises(idconnect.ConfigError, match="missing required secret") as info:
+        wrong.secret("password", required=True)
+    assert not isinstance(info.value, SecretUnavailable)
 
 
 def test_a_secret_is_read_at_first_use_and_again_after_a_failure(
@@ -286,6 +291,7 @@ def test_a_secret_is_read_at_first_use_and_again_after_a_failure(
     with pytest.raises(idconnect.ConfigError) as info:
         secret.reveal()
     assert "IDC_TEST_LATE" in str(info.value) and info.value.store == "late"
+    assert isinstance(info.value, SecretUnavailable)
     assert info.value.details["key"] == "password_env"
     monkeypatch.setenv("IDC_TEST_LATE", "now-set")
     assert secret.reveal() == "now-set"

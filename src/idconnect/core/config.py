@@ -31,7 +31,7 @@ from typing import Any, TypeVar, overload
 
 from attrs import field, frozen
 
-from idconnect.core.errors import ConfigError
+from idconnect.core.errors import ConfigError, SecretUnavailable
 from idconnect.core.model import Secret
 from idconnect.core.secrets import (
     DeferredSecret,
@@ -88,6 +88,10 @@ class StoreConfig:
         """
         where = f"config file {self.source}" if self.source else "config"
         return ConfigError(f"{where}: key {key!r}: {message}", store=self.name, key=key)
+
+    def _unavailable(self, key: str, message: str) -> SecretUnavailable:
+        where = f"config file {self.source}" if self.source else "config"
+        return SecretUnavailable(f"{where}: key {key!r}: {message}", store=self.name, key=key)
 
     def declare(self, *keys: str) -> None:
         """Mark keys as read by the backend without reading them now.
@@ -177,8 +181,9 @@ class StoreConfig:
         :returns: the secret, or ``None`` when neither key is set and it is not required.
         :raises ConfigError: now, when both keys are set, one is not a non-empty string, or a
             required secret is missing; at ``reveal``, when the variable is unset or empty or
-            the file or text is refused. The message names the file, store and key, never
-            the value.
+            the file or text is refused, its subclass
+            :class:`~idconnect.core.errors.SecretUnavailable`. The message names the file,
+            store and key, never the value.
         """
         env_key, file_key = f"{key}_env", f"{key}_file"
         env_name = self.get(env_key, str)
@@ -200,17 +205,17 @@ class StoreConfig:
     def _from_env(self, env_key: str, env_name: str) -> str:
         value = os.environ.get(env_name, "")
         if not value:
-            raise self.error(env_key, f"environment variable {env_name} is not set or empty")
+            raise self._unavailable(env_key, f"environment variable {env_name} is not set or empty")
         try:
             return check_secret_text(value)
         except SecretRefused as exc:
-            raise self.error(env_key, f"environment variable {env_name} {exc}") from None
+            raise self._unavailable(env_key, f"environment variable {env_name} {exc}") from None
 
     def _from_file(self, file_key: str, file_name: str) -> str:
         try:
             return read_secret_file(Path(file_name).expanduser())
         except SecretRefused as exc:
-            raise self.error(file_key, f"the file {file_name} {exc}") from None
+            raise self._unavailable(file_key, f"the file {file_name} {exc}") from None
 
 
 @frozen(kw_only=True)

@@ -21,6 +21,7 @@ __all__ = [
     "OutcomeUnknown",
     "PermissionDenied",
     "PluginError",
+    "SecretUnavailable",
     "StoreUnavailable",
     "UnsupportedFilter",
     "error_for_code",
@@ -110,6 +111,13 @@ class ConfigError(IdconnectError):
 
     code = "config"
     http_status = 500
+
+
+class SecretUnavailable(ConfigError):
+    """A secret the config names cannot be read: an unset variable, an unreadable file, bad text.
+
+    Raised at the secret's first use, naming the store and the key, never the value.
+    """
 
 
 class PluginError(IdconnectError):
