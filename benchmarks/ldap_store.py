@@ -11,6 +11,14 @@ Loads N inetOrgPerson entries offline with slapadd, then measures in the same ru
 - disabling accounts: both sides start from account ids (entryUUIDs). The facade's bulk hook
   resolves them with OR-filters and pipelines the modifies; the raw ldap3 loop looks up each
   DN by entryUUID and modifies it, one account after the other.
+
+Then, on a second directory without overlays (no sort control: only Simple Paged Results,
+``python benchmarks/ldap_store.py --plain-only`` runs just this part):
+
+- walking every entry with resumable cursors (id windows on entryUUID) vs one raw ldap3
+  Simple Paged Results search (unsorted, not resumable in another process), same page size and
+  attributes; the process's RSS is sampled on every page (flat memory: it must not grow);
+- resuming one page from a cursor in the middle vs the raw paged search's next page.
 """
 
 from __future__ import annotations
@@ -48,6 +56,99 @@ def write_ldif(path: Path, suffix: str, n: int) -> None:
             )
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def plain_paging(args: argparse.Namespace) -> None:
+    server = Slapd(overlays=False)
+    try:
+        ldif = server.directory / "bench.ldif"
+        write_ldif(ldif, server.suffix, args.entries)
+        server.load_ldif(ldif)
+        server.start()
+        os.environ["BENCH_LDAP_PW"] = server.password
+        hub = idconnect.connect(
+            {
+                "hub": {"state": "sqlite://"},
+                "stores": {
+                    "plain": {
+                        "plugin": "ldap",
+                        "url": server.url,
+                        "bind_dn": server.root_dn,
+                        "bind_password_env": "BENCH_LDAP_PW",
+                        "users_base": f"ou=people,{server.suffix}",
+                        "groups_base": f"ou=groups,{server.suffix}",
+                    }
+                },
+            }
+        )
+        store = hub.store("plain")
+        attrs = store.backend.view.account_attributes
+        base = f"ou=people,{server.suffix}"
+        raw_server = ldap3.Server(server.host, port=server.port, get_info=ldap3.NONE)
+        raw = ldap3.Connection(raw_server, server.root_dn, server.password, auto_bind=True)
+        size = args.page
+
+        def raw_walk() -> int:
+            seen = 0
+            cookie = None
+            while True:
+                raw.search(
+                    base,
+                    "(objectClass=inetOrgPerson)",
+                    attributes=attrs,
+                    paged_size=size,
+                    paged_cookie=cookie,
+                )
+                seen += sum(1 for e in raw.response if e["type"] == "searchResEntry")
+                cookie = raw.result["controls"]["1.2.840.113556.1.4.319"]["value"]["cookie"]
+                if not cookie:
+                    return seen
+
+        started = time.perf_counter()
+        assert raw_walk() == args.entries
+        t_raw = time.perf_counter() - started
+        samples: list[float] = []
+        cursor = None
+        seen = 0
+        cursors: list[str] = []
+        started = time.perf_counter()
+        while True:
+            page = store.search_accounts(count=size, cursor=cursor)
+            seen += len(page.items)
+            samples.append(current_rss_mb())
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+            cursors.append(cursor)
+        t_facade = time.perf_counter() - started
+        assert seen == args.entries, seen
+        print(
+            f"plain directory, walk {seen} entries with cursors ({size}/page, no sort control):"
+            f" facade {t_facade:.1f}s, raw ldap3 paged search {t_raw:.1f}s,"
+            f" ratio {t_facade / t_raw:.2f}x; RSS per page {min(samples):.0f}-{max(samples):.0f} MB"
+            f" (first page {samples[0]:.0f} MB)"
+        )
+        middle = cursors[len(cursors) // 2]
+        rounds = 20
+        started = time.perf_counter()
+        for _ in range(rounds):
+            store.search_accounts(count=size, cursor=middle)
+        t_page = (time.perf_counter() - started) / rounds
+        raw_page = t_raw / (args.entries / size)
+        print(
+            f"plain directory, one page resumed from a cursor in the middle: {t_page * 1e3:.0f} ms;"
+            f" a raw paged-search page takes {raw_page * 1e3:.0f} ms on average"
+            f" (ratio {t_page / raw_page:.2f}x)"
+        )
+        hub.close()
+        raw.unbind()
+    finally:
+        server.close()
+
+
 def timed(fn, repeat: int) -> float:
     start = time.perf_counter()
     for i in range(repeat):
@@ -62,7 +163,12 @@ def main() -> None:
     parser.add_argument("--disable", type=int, default=10_000)
     parser.add_argument("--pool", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--page", type=int, default=1000, help="page size of the cursor walks")
+    parser.add_argument("--plain-only", action="store_true", help="only the plain directory")
     args = parser.parse_args()
+    if args.plain_only:
+        plain_paging(args)
+        return
     server = Slapd()
     try:
         ldif = server.directory / "bench.ldif"
@@ -93,7 +199,7 @@ def main() -> None:
         raw_server = ldap3.Server(server.host, port=server.port, get_info=ldap3.NONE)
         raw = ldap3.Connection(raw_server, server.root_dn, server.password, auto_bind=True)
         backend = store.backend
-        attrs = backend._account_attributes  # the same attributes the facade reads
+        attrs = backend.view.account_attributes  # the same attributes the facade reads
         rng = random.Random(7)
         picks = [rng.randrange(args.entries) for _ in range(args.lookups)]
         base = f"ou=people,{server.suffix}"
@@ -185,6 +291,7 @@ def main() -> None:
         raw.unbind()
     finally:
         server.close()
+    plain_paging(args)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,13 @@ A page is the ``count`` smallest ids after the cursor's, read with one of:
   sorted by id with ``(&(filter)(id>=last)(!(id=last)))``, and the bases are merged;
 - id windows when it does not (only Simple Paged Results, e.g. OpenLDAP without sssvlv) but
   the id attribute has an ORDERING rule (``entryUUID``'s ``UUIDOrderingMatch``): the id space
-  after the cursor is cut into windows ``[start, end)`` asked with ordering filters and a size
-  limit; a window holding more than the limit is halved twice over and asked again, one
-  holding few is followed by one twice as wide. Each window's entries are ordered here, and at
-  most one window's entries beyond the page are held. The last window width travels in the
+  after the cursor is cut into windows ``[start, end)`` asked with ordering filters, reading
+  only the ids and at most ``2 * count + 1`` of them. The ids of a fuller window are real
+  entries, so the window is narrowed to end at the one that completes the page (it holds
+  enough, and time-based UUIDs, which cluster, need no guessing); a sparse window is followed
+  by a wider one. When the page's ids are known, its entries
+  are read with one range filter ``(&(id>=first)(id<=last))`` and ordered here. At most
+  ``2 * count`` ids and one page of entries are held. The last window width travels in the
   cursor, so a resumed page (in any process) starts at the right width.
 
 A first page is first asked for without either, with a size limit of ``count + 1``: when every
@@ -208,6 +211,45 @@ class PagingMixin(LdapBase):
             store=self.name,
         )
 
+    def _window_ids(
+        self,
+        conn: ldap3.Connection,
+        bases: tuple[Base, ...],
+        matcher: Compiled,
+        start: int,
+        end: int,
+        limit: int,
+    ) -> tuple[list[str], bool]:
+        """The ids in ``[start, end)`` (only the id is read), at most ``limit + 1`` of them.
+
+        :returns: the ids read, and whether the window holds more than ``limit`` (then the ids
+            are some of the window's, in the server's order).
+        """
+        id_attr = self.configured.id_attribute
+        bounds: list[Compiled] = []
+        if start > 0:
+            bounds.append(f"({id_attr}>={_uuid(start)})")
+        if end < _SPACE:
+            bounds.append(f"(!({id_attr}>={_uuid(end)}))")
+        ldap_filter = str(conjoin([matcher, *bounds]))
+        ids: list[str] = []
+        for base in bases:
+            for item in paged_entries(
+                conn,
+                base=base.dn,
+                scope=base.scope,
+                ldap_filter=ldap_filter,
+                attributes=[id_attr],
+                page_size=self.settings.page_size,
+                limit=limit + 1 - len(ids),
+                controls=[],
+                store=self.name,
+            ):
+                ids.append(self.id_of(Raw(item)))
+            if len(ids) > limit:
+                return ids, True
+        return ids, False
+
     def _windows(
         self,
         conn: ldap3.Connection,
@@ -218,28 +260,44 @@ class PagingMixin(LdapBase):
         want: int,
         width: int,
     ) -> tuple[list[Raw], int]:
+        """Find the page's ids window by window (ids only), then read its entries at once."""
         id_attr = self.configured.id_attribute
-        limit = max(1, min(max(2 * want, 64), self.settings.page_size - 1))
+        limit = 2 * want
         start = uuid.UUID(after).int + 1 if after is not None else 0
-        found: list[Raw] = []
-        while len(found) < want and start < _SPACE:
-            end = start + width
-            bounds: list[Compiled] = []
-            if start > 0:
-                bounds.append(f"({id_attr}>={_uuid(start)})")
-            if end < _SPACE:
-                bounds.append(f"(!({id_attr}>={_uuid(end)}))")
-            window = self._all_within(
-                conn, bases, str(conjoin([matcher, *bounds])), attributes, limit
-            )
-            if window is None:
-                width = max(1, width // 4)
+        ids: list[str] = []
+        while len(ids) < want and start < _SPACE:
+            window, full = self._window_ids(conn, bases, matcher, start, start + width, limit)
+            if full:
+                # the ids read are real entries: the window up to the one that completes the
+                # page holds enough, and it is narrower
+                needed = sorted(window)[want - len(ids) - 1]
+                width = uuid.UUID(needed).int - start + 1
                 continue
-            found += sorted(window, key=self.order_key)
-            start = end
-            if len(window) < limit // 4:
-                width = min(_SPACE, width * 2)
-        return found[:want], width
+            ids += sorted(window)
+            start += width
+            if len(window) <= want // 2:
+                width = min(_SPACE, width * 4)
+        if not ids:
+            return [], width
+        ids = ids[:want]
+        span = f"(&({id_attr}>={ids[0]})({id_attr}<={ids[-1]}))"
+        found: list[Raw] = []
+        for base in bases:
+            found += [
+                Raw(item)
+                for item in paged_entries(
+                    conn,
+                    base=base.dn,
+                    scope=base.scope,
+                    ldap_filter=str(conjoin([matcher, span])),
+                    attributes=attributes,
+                    page_size=self.settings.page_size,
+                    limit=None,
+                    controls=[],
+                    store=self.name,
+                )
+            ]
+        return sorted(found, key=self.order_key)[:want], width
 
     def _count(
         self,

@@ -86,7 +86,10 @@ def _element(data: bytes | memoryview, pos: int) -> tuple[int, int, int] | None:
 
 
 def _result(message: memoryview) -> tuple[int, dict[str, Any]]:
-    """Decode an LDAPMessage holding a ModifyResponse into its id and a result dict."""
+    """Decode an LDAPMessage holding a ModifyResponse into its id and a result dict.
+
+    The dict has the code, its name and the server's diagnostic message (when it sent one).
+    """
     head = _element(message, 0)
     if head is None or message[0] != 0x02:
         raise ConnectionError("the directory sent an undecodable message")
@@ -101,7 +104,12 @@ def _result(message: memoryview) -> tuple[int, dict[str, Any]]:
     if tag != _MODIFY_RESPONSE or code_element is None or message[start] != 0x0A:
         raise ConnectionError("the directory sent an unexpected answer to a modify")
     code = int.from_bytes(message[code_element[1] : code_element[2]], "big")
-    return message_id, {"result": code, "description": RESULT_CODES.get(code, "unknown")}
+    result: dict[str, Any] = {"result": code, "description": RESULT_CODES.get(code, "unknown")}
+    matched = _element(message, code_element[2])
+    diagnostic = _element(message, matched[2]) if matched is not None else None
+    if diagnostic is not None and message[matched[2] if matched else 0] == 0x04:
+        result["message"] = bytes(message[diagnostic[1] : diagnostic[2]]).decode("utf-8", "replace")
+    return message_id, result
 
 
 def modify_many(
@@ -112,7 +120,8 @@ def modify_many(
     :param conn: the connection (its socket's receive timeout bounds every wait).
     :param changes: ``(dn, change)`` pairs.
     :param window: the most requests outstanding at once.
-    :returns: one ``{"result": code, "description": text}`` per change, in the same order.
+    :returns: one ``{"result": code, "description": name, "message": diagnostic}`` per change,
+        in the same order.
     :raises ConnectionError: when the stream ends or holds something other than the answers.
     :raises OSError: for socket errors and timeouts.
     """

@@ -4,7 +4,7 @@ Each connection is a plain ``SYNC`` ldap3 connection used by one thread at a tim
 checks it out, uses it, and gives it back), so no response is ever shared between threads. A
 connection that fails with a communication error is dropped; when it came from the pool (it may
 simply have outlived a server restart) the operation is retried once on a fresh connection. When
-a fresh connection cannot be made, :class:`~idconnect.core.errors.StoreUnavailable` names the
+a fresh connection cannot be made, :class:`~idconnect.backend.StoreUnavailable` names the
 store and the URL; connect and receive timeouts bound every wait.
 """
 
@@ -27,6 +27,7 @@ from ldap3.core.exceptions import (  # type: ignore[import-untyped]
 )
 
 from idconnect.backend import ConfigError, PermissionDenied, StoreUnavailable
+from idconnect_ldap.errors import describe
 from idconnect_ldap.settings import Settings
 
 __all__ = ["ConnectionPool"]
@@ -102,11 +103,11 @@ class ConnectionPool:
                 if result.get("result") in (49, 50, 53):
                     raise PermissionDenied(
                         f"the directory refused the bind as {s.bind_dn or 'anonymous'}:"
-                        f" {result.get('description')}",
+                        f" {describe(result)}",
                         store=s.store,
                     )
                 raise StoreUnavailable(
-                    f"the directory at {s.url} refused the bind: {result.get('description')}",
+                    f"the directory at {s.url} refused the bind: {describe(result)}",
                     store=s.store,
                 )
         except LDAPStartTLSError as exc:
