@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
 
 from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, run_import, select_accounts
 from idconnect.cli.context import (
+    LIST_RESPONSE,
     App,
+    canonical,
     filter_option,
     json_option,
     pass_app,
-    print_json,
+    print_model,
     store_argument,
 )
 from idconnect.cli.render import (
@@ -25,11 +27,12 @@ from idconnect.cli.render import (
     status_text,
     when,
 )
-from idconnect.core.convert import LIST_RESPONSE_SCHEMA, to_json
-from idconnect.core.facade import Store
 from idconnect.core.model import Account
-from idconnect.core.opspec import COVERS, covers
+from idconnect.core.opspec import covers
 from idconnect.core.query import Page
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Store
 
 __all__ = ["accounts", "parse_assignment"]
 
@@ -60,11 +63,11 @@ def _pages(
 
 def _stream_list_response(pages: Iterator[Page[Account]]) -> None:
     """Print all pages as one SCIM ListResponse without holding them all in memory."""
-    click.echo('{\n  "schemas": ' + json.dumps([LIST_RESPONSE_SCHEMA]) + ',\n  "Resources": [')
+    click.echo('{\n  "schemas": ' + json.dumps([LIST_RESPONSE]) + ',\n  "Resources": [')
     n = 0
     for page in pages:
         for account in page.items:
-            text = json.dumps(to_json(account), ensure_ascii=False)
+            text = json.dumps(canonical(account), ensure_ascii=False)
             click.echo(("    " if n == 0 else "    ,") + text)
             n += 1
     click.echo('  ],\n  "itemsPerPage": ' + str(n) + "\n}")
@@ -101,7 +104,7 @@ def list_accounts(
         if every:
             _stream_list_response(pages)
         else:
-            print_json(to_json(next(pages)))
+            print_model(next(pages))
         return
     shown = 0
     last: Page[Account] | None = None
@@ -181,7 +184,7 @@ def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None
     target = app.store(store)
     account = target.get_account(account_id)
     if app.wants_json(json_flag):
-        print_json(to_json(account))
+        print_model(account)
     else:
         _overview(app, target, account)
 
@@ -225,7 +228,7 @@ def create_account(
         )
     created = app.store(store).create_account(doc, reason=reason)
     if app.wants_json(json_flag):
-        print_json(to_json(created))
+        print_model(created)
     else:
         app.out.print(f"Created account {created.id} ({created.user_name}) in store {store!r}.")
 
@@ -286,7 +289,7 @@ def update_account(
         account_id, changes, expected_version=version, reason=reason
     )
     if app.wants_json(json_flag):
-        print_json(to_json(updated))
+        print_model(updated)
     else:
         app.out.print(
             f"Updated {', '.join(changes)} of account {account_id} in store {store!r}"
@@ -294,14 +297,16 @@ def update_account(
         )
 
 
-def _bulk_command(name: str, verb: str, method: str, help_text: str, irreversible: bool) -> None:
+def _bulk_command(
+    name: str, verb: str, method: str, operation: str, help_text: str, irreversible: bool
+) -> None:
     @accounts.command(name, help=help_text)
     @store_argument
     @click.argument("ids", nargs=-1, metavar="[ID]...")
     @bulk_options
     @pass_app
     @click.pass_context
-    @covers(*getattr(getattr(Store, method), COVERS))
+    @covers(operation)
     def command(
         ctx: click.Context,
         app: App,
@@ -340,6 +345,7 @@ _bulk_command(
     "enable",
     "enabled",
     "enable_accounts",
+    "set_account_enabled",
     "Enable accounts (by ID or --filter): their holders can log in again.",
     False,
 )
@@ -347,6 +353,7 @@ _bulk_command(
     "disable",
     "disabled",
     "disable_accounts",
+    "set_account_enabled",
     "Disable accounts (by ID or --filter): their holders cannot log in; data stays.",
     False,
 )
@@ -354,6 +361,7 @@ _bulk_command(
     "delete",
     "deleted",
     "delete_accounts",
+    "delete_account",
     "Delete accounts (by ID or --filter) and everything hanging off them. Irreversible.",
     True,
 )

@@ -13,12 +13,11 @@ from idconnect.cli.context import (
     App,
     json_option,
     pass_app,
-    print_json,
+    print_model,
     reason_option,
     store_argument,
 )
 from idconnect.cli.render import event_table
-from idconnect.core.convert import to_json
 from idconnect.core.instants import parse_instant, utc_now
 
 __all__ = ["events", "export", "parse_since"]
@@ -80,7 +79,7 @@ def events(
     since = parse_since(since_text) if since_text is not None else None
     found = app.store(store).events(account_id, since=since, action=action, limit=limit)
     if app.wants_json(json_flag):
-        print_json(to_json(found))
+        print_model(found)
     else:
         app.out.print(event_table(found))
         app.out.print(f"{len(found)} event(s)")

@@ -7,20 +7,27 @@ they all count, ask and report the same way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from attrs import frozen
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from idconnect.cli.context import App, filter_option, json_option, print_json, reason_option
+from idconnect.cli.context import (
+    App,
+    filter_option,
+    json_option,
+    print_model,
+    reason_option,
+)
 from idconnect.cli.errors import EXIT_FAILED, EXIT_OK
 from idconnect.cli.render import status_text
-from idconnect.core.convert import to_json
 from idconnect.core.errors import IdconnectError, NotFound
-from idconnect.core.facade import Store
 from idconnect.core.model import Account, BulkResult, Outcome
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Store
 
 __all__ = ["BulkAction", "Selection", "bulk_options", "run_bulk", "run_import", "select_accounts"]
 
@@ -179,7 +186,7 @@ def run_bulk(
         return EXIT_FAILED
     result = _apply(app, ids, action)
     if as_json:
-        print_json(to_json(result))
+        print_model(result)
     else:
         _summary(app, result.outcomes, action)
     return EXIT_OK if result.ok else EXIT_FAILED
@@ -203,7 +210,7 @@ def run_import(
     )
     result = _apply(app, [str(n) for n in range(len(docs))], action)
     if as_json:
-        print_json(to_json(result))
+        print_model(result)
     else:
         _summary(app, result.outcomes, action)
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
@@ -13,15 +13,20 @@ from rich.console import Console
 
 from idconnect.core.config import load_config
 from idconnect.core.errors import IdconnectError
-from idconnect.core.facade import Hub, Store, connect
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Hub, Store
 
 __all__ = [
+    "LIST_RESPONSE",
     "App",
+    "canonical",
     "complete_store",
     "filter_option",
     "json_option",
     "pass_app",
     "print_json",
+    "print_model",
     "reason_option",
     "store_argument",
 ]
@@ -29,6 +34,18 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 _WIDTH_WHEN_PIPED = 200
+
+
+def connect(config: str | None) -> Hub:
+    """Open the hub; the facade, and with it the stores' plugins, load only now.
+
+    :param config: the ``--config`` file, or ``None``.
+    :returns: the hub.
+    :raises ConfigError: for a bad config.
+    """
+    from idconnect.core.facade import connect as open_hub
+
+    return open_hub(config)
 
 
 class App:
@@ -94,6 +111,32 @@ class App:
 
 pass_app = click.make_pass_decorator(App)
 """Decorator passing the :class:`App` as the command's first argument."""
+
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+"""The SCIM ListResponse URN (as :data:`idconnect.core.convert.LIST_RESPONSE_SCHEMA`)."""
+
+
+def canonical(obj: Any) -> Any:
+    """Return the canonical JSON of a model object, a page, a bulk result or a list of them.
+
+    The converter (cattrs) is imported on first use, so commands that print no JSON never pay
+    for it.
+
+    :param obj: what :func:`idconnect.core.convert.to_json` takes.
+    :returns: plain JSON values.
+    """
+    from idconnect.core.convert import to_json
+
+    return to_json(obj)
+
+
+def print_model(obj: Any) -> None:
+    """Print the canonical JSON of a model object (see :func:`canonical`) on stdout.
+
+    :param obj: an account, group, page, bulk result, or a list of model objects.
+    """
+    print_json(canonical(obj))
 
 
 def print_json(doc: Any) -> None:

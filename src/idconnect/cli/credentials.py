@@ -10,12 +10,11 @@ from idconnect.cli.context import (
     App,
     json_option,
     pass_app,
-    print_json,
+    print_model,
     reason_option,
     store_argument,
 )
 from idconnect.cli.render import authenticator_table
-from idconnect.core.convert import to_json
 from idconnect.core.masking import SUPPORT_ADDABLE
 from idconnect.core.model import Secret
 from idconnect.core.opspec import covers
@@ -40,7 +39,7 @@ def list_authenticators(app: App, store: str, account_id: str, json_flag: bool) 
     """List the authentication methods of account ID (masked)."""
     found = app.store(store).list_authenticators(account_id)
     if app.wants_json(json_flag):
-        print_json(to_json(found))
+        print_model(found)
     else:
         app.out.print(authenticator_table(found))
 
@@ -70,7 +69,7 @@ def add_authenticator(
         account_id, kind, value, verified=verified, reason=reason
     )
     if app.wants_json(json_flag):
-        print_json(to_json(added))
+        print_model(added)
     else:
         app.out.print(f"Added {added.kind} {added.label} ({added.id}) to account {account_id}.")
 

@@ -8,6 +8,7 @@ import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -15,8 +16,10 @@ from rich.table import Table
 from idconnect.cli.context import App, pass_app
 from idconnect.cli.demo_data import seed_through_facade
 from idconnect.core.errors import NotSupported
-from idconnect.core.facade import Store
 from idconnect.core.model import Account
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Store
 
 __all__ = ["demo"]
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from idconnect.core.errors import InvalidInput, NotSupported
-from idconnect.core.facade import Store
 from idconnect.core.schema import EXTENSION_SCHEMA
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Store
 
 __all__ = ["GROUPS", "ORGANIZATIONS", "demo_people", "seed_through_facade", "transliterate"]
 

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, select_accounts
 from idconnect.cli.context import (
+    LIST_RESPONSE,
     App,
+    canonical,
     json_option,
     pass_app,
-    print_json,
+    print_model,
     reason_option,
     store_argument,
 )
 from idconnect.cli.render import group_table
-from idconnect.core.convert import LIST_RESPONSE_SCHEMA, to_json
 from idconnect.core.errors import InvalidInput, NotFound
-from idconnect.core.facade import Store
 from idconnect.core.filter import attr
 from idconnect.core.model import Group
-from idconnect.core.opspec import COVERS, covers
+from idconnect.core.opspec import covers
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Store
 
 __all__ = ["groups", "resolve_group"]
 
@@ -41,9 +45,9 @@ def list_groups(app: App, store: str, json_flag: bool) -> None:
     found = list(app.store(store).iter_groups())
     if app.wants_json(json_flag):
         print_doc = {
-            "schemas": [LIST_RESPONSE_SCHEMA],
+            "schemas": [LIST_RESPONSE],
             "itemsPerPage": len(found),
-            "Resources": to_json(found),
+            "Resources": canonical(found),
         }
         click.echo(json.dumps(print_doc, indent=2, ensure_ascii=False))
     else:
@@ -61,7 +65,7 @@ def show_group(app: App, store: str, group: str, json_flag: bool) -> None:
     """Show GROUP (an id or a display name) with its member ids."""
     found = resolve_group(app.store(store), group)
     if app.wants_json(json_flag):
-        print_json(to_json(found))
+        print_model(found)
         return
     app.out.print(group_table([found]))
     for member in found.members:
@@ -82,7 +86,7 @@ def create_group(
     """Create a group named NAME in STORE."""
     created = app.store(store).create_group({"displayName": display_name}, reason=reason)
     if app.wants_json(json_flag):
-        print_json(to_json(created))
+        print_model(created)
     else:
         app.out.print(f"Created group {created.display_name!r} ({created.id}) in store {store!r}.")
 
@@ -123,7 +127,9 @@ def resolve_group(store: Store, name_or_id: str) -> Group:
     raise InvalidInput(f"several groups are named {name_or_id!r}; give the id", store=store.name)
 
 
-def _membership_command(name: str, verb: str, method: str, preposition: str) -> None:
+def _membership_command(
+    name: str, verb: str, method: str, operation: str, preposition: str
+) -> None:
     @groups.command(
         name, help=f"{name.capitalize()} accounts (by ID or --filter) {preposition} GROUP."
     )
@@ -133,7 +139,7 @@ def _membership_command(name: str, verb: str, method: str, preposition: str) -> 
     @bulk_options
     @pass_app
     @click.pass_context
-    @covers(*getattr(getattr(Store, method), COVERS))
+    @covers(operation)
     def command(
         ctx: click.Context,
         app: App,
@@ -172,5 +178,5 @@ def _membership_command(name: str, verb: str, method: str, preposition: str) -> 
     del command
 
 
-_membership_command("add", "added", "add_to_group", "to")
-_membership_command("remove", "removed", "remove_from_group", "from")
+_membership_command("add", "added", "add_to_group", "add_group_member", "to")
+_membership_command("remove", "removed", "remove_from_group", "remove_group_member", "from")

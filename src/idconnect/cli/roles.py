@@ -9,11 +9,10 @@ from idconnect.cli.context import (
     App,
     json_option,
     pass_app,
-    print_json,
+    print_model,
     reason_option,
     store_argument,
 )
-from idconnect.core.convert import to_json
 from idconnect.core.opspec import covers
 
 __all__ = ["roles"]
@@ -35,7 +34,7 @@ def list_roles(app: App, store: str, json_flag: bool) -> None:
     """List the roles STORE can assign."""
     found = app.store(store).list_roles()
     if app.wants_json(json_flag):
-        print_json(to_json(found))
+        print_model(found)
         return
     table = Table(header_style="bold")
     table.add_column("Role", no_wrap=True)

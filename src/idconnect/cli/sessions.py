@@ -8,12 +8,11 @@ from idconnect.cli.context import (
     App,
     json_option,
     pass_app,
-    print_json,
+    print_model,
     reason_option,
     store_argument,
 )
 from idconnect.cli.render import session_table
-from idconnect.core.convert import to_json
 from idconnect.core.opspec import covers
 
 __all__ = ["sessions"]
@@ -36,7 +35,7 @@ def list_sessions(app: App, store: str, account_id: str, json_flag: bool) -> Non
     """List the active sessions of account ID, most recently seen first."""
     found = app.store(store).list_sessions(account_id)
     if app.wants_json(json_flag):
-        print_json(to_json(found))
+        print_model(found)
     else:
         app.out.print(session_table(found))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -10,7 +10,9 @@ from rich.text import Text
 
 from idconnect.cli.context import App, complete_store, json_option, pass_app, print_json
 from idconnect.core.errors import IdconnectError
-from idconnect.core.facade import Store
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Store
 
 __all__ = ["store", "stores"]
 
