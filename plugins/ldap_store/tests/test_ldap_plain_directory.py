@@ -17,10 +17,12 @@ from typing import Any
 
 import ldap3
 import pytest
+from idconnect_ldap.testing import Slapd, slapd_available
 
 import idconnect
 from idconnect import Account, NotSupported
 from idconnect.backend import FilterError, IdconnectError, InvalidInput
+from idconnect.testing.servers import require_server
 
 REASON = "plain directory test"
 SEEDED = "ou=seeded,dc=example,dc=org"
@@ -330,3 +332,46 @@ def test_cursor_resumes_in_another_process_without_the_sort_control(connect, man
     assert len(second) == 300
     assert seen == sorted(a.id for a in store.iter_accounts(page_size=1000))
     assert len(seen) == 1200
+
+
+# -- refresh ---------------------------------------------------------------------------------------
+
+
+def test_refresh_reads_what_the_directory_supports_again(tmp_path) -> None:
+    """The same URL first serves a plain directory, then one with ppolicy: refresh notices."""
+    if not slapd_available():
+        require_server("slapd is not installed", "apt-get install -y slapd ldap-utils")
+    plain, full = Slapd(overlays=False), Slapd()
+    full.port = plain.port
+    base = "ou=refresh,dc=example,dc=org"
+    try:
+        for server in (plain, full):
+            ldif = tmp_path / f"{id(server)}.ldif"
+            ldif.write_text(
+                f"dn: {base}\nobjectClass: organizationalUnit\nou: refresh\n\n"
+                f"dn: ou=groups,{base}\nobjectClass: organizationalUnit\nou: groups\n"
+            )
+            server.load_ldif(ldif)
+        plain.start()
+        os.environ[PASSWORD_ENV] = plain.password
+        settings = {
+            "plugin": "ldap",
+            "url": plain.url,
+            "bind_dn": plain.service_dn,
+            "bind_password_env": PASSWORD_ENV,
+            "users_base": base,
+            "groups_base": f"ou=groups,{base}",
+        }
+        with idconnect.connect({"hub": {"state": "sqlite://"}, "stores": {"d": settings}}) as hub:
+            store = hub.store("d")
+            assert "set_account_enabled" not in store.capabilities
+            assert "failedAttempts.password" not in {d.path for d in store.catalogue}
+            plain.stop()
+            full.start()
+            assert "set_account_enabled" not in store.capabilities, "learnt once, kept"
+            store.refresh()
+            assert {"set_account_enabled", "reset_failed_attempts"} <= store.capabilities
+            assert "failedAttempts.password" in {d.path for d in store.catalogue}
+    finally:
+        plain.close()
+        full.close()
