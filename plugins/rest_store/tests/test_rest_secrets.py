@@ -105,3 +105,18 @@ def test_an_if_match_value_with_a_line_break_is_refused_without_the_value(server
     _assert_no_canary(str(info.value))
     _assert_no_canary(caplog.text)
     assert len(server.seen) == before
+
+
+@pytest.mark.parametrize("kind", ["bearer", "basic"])
+def test_credentials_a_server_echoes_are_not_quoted(server, connect_store, monkeypatch, kind):
+    monkeypatch.setenv("CANARY_SECRET", HALF_A)
+    auth = (
+        {"token_env": "CANARY_SECRET"}
+        if kind == "bearer"
+        else {"username": "idc", "password_env": "CANARY_SECRET"}
+    )
+    with pytest.raises(InvalidInput) as info:
+        connect_store(server.url("echo"), **auth).search_accounts()
+    assert "[redacted]" in str(info.value)
+    _assert_no_canary(str(info.value))
+    _assert_no_canary(repr(info.value.details))

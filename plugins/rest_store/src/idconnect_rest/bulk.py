@@ -107,7 +107,11 @@ def run_bulk(
             elif status >= 400:
                 results.append(
                     error_for_response(
-                        client.store, url, _Answer(status, response), whats[offset + n]
+                        client.store,
+                        url,
+                        _Answer(status, response),
+                        whats[offset + n],
+                        client.hidden,
                     )
                 )
             else:

@@ -11,6 +11,7 @@ repeats a header value.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from idconnect.backend import (
@@ -27,6 +28,24 @@ from idconnect.backend import (
 __all__ = ["Answer", "error_for_response", "header_safe", "malformed", "safe_segment"]
 
 _MAX_DETAIL = 300
+_SCIM_TYPES = frozenset(
+    {
+        "invalidFilter",
+        "tooMany",
+        "uniqueness",
+        "mutability",
+        "invalidSyntax",
+        "invalidPath",
+        "noTarget",
+        "invalidValue",
+        "invalidVers",
+        "sensitive",
+        "invalidCursor",
+        "expiredCursor",
+        "invalidCount",
+    }
+)
+"""The ``scimType`` values of RFC 7644 §3.12 and RFC 9865; any other is not quoted."""
 
 
 class Answer(Protocol):
@@ -74,8 +93,8 @@ def safe_segment(value: object) -> bool:
     )
 
 
-def _detail(response: Answer) -> tuple[str | None, str | None]:
-    """Return the SCIM ``detail`` and ``scimType`` of an error response, when it has them."""
+def _detail(response: Answer, hide: Sequence[str]) -> tuple[str | None, str | None]:
+    """Return the ``detail`` and ``scimType`` of an error response, ``hide`` values replaced."""
     try:
         doc: Any = json.loads(response.content)
     except (ValueError, RecursionError):
@@ -85,24 +104,33 @@ def _detail(response: Answer) -> tuple[str | None, str | None]:
     detail = doc.get("detail")
     scim_type = doc.get("scimType")
     return (
-        detail[:_MAX_DETAIL] if isinstance(detail, str) and detail else None,
-        scim_type if isinstance(scim_type, str) else None,
+        _hidden(detail, hide)[:_MAX_DETAIL] if isinstance(detail, str) and detail else None,
+        scim_type if scim_type in _SCIM_TYPES else None,
     )
 
 
-def error_for_response(store: str, url: str, response: Answer, what: str) -> IdconnectError:
+def _hidden(text: str, hide: Sequence[str]) -> str:
+    for value in hide:
+        text = text.replace(value, "[redacted]")
+    return text
+
+
+def error_for_response(
+    store: str, url: str, response: Answer, what: str, hide: Sequence[str] = ()
+) -> IdconnectError:
     """Build the idconnect error for a non-success SCIM response.
 
     :param store: the store name.
     :param url: the request URL without its query (the query may hold filter values).
     :param response: the server's response (status >= 400).
     :param what: what the request was about, e.g. ``account 'a1'`` or ``the search``.
+    :param hide: values never to quote (the credentials sent), should the server echo them.
     :returns: ``NotFound`` (404), ``Conflict`` (409, 412), ``FilterError`` (400 invalidFilter),
         ``InvalidInput`` (other 400, 413), ``PermissionDenied`` (401, 403), ``NotSupported``
         (501) or ``StoreUnavailable`` (other 5xx and anything else), naming the store and URL.
     """
     status = response.status_code
-    detail, scim_type = _detail(response)
+    detail, scim_type = _detail(response, hide)
     said = f": {detail}" if detail else ""
     if status == 404:
         return NotFound(f"no {what} (the SCIM server answered 404 for {url})", store=store, url=url)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import importlib.metadata
 import json
@@ -138,6 +139,8 @@ class ScimClient:
         )
         self.session.trust_env = False
         self._credentials: Credentials = make_credentials(store, settings.auth, self)
+        self.hidden: tuple[str, ...] = ()
+        """The parts of the last credentials sent: never quoted from a server's answer."""
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -227,6 +230,7 @@ class ScimClient:
             auth = self._credentials.header(deadline)
             if auth is not None:
                 headers["Authorization"] = auth
+                self.hidden = _credential_parts(auth)
             try:
                 reply = self.send(method, url, deadline, params=params, data=data, headers=headers)
             except requests.RequestException as exc:
@@ -269,7 +273,7 @@ class ScimClient:
                     attempt += 1
                     self._sleep(delay, method, url, f"answered {status}")
                     continue
-            raise error_for_response(self.store, url, reply, what)
+            raise error_for_response(self.store, url, reply, what, self.hidden)
 
     def _redirect(
         self, reply: Reply, method: str, data: bytes | None, hops: int
@@ -334,6 +338,19 @@ class ScimClient:
     def _sleep(self, delay: float, method: str, url: str, why: str) -> None:
         log.info("store %r: %s %s %s; retrying in %.2fs", self.store, method, url, why, delay)
         time.sleep(delay)
+
+
+def _credential_parts(header: str) -> tuple[str, ...]:
+    """The parts of an ``Authorization`` value a server could echo (basic: decoded too)."""
+    scheme, _, credential = header.partition(" ")
+    parts = [header, credential]
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(credential, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            pair = ""
+        parts += [pair, pair.partition(":")[2]]
+    return tuple(p for p in parts if len(p) >= 4)
 
 
 def _parse_retry_after(value: str) -> float | None:

@@ -11,11 +11,12 @@ Behaviours: ``ok``, ``trickle-headers``, ``trickle-body``, ``endless``, ``big``,
 ``redirect-outside``, ``redirect-inside``, ``bad-json``, ``html``, ``list``, ``bad-spc``,
 ``bad-types``, ``bad-schemas``, ``bad-endpoint``, ``loop-cursor``, ``lying-total``,
 ``endless-ids``, ``oversized-page`` (5,000 resources), ``huge-page`` (250,000),
-``dot-ids`` (see :data:`BEHAVIOURS`).
+``dot-ids``, ``echo`` (a 400 repeating the credentials; see :data:`BEHAVIOURS`).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -337,6 +338,17 @@ def _oversized(size: int) -> _Handler:
     return handler
 
 
+def _echo(server: HostileServer, request: _Request, endpoint: str) -> _Answer:
+    """A 400 whose detail repeats the request's credentials (decoded too, for basic)."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, credential = auth.partition(" ")
+    decoded = ""
+    if scheme.lower() == "basic":
+        decoded = base64.b64decode(credential).decode()
+    detail = f"bad request; you sent {auth!r} ({decoded}, {decoded.partition(':')[2]})"
+    return _json(400, {"status": "400", "scimType": credential[:30], "detail": detail})
+
+
 def _dot_ids(server: HostileServer, request: _Request, endpoint: str) -> _Answer:
     if endpoint.startswith("/Users/"):
         return _json(200, {"schemas": [CORE_USER], "id": "..", "userName": "dots"})
@@ -385,6 +397,7 @@ BEHAVIOURS: dict[str, _Handler] = {
     "oversized-page": _oversized(5_000),
     "huge-page": _oversized(250_000),
     "dot-ids": _dot_ids,
+    "echo": _echo,
 }
 """Behaviour name to the handler answering every non-discovery request."""
 
