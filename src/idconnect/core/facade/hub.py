@@ -40,7 +40,8 @@ def connect(
     :param providers: hub-owned objects that answer operations a store's backend lacks (records
         the hub keeps for a store that cannot, DESIGN §11); consulted only for those operations.
     :returns: the hub; close it with :meth:`Hub.close` or use it as a context manager.
-    :raises ConfigError: for a bad config, an unknown store type, or settings a backend refuses.
+    :raises ConfigError: for a bad config, an unknown store type, settings a backend refuses, or
+        a setting no part of idconnect reads (a misspelt key), naming file, store and key.
     :raises PluginError: when a plugin fails to load or implements an unknown hook.
     """
     return Hub(load_config(config), plugins=plugins, providers=providers)
@@ -79,6 +80,7 @@ class Hub:
             self._stores[name] = Store(
                 self, store_config, backend, pm, fallbacks=provided_operations(pm, backend)
             )
+            store_config.refuse_unread()
 
     def _loaded_plugins(self) -> list[tuple[str | None, object]]:
         return [(None, p) for p in self._root.get_plugins()]

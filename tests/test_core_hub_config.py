@@ -1,0 +1,27 @@
+"""The hub refuses a store setting that nothing reads, naming the store, the key and a hint."""
+
+from __future__ import annotations
+
+import pytest
+
+import idconnect
+
+
+def test_a_misspelt_setting_is_refused_with_the_closest_key() -> None:
+    config = {
+        "hub": {"state": "sqlite://"},
+        "stores": {"mem": {"plugin": "memory", "batchsize": 5}},
+    }
+    with pytest.raises(idconnect.ConfigError) as info:
+        idconnect.connect(config)
+    message = str(info.value)
+    assert "mem" in message and "batchsize" in message and "batch_size" in message
+
+
+def test_settings_the_hub_reads_are_accepted() -> None:
+    config = {
+        "hub": {"state": "sqlite://"},
+        "stores": {"mem": {"plugin": "memory", "batch_size": 5}},
+    }
+    with idconnect.connect(config) as hub:
+        assert hub.store("mem").batch_size == 5
