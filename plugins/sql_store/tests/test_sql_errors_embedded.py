@@ -8,9 +8,7 @@ import pytest
 
 import idconnect
 from idconnect import StoreUnavailable
-from idconnect.core.filter import bind, evaluate, parse
-from idconnect.core.filter.ast import AttrPath, CompareOp, Comparison
-from idconnect.core.schema import USER_CATALOGUE
+from idconnect.backend import USER_CATALOGUE, AttrPath, CompareOp, Comparison, bind, evaluate, parse
 
 HOSTILE = (
     "o'malley",

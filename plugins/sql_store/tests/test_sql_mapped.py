@@ -9,8 +9,7 @@ from idconnect_sql.passwords import verify_password
 
 import idconnect
 from idconnect import NotSupported
-from idconnect.core.filter import bind, evaluate, parse
-from idconnect.core.instants import format_instant, utc_now
+from idconnect.backend import bind, evaluate, format_instant, parse, utc_now
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ from idconnect import (
     NotFound,
     PhoneNumber,
 )
-from idconnect.core.filter import evaluate, parse
-from idconnect.core.filter.bind import bind
-from idconnect.core.schema import USER_CATALOGUE
+from idconnect.backend import USER_CATALOGUE, bind, evaluate, parse
 
 
 def _bob() -> Account:

@@ -7,7 +7,7 @@ migrates them (``idconnect store init NAME``).
 
 from __future__ import annotations
 
-from idconnect.core.config import StoreConfig
+from idconnect.backend import StoreConfig
 
 __all__ = ["init_store"]
 
@@ -21,8 +21,6 @@ def init_store(store: StoreConfig | str) -> str:
         own mapped tables).
     :raises StoreUnavailable: when the database cannot be reached.
     """
-    from idconnect_sql import migrate
-    from idconnect_sql.engine import create_engine
     from idconnect_sql.managed import ManagedStore
 
     config = (
@@ -32,10 +30,4 @@ def init_store(store: StoreConfig | str) -> str:
     )
     if "mapping" in config.settings:
         raise config.error("mapping", "a mapped store's tables are not idconnect's to create")
-    backend = ManagedStore(config)
-    engine = create_engine(backend.settings)
-    try:
-        with backend.errors():
-            return migrate.upgrade(engine, backend.tables)
-    finally:
-        engine.dispose()
+    return ManagedStore(config).migrate()

@@ -1,4 +1,8 @@
-"""What every SQL store shares: settings, the lazy engine, error translation, search plumbing."""
+"""``SqlBackend``: what every SQL store shares: settings, the engine, transactions, errors, search.
+
+The managed store (:mod:`idconnect_sql.managed`) and the mapped one (:mod:`idconnect_sql.mapped`)
+are its subclasses, each assembled from one mixin per operation family.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,12 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
-from idconnect.core.config import StoreConfig
-from idconnect.core.errors import NotFound, NotSupported
-from idconnect.core.plugins import hookimpl
-from idconnect.core.query import Page, Query
-from idconnect.core.schema import Catalogue
-from idconnect_sql.engine import create_engine, settings_from_config
+from idconnect.backend import Catalogue, NotFound, NotSupported, Page, Query, StoreConfig, hookimpl
+from idconnect_sql.engine import create_engine
 from idconnect_sql.errors import translate_errors
 from idconnect_sql.filters import FilterCompiler, Layout, sort_expression
 from idconnect_sql.paging import Keyset
+from idconnect_sql.settings import settings_from_config
 
 __all__ = ["SqlBackend"]
 
@@ -30,9 +31,7 @@ T = TypeVar("T")
 class SqlBackend:
     """Base of the managed and mapped SQL stores.
 
-    Settings: ``url`` (or ``url_env``/``url_file``), ``password_env``, ``pool_size``,
-    ``connect_timeout`` (seconds, default 5), ``batch_size`` (rows per bulk statement, default
-    1000), ``schema`` (database schema).
+    Settings: see :mod:`idconnect_sql.settings`.
 
     :param config: the store's config.
     :raises ConfigError: for a missing or malformed setting.
@@ -46,10 +45,8 @@ class SqlBackend:
         self.config = config
         self.settings = settings_from_config(config)
         self.url = self.settings.url
-        self.batch_size = config.get("batch_size", int, 1000)
-        if not 1 <= self.batch_size <= 100_000:
-            raise config.error("batch_size", "must be from 1 to 100000")
-        self.schema = config.get("schema", str)
+        self.batch_size = self.settings.batch_size
+        self.schema = self.settings.schema
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 

@@ -15,10 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from idconnect.core.errors import InvalidInput
-from idconnect.core.facade import Store
-from idconnect.core.masking import mask
-from idconnect.core.model import AuthenticatorKind
+from idconnect import Store
+from idconnect.backend import AuthenticatorKind, InvalidInput, mask
 
 __all__ = ["seed_demo"]
 

@@ -11,63 +11,13 @@ import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import StaticPool
 
-from idconnect.core.config import StoreConfig
-from idconnect.core.errors import ConfigError
+from idconnect.backend import ConfigError
+from idconnect_sql.settings import SqlSettings
 
-__all__ = ["EngineSettings", "create_engine", "describe", "settings_from_config"]
-
-
-class EngineSettings:
-    """What an engine is built from: the URL and the connection settings.
-
-    :param url: the SQLAlchemy URL (possibly holding a password: never print it, use
-        :func:`describe`).
-    :param pool_size: connections kept per process (not SQLite).
-    :param connect_timeout: seconds to wait for a connection.
-    """
-
-    def __init__(self, url: URL, *, pool_size: int = 5, connect_timeout: float = 5.0) -> None:
-        self.url = url
-        self.pool_size = pool_size
-        self.connect_timeout = connect_timeout
-
-
-def settings_from_config(config: StoreConfig) -> EngineSettings:
-    """Read ``url`` (or ``url_env``/``url_file``), ``password_env``, pool and timeout settings.
-
-    :param config: the store's config.
-    :returns: the engine settings.
-    :raises ConfigError: when no URL is set, two are, or a setting has a bad type or value.
-    """
-    literal = config.get("url", str)
-    secret = config.secret("url")
-    if literal and secret:
-        raise config.error("url", "set 'url' or 'url_env'/'url_file', not both")
-    if not literal and secret is None:
-        raise config.error("url", "missing required setting (or set url_env / url_file)")
-    text = literal or (secret.reveal() if secret else "")
-    try:
-        url = make_url(text)
-    except ArgumentError:
-        raise config.error("url", "not a SQLAlchemy URL (e.g. sqlite:///idconnect.db)") from None
-    password = config.secret("password")
-    if password is not None:
-        url = url.set(password=password.reveal())
-    pool_size = config.get("pool_size", int, 5)
-    if not 1 <= pool_size <= 100:
-        raise config.error("pool_size", "must be from 1 to 100")
-    timeout = config.get("connect_timeout", float, 5.0)
-    if not 0 < timeout <= 600:
-        raise config.error("connect_timeout", "must be more than 0 and at most 600 seconds")
-    if url.get_backend_name() not in ("sqlite", "postgresql", "mysql", "mariadb"):
-        raise config.error(
-            "url", f"unsupported database {url.get_backend_name()!r} (sqlite, postgresql, mysql)"
-        )
-    return EngineSettings(url, pool_size=pool_size, connect_timeout=timeout)
+__all__ = ["create_engine", "describe"]
 
 
 def describe(url: URL) -> str:
@@ -95,7 +45,7 @@ def _sqlite_setup(dbapi_connection: sqlite3.Connection, _: Any) -> None:
         cursor.close()
 
 
-def create_engine(settings: EngineSettings) -> Engine:
+def create_engine(settings: SqlSettings) -> Engine:
     """Build the engine (it connects lazily).
 
     :param settings: URL and connection settings.

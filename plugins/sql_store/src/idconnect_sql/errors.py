@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 
-from idconnect.core.errors import Conflict, IdconnectError, InvalidInput, StoreUnavailable
+from idconnect.backend import Conflict, IdconnectError, InvalidInput, StoreUnavailable
 
 __all__ = ["translate_errors"]
 

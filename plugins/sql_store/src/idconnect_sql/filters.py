@@ -1,6 +1,6 @@
 """Compile bound SCIM filters to SQL conditions with bound parameters only.
 
-The translation follows :mod:`idconnect.core.filter.evaluate` exactly:
+The translation follows :func:`idconnect.backend.evaluate` exactly:
 
 - every compiled condition is ``TRUE`` or ``FALSE``, never ``NULL``: a comparison on a column is
   ``col IS NOT NULL AND col <op> :value``, a multi-valued one an ``EXISTS``; so ``ne`` and
@@ -31,20 +31,22 @@ from attrs import frozen
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
-from idconnect.core.errors import UnsupportedFilter
-from idconnect.core.filter.ast import (
+from idconnect.backend import (
     And,
+    AttributeDef,
     AttrPath,
+    AttrType,
+    Catalogue,
     CompareOp,
     Comparison,
     Filter,
     Not,
     Or,
     Present,
+    UnsupportedFilter,
     ValuePath,
+    left_operands,
 )
-from idconnect.core.filter.text import left_operands
-from idconnect.core.schema import AttributeDef, AttrType, Catalogue
 from idconnect_sql.types import naive_utc
 
 __all__ = ["FilterCompiler", "Layout", "Multi", "Scalar"]

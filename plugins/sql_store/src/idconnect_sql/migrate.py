@@ -13,7 +13,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from idconnect_sql.tables import PREFIX, ManagedTables
 
-__all__ = ["VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "VERSION_TABLE",
+    "current_revision",
+    "has_schema",
+    "head_revision",
+    "revision_name",
+    "upgrade",
+]
 
 VERSION_TABLE = f"{PREFIX}alembic_version"
 """The table Alembic records the schema's revision in."""
@@ -29,16 +36,30 @@ def _config(connection: Connection, tables: ManagedTables) -> Config:
     return config
 
 
+def _scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    return ScriptDirectory.from_config(config)
+
+
 def head_revision() -> str:
     """Return the newest revision the shipped migrations know.
 
     :returns: the revision id.
     """
-    config = Config()
-    config.set_main_option("script_location", str(_SCRIPTS))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
+
+
+def revision_name(revision: str) -> str:
+    """Return a revision's id with its script's name, for people to read.
+
+    :param revision: a revision id, e.g. ``0001``.
+    :returns: e.g. ``0001_baseline``.
+    """
+    script = _scripts().get_revision(revision)
+    return Path(script.path).stem if script is not None and script.path else revision
 
 
 def current_revision(connection: Connection, tables: ManagedTables) -> str | None:

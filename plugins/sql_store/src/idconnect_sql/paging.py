@@ -13,9 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from idconnect.core.errors import InvalidInput
-from idconnect.core.instants import format_instant, parse_instant
-from idconnect.core.query import Query, decode_cursor, encode_cursor
+from idconnect.backend import (
+    InvalidInput,
+    Query,
+    decode_cursor,
+    encode_cursor,
+    format_instant,
+    parse_instant,
+)
 
 __all__ = ["Keyset"]
 

@@ -1,13 +1,16 @@
-"""The ``sql`` store type: managed schema, or a mapped one when ``[stores.X.mapping]`` is set."""
+"""The ``idconnect`` entry point of idconnect-sql: the ``sql`` store type and ``sql`` commands."""
 
 from __future__ import annotations
 
-from idconnect.core.config import StoreConfig
-from idconnect.core.hookspecs import StoreFactory
-from idconnect.core.plugins import hookimpl
+from typing import TYPE_CHECKING
+
+from idconnect.backend import StoreConfig, StoreFactory, hookimpl
 from idconnect_sql.backend import SqlBackend
 
-__all__ = ["make_store"]
+if TYPE_CHECKING:
+    import click
+
+__all__ = ["idconnect_cli_commands", "idconnect_store_types", "make_store"]
 
 
 def make_store(config: StoreConfig) -> SqlBackend:
@@ -31,3 +34,11 @@ def make_store(config: StoreConfig) -> SqlBackend:
 def idconnect_store_types() -> dict[str, StoreFactory]:
     """Provide the ``sql`` store type."""
     return {"sql": make_store}
+
+
+@hookimpl
+def idconnect_cli_commands(cli: click.Group) -> None:
+    """Add ``idconnect sql ...`` (``seed-demo``) to the command line."""
+    from idconnect_sql.cli import sql
+
+    cli.add_command(sql)

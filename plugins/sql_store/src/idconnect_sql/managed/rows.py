@@ -1,0 +1,188 @@
+"""Rows of the managed tables: built from model values, and read back into models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.engine import Row
+
+from idconnect.backend import (
+    Account,
+    Authenticator,
+    Email,
+    ExternalIdentity,
+    FailedAttempts,
+    Group,
+    GroupRef,
+    Name,
+    PhoneNumber,
+    RoleAssignment,
+    Session,
+)
+
+__all__ = [
+    "NAME_PARTS",
+    "account_from_row",
+    "authenticator_from_row",
+    "ci",
+    "email_rows",
+    "fold",
+    "group_from_row",
+    "identity_rows",
+    "name_from_row",
+    "name_values",
+    "phone_rows",
+    "session_from_row",
+    "user_name_values",
+]
+
+NAME_PARTS = ("formatted", "family_name", "given_name", "middle_name")
+
+
+def fold(value: str | None) -> str | None:
+    """Return a value lowered like the reference evaluator (``str.lower``), ``None`` kept."""
+    return None if value is None else value.lower()
+
+
+def ci(column: str, value: str | None) -> dict[str, str | None]:
+    """Return a text column's value and its lowered shadow (``<column>_ci``)."""
+    return {column: value, f"{column}_ci": fold(value)}
+
+
+def email_rows(account_id: str, emails: Iterable[Email]) -> list[dict[str, Any]]:
+    """Return the ``idc_emails`` rows of an account, in order."""
+    return [
+        {
+            "account_id": account_id,
+            "position": n,
+            "value": e.value,
+            "value_ci": e.value.lower(),
+            "value_rev": e.value.lower()[::-1],
+            **ci("type", e.type),
+            "primary": e.primary,
+            "verified": e.verified,
+        }
+        for n, e in enumerate(emails)
+    ]
+
+
+def phone_rows(account_id: str, phones: Iterable[PhoneNumber]) -> list[dict[str, Any]]:
+    """Return the ``idc_phone_numbers`` rows of an account, in order."""
+    return [
+        {
+            "account_id": account_id,
+            "position": n,
+            "value": p.value,
+            "value_ci": p.value.lower(),
+            **ci("type", p.type),
+            "primary": p.primary,
+            "verified": p.verified,
+        }
+        for n, p in enumerate(phones)
+    ]
+
+
+def identity_rows(account_id: str, ids: Iterable[ExternalIdentity]) -> list[dict[str, Any]]:
+    """Return the ``idc_external_identities`` rows of an account, in order."""
+    return [
+        {"account_id": account_id, "position": n, "provider": i.provider, "subject": i.subject}
+        for n, i in enumerate(ids)
+    ]
+
+
+def name_values(name: Name | None) -> dict[str, str | None]:
+    """Return the name columns (with shadows) of a name, all ``None`` without one."""
+    values: dict[str, str | None] = {}
+    for part in NAME_PARTS:
+        values.update(ci(part, getattr(name, part) if name is not None else None))
+    return values
+
+
+def user_name_values(user_name: str) -> dict[str, str]:
+    """Return ``user_name`` with its lowered and reversed shadows."""
+    folded = user_name.lower()
+    return {"user_name": user_name, "user_name_ci": folded, "user_name_rev": folded[::-1]}
+
+
+def name_from_row(row: Row[Any]) -> Name | None:
+    """Read the name parts of an account row (``None`` when every part is missing)."""
+    parts = {p: getattr(row, p) for p in NAME_PARTS}
+    return Name(**parts) if any(v is not None for v in parts.values()) else None
+
+
+def account_from_row(
+    row: Row[Any],
+    *,
+    emails: Iterable[Row[Any]],
+    phones: Iterable[Row[Any]],
+    idents: Iterable[Row[Any]],
+    roles: Iterable[Row[Any]],
+    groups: Iterable[GroupRef],
+) -> Account:
+    """Build an account from its row and the rows that hang off it."""
+    return Account(
+        id=row.id,
+        user_name=row.user_name,
+        name=name_from_row(row),
+        display_name=row.display_name,
+        emails=[
+            Email(value=e.value, type=e.type, primary=bool(e.primary), verified=bool(e.verified))
+            for e in emails
+        ],
+        phone_numbers=[
+            PhoneNumber(
+                value=p.value, type=p.type, primary=bool(p.primary), verified=bool(p.verified)
+            )
+            for p in phones
+        ],
+        active=bool(row.active),
+        disabled_at=row.disabled_at,
+        organization=row.organization,
+        external_identities=[
+            ExternalIdentity(provider=i.provider, subject=i.subject) for i in idents
+        ],
+        created=row.created,
+        last_modified=row.last_modified,
+        last_login=row.last_login,
+        failed_attempts=FailedAttempts(password=row.failed_password, otp=row.failed_otp),
+        groups=groups,
+        role_assignments=[RoleAssignment(role=r.role, organization=r.organization) for r in roles],
+        version=str(row.version),
+    )
+
+
+def group_from_row(row: Row[Any], members: tuple[str, ...]) -> Group:
+    """Build a group from its row and its member ids."""
+    return Group(
+        id=row.id,
+        display_name=row.display_name,
+        members=members,
+        created=row.created,
+        version=str(row.version),
+    )
+
+
+def authenticator_from_row(row: Row[Any]) -> Authenticator:
+    """Build an authenticator (masked label, never the secret) from its row."""
+    return Authenticator(
+        id=row.id,
+        kind=row.kind,
+        label=row.label,
+        verified=bool(row.verified),
+        created=row.created,
+        last_used=row.last_used,
+    )
+
+
+def session_from_row(row: Row[Any]) -> Session:
+    """Build a session from its row."""
+    return Session(
+        id=row.id,
+        created=row.created,
+        last_seen=row.last_seen,
+        expires=row.expires,
+        ip_address=row.ip_address,
+        user_agent=row.user_agent,
+        location=row.location,
+    )
