@@ -19,6 +19,26 @@ from idconnect.testing.suite import ConformanceSuite
 class TestPlainDirectory(ConformanceSuite):
     """The whole kit on the directory without overlays."""
 
+    # no reset_failed_attempts: nothing counts failures without ppolicy
+    expected_capabilities = frozenset(
+        {
+            "add_group_member",
+            "bulk_set_accounts_enabled",
+            "create_account",
+            "create_group",
+            "delete_account",
+            "delete_group",
+            "get_account",
+            "get_group",
+            "remove_group_member",
+            "search_accounts",
+            "search_groups",
+            "set_account_enabled",
+            "set_password",
+            "update_account",
+        }
+    )
+
     @pytest.fixture(scope="class")
     @classmethod
     def make_store(cls, slapd_plain, store_factory) -> Callable[[], idconnect.Store]:

@@ -226,8 +226,9 @@ class AccountsMixin(PagingMixin):
             raise InvalidInput(f"a new account needs a value for its RDN attribute {rdn!r}")
         dn = f"{rdn}={escape_rdn(attributes[rdn][0])},{self.settings.users_create_base}"
         id_range = self.settings.id_range
-        if id_range is not None and self._allocator is None:
-            self._allocator = Allocator(id_range, self.name)
+        with self._lock:
+            if id_range is not None and self._allocator is None:
+                self._allocator = Allocator(id_range, self.name)
 
         def add(conn: ldap3.Connection, values: dict[str, Any]) -> None:
             conn.add(dn, list(self.configured.user_object_classes), values)

@@ -11,6 +11,8 @@ next number tried.
 
 from __future__ import annotations
 
+import random
+import threading
 from collections.abc import Sequence
 
 import ldap3  # type: ignore[import-untyped]
@@ -55,6 +57,7 @@ class Allocator:
         self.range = id_range
         self.store = store
         self._next: int | None = None
+        self._lock = threading.Lock()
 
     def _taken(self, conn: ldap3.Connection, bases: Sequence[Base], number: int) -> int:
         """How many entries under the bases hold ``number``."""
@@ -113,9 +116,16 @@ class Allocator:
     def collided(self, conn: ldap3.Connection, bases: Sequence[Base], number: int) -> bool:
         """Whether another entry got ``number`` too (checked after the new entry was added).
 
+        On a collision the next candidate moves a random step further, so that two processes
+        that collided do not pick the same number again.
+
         :param conn: a pooled connection.
         :param bases: where to look (the user bases).
         :param number: the number just given.
         :returns: ``True`` when more than one entry holds it.
         """
-        return self._taken(conn, bases, number) > 1
+        if self._taken(conn, bases, number) <= 1:
+            return False
+        with self._lock:
+            self._next = max(self._next or 0, number + 1 + random.randrange(8))
+        return True
