@@ -2,11 +2,12 @@
 
     .venv/bin/python tests/stress/audit_pg_terminate.py [--trials 10] [--accounts 5000]
 
-Runs ``tests/test_core_audit_postgres.py``'s mid-bulk trial that many times (each in a fresh
-database, the hub's state in the store's own database, a thread terminating the state engine's
-backends throughout) and prints each trial's counts: accounts, backends terminated, outcomes that
-differ from the store's state, missing and duplicate events, events spooled and left unreplayed.
-Exits non-zero if any trial lost or doubled an event or misreported an outcome.
+Runs ``tests/test_core_audit_postgres.py``'s mid-bulk trial that many times for each of its two
+termination rates (each in a fresh database, the hub's state in the store's own database, a
+thread terminating the state engine's backends throughout) and prints each trial's counts:
+accounts, backends terminated, outcomes that differ from the store's state, missing and
+duplicate events, events spooled and left unreplayed. Exits non-zero if any trial lost or
+doubled an event or misreported an outcome.
 """
 
 from __future__ import annotations
