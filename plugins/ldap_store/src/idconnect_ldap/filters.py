@@ -37,6 +37,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Literal
 
 from ldap3.utils.conv import escape_bytes, escape_filter_chars  # type: ignore[import-untyped]
 
@@ -82,8 +83,8 @@ class FilterCompiler:
     :param catalogue: the store's catalogue (for case-exactness).
     :param group_dn: resolves a group id to its DN (``None`` when no group has that id).
     :param group_dns: the DNs of the groups whose entries match an LDAP filter.
-    :param status: how ``active`` is held; by default the profile's ``ppolicy`` or ``uac``,
-        ``None`` when the store holds no status.
+    :param status: how ``active`` is held: ``"profile"`` (the default) takes the profile's
+        ``ppolicy`` or ``uac``; ``None`` when the store holds no status.
     :param group_members: the member DNs of the groups whose entries match an LDAP filter; used
         for ``groups.*`` when the profile has no ``memberOf`` attribute.
     """
@@ -95,7 +96,7 @@ class FilterCompiler:
         group_dn: Callable[[str], str | None],
         group_dns: Callable[[str], list[str]],
         *,
-        status: Status | bool | None = True,
+        status: Status | Literal["profile"] | None = "profile",
         group_members: Callable[[Compiled], list[str]] | None = None,
     ) -> None:
         self.profile = profile
@@ -103,9 +104,9 @@ class FilterCompiler:
         self.group_dn = group_dn
         self.group_dns = group_dns
         self.group_members = group_members
-        if status is True:
+        if status == "profile":
             status = UacStatus() if profile.status == "uac" else PpolicyStatus(failures=True)
-        self.status: Status | None = status or None
+        self.status: Status | None = status
 
     def compile(self, node: Filter) -> Compiled:
         """Compile a bound filter.
