@@ -110,9 +110,8 @@ class AuditTrail:
             account_id = result.id
         if target is None and isinstance(result, Group):
             target = result.id
-        self._write_applied(
-            context, action, [_row(context, action, account_id, target, changed, None)]
-        )
+        row = _row(context, action, account_id, target, changed, None)
+        self._write_applied(context, action, [row], account=account_id)
         return result
 
     def _bulk(self, op: Operation, arguments: Mapping[str, Any]) -> Wrapped:
@@ -130,17 +129,20 @@ class AuditTrail:
             self.state.write(_rows(context, action, [_pair(s, exc, target) for s in subjects]))
             raise
         pairs = [_pair(s, r, target) for s, r in zip(subjects, results, strict=False)]
-        self._write_applied(context, action, _rows(context, action, pairs))
+        only = pairs[0][0] if len(pairs) == 1 else None
+        self._write_applied(context, action, _rows(context, action, pairs), account=only)
         return results
 
-    def _write_applied(self, context: CallContext, action: str, rows: list[EventRow]) -> None:
+    def _write_applied(
+        self, context: CallContext, action: str, rows: list[EventRow], account: str | None = None
+    ) -> None:
         try:
             self.state.write(rows)
         except IdconnectError as exc:
             raise StoreUnavailable(
                 f"{action} was applied, but its audit event could not be written: {exc.message}",
                 store=context.store,
-                account=rows[0][7] if len(rows) == 1 else None,
+                account=account,
             ) from exc
 
 
