@@ -9,11 +9,11 @@ A page is the ``count`` smallest ids after the cursor's, read with one of:
   after the cursor is cut into windows ``[start, end)`` asked with ordering filters, reading
   only the ids and at most ``2 * count + 1`` of them. The ids of a fuller window are real
   entries, so the window is narrowed to end at the one that completes the page (it holds
-  enough, and time-based UUIDs, which cluster, need no guessing); a sparse window is followed
-  by a wider one. When the page's ids are known, its entries
-  are read with one range filter ``(&(id>=first)(id<=last))`` and ordered here. At most
-  ``2 * count`` ids and one page of entries are held. The last window width travels in the
-  cursor, so a resumed page (in any process) starts at the right width.
+  enough, and time-based UUIDs, which cluster, need no guessing); the next window's width is
+  scaled to hold about one and a half pages at the density just seen. When the page's ids are
+  known, its entries are read with one range filter ``(&(id>=first)(id<=last))`` and ordered
+  here. At most ``2 * count + 1`` ids and one page of entries are held. The last window width
+  travels in the cursor, so a resumed page (in any process) starts at the right width.
 
 A first page is first asked for without either, with a size limit of ``count + 1``: when every
 match fits in that one page, those few entries are ordered by id here and no cursor is returned.
@@ -275,8 +275,9 @@ class PagingMixin(LdapBase):
                 continue
             ids += sorted(window)
             start += width
-            if len(window) <= want // 2:
-                width = min(_SPACE, width * 4)
+            # aim the next window (and the next page's first) at 1.5 pages of ids
+            wider = width * 3 * want // (2 * len(window)) if window else width * 4
+            width = max(1, min(_SPACE, width * 4, max(width // 4, wider)))
         if not ids:
             return [], width
         ids = ids[:want]
