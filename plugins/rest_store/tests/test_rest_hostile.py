@@ -121,6 +121,13 @@ def test_a_redirect_inside_the_base_url_is_followed(store_for, hostile):
     assert moved and moved[0].authorization == f"Bearer {TOKEN}"
 
 
+def test_a_gzip_answer_within_the_limit_is_decoded(store_for):
+    assert [a.user_name for a in store_for("gzip-ok").search_accounts().items] == [
+        "user1",
+        "user2",
+    ]
+
+
 def test_a_looping_cursor_is_detected(store_for, hostile):
     store = store_for("loop-cursor")
     assert store.backend.profile.cursor

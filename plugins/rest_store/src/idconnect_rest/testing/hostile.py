@@ -6,17 +6,18 @@ discovery (``/ServiceProviderConfig``, ``/ResourceTypes``, ``/Schemas``) is vali
 behaviour breaks it, and the behaviour decides every other answer. Every request is recorded
 (:attr:`HostileServer.seen`), so a test can prove that none reached another host.
 
-Behaviours: ``ok``, ``trickle-headers``, ``trickle-body``, ``endless``, ``big``,
-``big-chunked``, ``gzip-bomb``, ``redirect-host``, ``redirect-port``, ``redirect-name``,
-``redirect-outside``, ``redirect-inside``, ``bad-json``, ``html``, ``list``, ``bad-spc``,
-``bad-types``, ``bad-schemas``, ``bad-endpoint``, ``loop-cursor``, ``lying-total``,
-``endless-ids``, ``oversized-page`` (5,000 resources), ``huge-page`` (250,000),
-``dot-ids``, ``echo`` (a 400 repeating the credentials; see :data:`BEHAVIOURS`).
+Behaviours (see :data:`BEHAVIOURS`): ``ok``, ``trickle-headers``, ``trickle-body``,
+``endless``, ``big``, ``big-chunked``, ``gzip-bomb``, ``gzip-ok``, ``redirect-host``,
+``redirect-port``, ``redirect-name``, ``redirect-outside``, ``redirect-inside``, ``bad-json``,
+``html``, ``list``, ``bad-spc``, ``bad-types``, ``bad-schemas``, ``bad-endpoint``,
+``loop-cursor``, ``lying-total``, ``endless-ids``, ``oversized-page`` (5,000 resources),
+``huge-page`` (250,000), ``dot-ids``, ``echo`` (a 400 repeating the credentials).
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import socket
 import threading
@@ -373,6 +374,11 @@ BEHAVIOURS: dict[str, _Handler] = {
     "big": lambda s, r, e: _response(200, _big_body(BIG), length=BIG),
     "big-chunked": lambda s, r, e: _response(200, _big_body(BIG)),
     "gzip-bomb": lambda s, r, e: _response(200, s.bomb(), headers={"Content-Encoding": "gzip"}),
+    "gzip-ok": lambda s, r, e: _response(
+        200,
+        gzip.compress(json.dumps(_listing([_user(1), _user(2)], 2)).encode()),
+        headers={"Content-Encoding": "gzip"},
+    ),
     "redirect-host": _redirect(307, _other),
     "redirect-port": _redirect(302, _other_port),
     "redirect-name": _redirect(301, lambda s, e: f"http://localhost:{s.port}/ok/v2{e}"),
