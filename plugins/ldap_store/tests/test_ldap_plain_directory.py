@@ -169,11 +169,13 @@ def test_group_filters_without_member_of(connect) -> None:
     assert store.get_group(groups["empty"]).members == ()
 
 
-def test_membership_changes_show_on_accounts(connect) -> None:
+def test_membership_changes_show_on_accounts(connect, slapd_plain) -> None:
     store = connect()
     accounts = by_name(store)
     group = store.create_group({"displayName": "plain-new"}, reason=REASON)
     assert store.get_group(group.id).members == ()
+    placeholder = entry(slapd_plain, f"cn=plain-new,ou=groups,{SEEDED}")["uniqueMember"]
+    assert placeholder == [f"ou=groups,{SEEDED}"], "the placeholder is an entry of the directory"
     store.add_to_group(group.id, [accounts["bob"].id], reason=REASON).raise_for_failures()
     shown = {g.display for g in store.get_account(accounts["bob"].id).groups}
     assert shown == {"devs", "plain-new"}

@@ -19,7 +19,6 @@ __all__ = [
     "format_generalized_time",
     "guid_from_bytes",
     "guid_to_bytes",
-    "is_whole_second",
     "parse_generalized_time",
     "uac_is_disabled",
     "uac_with_disabled",
@@ -147,12 +146,3 @@ def unicode_pwd(password: str) -> bytes:
     :returns: the password in double quotes, UTF-16-LE encoded.
     """
     return f'"{password}"'.encode("utf-16-le")
-
-
-def is_whole_second(value: datetime) -> bool:
-    """Whether an instant has no sub-second part.
-
-    :param value: an aware datetime.
-    :returns: ``True`` when microseconds are zero.
-    """
-    return value.microsecond == 0
