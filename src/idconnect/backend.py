@@ -43,6 +43,7 @@ from idconnect.core.errors import (
     OutcomeUnknown,
     PermissionDenied,
     PluginError,
+    SecretUnavailable,
     StoreUnavailable,
     UnsupportedFilter,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "Role",
     "RoleAssignment",
     "Secret",
+    "SecretUnavailable",
     "Session",
     "StoreConfig",
     "StoreFactory",

@@ -12,7 +12,7 @@ from typing import Any
 
 from idconnect.core.audit import AuditTrail
 from idconnect.core.config import HubConfig, StoreConfig, load_config
-from idconnect.core.errors import ConfigError, IdconnectError, PluginError
+from idconnect.core.errors import ConfigError, IdconnectError, PluginError, SecretUnavailable
 from idconnect.core.facade.checks import check_text
 from idconnect.core.facade.store import Store
 from idconnect.core.plugins import (
@@ -74,8 +74,14 @@ class Hub:
         types = store_types(self._root)
         cross_cutting = [*self.default_plugins.items(), *self._loaded_plugins()]
         self._stores: dict[str, Store] = {}
+        self._unavailable: dict[str, SecretUnavailable] = {}
         for name, store_config in config.stores.items():
-            backend = self._start_backend(store_config, types)
+            try:
+                backend = self._start_backend(store_config, types)
+            except SecretUnavailable as exc:
+                # only calls on this store fail; the others work without its secret
+                self._unavailable[name] = exc
+                continue
             pm = make_store_manager(name, backend, cross_cutting, providers=self._providers)
             self._stores[name] = Store(
                 self, store_config, backend, pm, fallbacks=provided_operations(pm, backend)
@@ -113,8 +119,8 @@ class Hub:
 
     @property
     def stores(self) -> tuple[str, ...]:
-        """The configured store names, in config order."""
-        return tuple(self._stores)
+        """The configured store names, in config order (those missing a secret too)."""
+        return tuple(self.config.stores)
 
     def store(self, name: str) -> Store:
         """Return the facade of one store.
@@ -122,12 +128,16 @@ class Hub:
         :param name: a configured store name.
         :returns: the store.
         :raises ConfigError: when no store has that name (the message lists the configured ones).
+        :raises SecretUnavailable: when the store's secret (an unset variable, an unreadable
+            file) kept its backend from starting.
         """
+        if name in self._unavailable:
+            raise self._unavailable[name]
         try:
             return self._stores[name]
         except KeyError:
             where = f"config file {self.config.source}" if self.config.source else "config"
-            known = ", ".join(self._stores) or "none"
+            known = ", ".join(self.config.stores) or "none"
             raise ConfigError(
                 f"{where}: no store named {name!r} (configured: {known})",
                 store=name,
