@@ -7,13 +7,13 @@ A page is the ``count`` smallest ids after the cursor's, read with one of:
 - id windows when it does not (only Simple Paged Results, e.g. OpenLDAP without sssvlv) but
   the id attribute has an ORDERING rule (``entryUUID``'s ``UUIDOrderingMatch``): the id space
   after the cursor is cut into windows ``[start, end)`` asked with ordering filters, reading
-  only the ids and at most ``2 * count + 1`` of them. The ids of a fuller window are real
-  entries, so the window is narrowed to end at the one that completes the page (it holds
-  enough, and time-based UUIDs, which cluster, need no guessing); the next window's width is
-  scaled to hold about one and a half pages at the density just seen. When the page's ids are
-  known, its entries are read with one range filter ``(&(id>=first)(id<=last))`` and ordered
-  here. At most ``2 * count + 1`` ids and one page of entries are held. The last window width
-  travels in the cursor, so a resumed page (in any process) starts at the right width.
+  at most ``2 * count + 1`` entries of each. The entries of a fuller window are real, so the
+  window is narrowed to end at the one that completes the page (it holds enough, and
+  time-based UUIDs, which cluster, need no guessing); the next window's width is scaled to hold
+  about a page and a quarter at the density just seen. Entries are ordered here; at most one
+  page and one window of entries are held. The last window width travels in the cursor, so a
+  resumed page (in any process) starts at the right width (only a fresh walk's first page
+  narrows from the whole id space).
 
 A first page is first asked for without either, with a size limit of ``count + 1``: when every
 match fits in that one page, those few entries are ordered by id here and no cursor is returned.
@@ -211,19 +211,20 @@ class PagingMixin(LdapBase):
             store=self.name,
         )
 
-    def _window_ids(
+    def _window(
         self,
         conn: ldap3.Connection,
         bases: tuple[Base, ...],
         matcher: Compiled,
+        attributes: list[str],
         start: int,
         end: int,
         limit: int,
-    ) -> tuple[list[str], bool]:
-        """The ids in ``[start, end)`` (only the id is read), at most ``limit + 1`` of them.
+    ) -> tuple[list[Raw], bool]:
+        """The entries whose ids lie in ``[start, end)``, at most ``limit + 1`` of them.
 
-        :returns: the ids read, and whether the window holds more than ``limit`` (then the ids
-            are some of the window's, in the server's order).
+        :returns: the entries read, and whether the window holds more than ``limit`` (then
+            they are some of the window's, in the server's order).
         """
         id_attr = self.configured.id_attribute
         bounds: list[Compiled] = []
@@ -232,23 +233,25 @@ class PagingMixin(LdapBase):
         if end < _SPACE:
             bounds.append(f"(!({id_attr}>={_uuid(end)}))")
         ldap_filter = str(conjoin([matcher, *bounds]))
-        ids: list[str] = []
+        found: list[Raw] = []
         for base in bases:
-            for item in paged_entries(
-                conn,
-                base=base.dn,
-                scope=base.scope,
-                ldap_filter=ldap_filter,
-                attributes=[id_attr],
-                page_size=self.settings.page_size,
-                limit=limit + 1 - len(ids),
-                controls=[],
-                store=self.name,
-            ):
-                ids.append(self.id_of(Raw(item)))
-            if len(ids) > limit:
-                return ids, True
-        return ids, False
+            found += [
+                Raw(item)
+                for item in paged_entries(
+                    conn,
+                    base=base.dn,
+                    scope=base.scope,
+                    ldap_filter=ldap_filter,
+                    attributes=attributes,
+                    page_size=self.settings.page_size,
+                    limit=limit + 1 - len(found),
+                    controls=[],
+                    store=self.name,
+                )
+            ]
+            if len(found) > limit:
+                return found, True
+        return found, False
 
     def _windows(
         self,
@@ -260,45 +263,26 @@ class PagingMixin(LdapBase):
         want: int,
         width: int,
     ) -> tuple[list[Raw], int]:
-        """Find the page's ids window by window (ids only), then read its entries at once."""
-        id_attr = self.configured.id_attribute
+        """Read the page window by window, narrowing a full window on the ids it gave."""
         limit = 2 * want
         start = uuid.UUID(after).int + 1 if after is not None else 0
-        ids: list[str] = []
-        while len(ids) < want and start < _SPACE:
-            window, full = self._window_ids(conn, bases, matcher, start, start + width, limit)
-            if full:
-                # the ids read are real entries: the window up to the one that completes the
-                # page holds enough, and it is narrower
-                needed = sorted(window)[want - len(ids) - 1]
-                width = uuid.UUID(needed).int - start + 1
-                continue
-            ids += sorted(window)
-            start += width
-            # aim the next window (and the next page's first) at 1.5 pages of ids
-            wider = width * 3 * want // (2 * len(window)) if window else width * 4
-            width = max(1, min(_SPACE, width * 4, max(width // 4, wider)))
-        if not ids:
-            return [], width
-        ids = ids[:want]
-        span = f"(&({id_attr}>={ids[0]})({id_attr}<={ids[-1]}))"
         found: list[Raw] = []
-        for base in bases:
-            found += [
-                Raw(item)
-                for item in paged_entries(
-                    conn,
-                    base=base.dn,
-                    scope=base.scope,
-                    ldap_filter=str(conjoin([matcher, span])),
-                    attributes=attributes,
-                    page_size=self.settings.page_size,
-                    limit=None,
-                    controls=[],
-                    store=self.name,
-                )
-            ]
-        return sorted(found, key=self.order_key)[:want], width
+        while len(found) < want and start < _SPACE:
+            window, full = self._window(
+                conn, bases, matcher, attributes, start, start + width, limit
+            )
+            if full:
+                # the entries read are real: the window up to the one that completes the page
+                # holds enough, and it is narrower
+                needed = sorted(window, key=self.order_key)[want - len(found) - 1]
+                width = uuid.UUID(self.id_of(needed)).int - start + 1
+                continue
+            found += sorted(window, key=self.order_key)
+            start += width
+            # aim the next window (and the next page's first) at 1.25 pages of entries
+            wider = width * 5 * want // (4 * len(window)) if window else width * 4
+            width = max(1, min(_SPACE, width * 4, max(width // 4, wider)))
+        return found[:want], width
 
     def _count(
         self,
