@@ -13,8 +13,10 @@ from typing import Any
 from attrs import evolve
 
 from idconnect.backend import (
+    ACCOUNT_ATTRIBUTES,
     EXTENSION_SCHEMA,
     GROUP_SCHEMA,
+    USER_CATALOGUE,
     Account,
     Group,
     GroupRef,
@@ -43,35 +45,15 @@ __all__ = [
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 """The SCIM PATCH message URN."""
 
-_WRITABLE = (
-    "userName",
-    "name",
-    "displayName",
-    "emails",
-    "phoneNumbers",
-    "active",
-    "organization",
-    "externalIdentities",
-)
+_WRITABLE = tuple(a.name for a in ACCOUNT_ATTRIBUTES if a.writable)
+"""The attributes a create or replace sends, in the catalogue's order (``active`` aside)."""
 _SUBS = {
-    "name": {"formatted", "familyName", "givenName", "middleName"},
-    "emails": {"value", "type", "primary", "verified"},
-    "phoneNumbers": {"value", "type", "primary", "verified"},
-    "groups": {"value", "display"},
-    "externalIdentities": {"provider", "subject"},
-    "failedAttempts": {"password", "otp"},
-    "roleAssignments": {"role", "organization"},
+    parent: {d.path.partition(".")[2] for d in USER_CATALOGUE if d.parent == parent}
+    for parent in {d.parent for d in USER_CATALOGUE if "." in d.path}
 }
-_EXTENSION_KEYS = {
-    "organization",
-    "externalIdentities",
-    "lastLogin",
-    "failedAttempts",
-    "disabledAt",
-    "roleAssignments",
-    "emailVerified",
-    "phoneVerified",
-}
+"""Per complex attribute, the sub-attributes idconnect knows (the rest is dropped)."""
+_EXTENSION_KEYS = frozenset(a.name for a in ACCOUNT_ATTRIBUTES if a.schema == EXTENSION_SCHEMA)
+_CANONICAL = {a.name.lower(): a.name for a in ACCOUNT_ATTRIBUTES}
 
 
 def server_path(where: ServerAttribute) -> str:
@@ -142,8 +124,7 @@ def _meta(doc: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _canonical(key: str) -> str:
-    names = {n.lower(): n for n in (*_WRITABLE, *_EXTENSION_KEYS, "groups")}
-    return names.get(key, key)
+    return _CANONICAL.get(key, key)
 
 
 def with_groups(account: Account, refs: list[GroupRef]) -> Account:
