@@ -263,3 +263,15 @@ def test_oauth_refused_client_is_permission_denied(httpserver, monkeypatch):
     with pytest.raises(PermissionDenied) as info:
         c.request("GET", "/Users", what="x")
     assert "wrong" not in str(info.value)
+
+
+def test_retries_stop_at_the_deadline(httpserver):
+    """The deadline spans the retries: a retry whose wait would pass it is not made."""
+    busy = scim_error(503, "busy")
+    busy.headers["Retry-After"] = "1"
+    handler, seen = sequence(busy)
+    httpserver.expect_request("/v2/Users").respond_with_handler(handler)
+    c = client(httpserver.url_for("/v2"), retries=5, deadline=1.5)
+    with pytest.raises(StoreUnavailable, match="HTTP 503"):
+        c.request("GET", "/Users", what="the search")
+    assert len(seen) == 2, "one retry fits in 1.5 s, the next would not"
