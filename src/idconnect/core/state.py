@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
@@ -28,6 +28,8 @@ from idconnect.core.errors import StoreUnavailable
 from idconnect.core.model import Event
 
 __all__ = ["COLUMNS", "EventRow", "StateDatabase", "event_row", "new_event_id", "new_event_ids"]
+
+T = TypeVar("T")
 
 _meta = sa.MetaData()
 _events = sa.Table(
@@ -199,21 +201,31 @@ class StateDatabase:
                 self._spool(rows, exc)
 
     def _write_retrying(self, rows: Sequence[EventRow], *, replay: bool = False) -> None:
+        def write(conn: sa.Connection, attempt: int) -> None:
+            # A lost commit may have committed: write only what is not there yet.
+            todo = _unwritten(conn, rows) if attempt or replay else rows
+            if todo:
+                assert self._writer is not None
+                self._writer(conn, todo)
+
+        self._retrying(write)
+
+    def _retrying(self, work: Callable[[sa.Connection, int], T]) -> T:
+        """Run ``work(connection, attempt)`` in a transaction; again on a lost connection.
+
+        At most :data:`_ATTEMPTS` times, backing off, each on a fresh connection.
+        """
         for attempt in range(_ATTEMPTS):
             try:
                 with self.engine.begin() as conn:
-                    # A lost commit may have committed: write only what is not there yet.
-                    todo = _unwritten(conn, rows) if attempt or replay else rows
-                    if todo:
-                        assert self._writer is not None
-                        self._writer(conn, todo)
-                return
+                    return work(conn, attempt)
             except SQLAlchemyError as exc:
                 if not _lost_connection(exc) or attempt == _ATTEMPTS - 1:
                     raise
                 if not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
                     self.engine.dispose()  # drop every pooled connection, not only this one
                 time.sleep(_BACKOFF * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _spool(self, rows: Sequence[EventRow], cause: Exception) -> None:
         try:
@@ -304,8 +316,7 @@ class StateDatabase:
         try:
             with self._lock:
                 self._replay()
-                with self.engine.connect() as conn:
-                    rows = conn.execute(stmt).mappings().all()
+                rows = self._retrying(lambda conn, _: conn.execute(stmt).mappings().all())
         except SQLAlchemyError as exc:
             raise StoreUnavailable(
                 f"cannot read audit events ({exc.__class__.__name__})", store="hub-state"
