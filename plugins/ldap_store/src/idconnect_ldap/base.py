@@ -46,6 +46,8 @@ T = TypeVar("T")
 
 CHUNK = 100
 """Ids or DNs per OR-filter when resolving many at once."""
+_MEMBER_CHUNK = 500
+"""Accounts per member-attribute search for their groups (one search per page, mostly)."""
 
 
 @frozen
@@ -365,7 +367,7 @@ class LdapBase:
         """The groups of some account entries, by the account's lower-case DN.
 
         With ``memberOf`` the accounts' own values are resolved; without it, the groups whose
-        member attribute lists the accounts are searched, :data:`CHUNK` accounts at a time.
+        member attribute lists the accounts are searched, 500 accounts at a time.
 
         :param conn: a pooled connection.
         :param raws: account entries (read with ``memberOf`` when the directory has it).
@@ -392,8 +394,8 @@ class LdapBase:
         else:
             member = p.member_attribute
             accounts = [raw.dn for raw in raws]
-            for start in range(0, len(accounts), CHUNK):
-                chunk = accounts[start : start + CHUNK]
+            for start in range(0, len(accounts), _MEMBER_CHUNK):
+                chunk = accounts[start : start + _MEMBER_CHUNK]
                 wanted = disjoin([f"({member}={escape_filter_chars(dn)})" for dn in chunk])
                 for group in self.group_entries(conn, wanted, [name, member]):
                     ref = GroupRef(value=self.id_of(group), display=group.first(name))

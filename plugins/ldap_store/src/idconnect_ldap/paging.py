@@ -230,8 +230,8 @@ class PagingMixin(LdapBase):
         bounds: list[Compiled] = []
         if start > 0:
             bounds.append(f"({id_attr}>={_uuid(start)})")
-        if end < _SPACE:
-            bounds.append(f"(!({id_attr}>={_uuid(end)}))")
+        if end < _SPACE:  # "<=" (not "not >=") lets the directory use its entryUUID index
+            bounds.append(f"({id_attr}<={_uuid(end - 1)})")
         ldap_filter = str(conjoin([matcher, *bounds]))
         found: list[Raw] = []
         for base in bases:
