@@ -272,14 +272,22 @@ def test_show_unknown_account_names_store_and_account(env: CliEnv) -> None:
 def test_create_from_stdin_and_file(env: CliEnv, tmp_path: Path) -> None:
     doc = {"userName": "eve", "displayName": "Eve", "emails": [{"value": "eve@example.org"}]}
     result = env.run(
-        "accounts", "create", "main", "--from-json", "-", "--json", input=json.dumps(doc)
+        "accounts",
+        "create",
+        "main",
+        "--from-json",
+        "-",
+        "--json",
+        "--reason",
+        "x",
+        input=json.dumps(doc),
     )
     assert result.exit_code == 0, result.output
     created = json.loads(result.stdout)
     assert created == to_json(env.store.get_account(created["id"]))
     path = tmp_path / "fay.json"
     path.write_text(json.dumps({"userName": "fay"}))
-    result = env.run("accounts", "create", "main", "--from-json", str(path))
+    result = env.run("accounts", "create", "main", "--from-json", str(path), "--reason", "x")
     assert result.exit_code == 0, result.output
     assert [a.user_name for a in env.store.iter_accounts('userName eq "fay"')] == ["fay"]
 
@@ -307,10 +315,21 @@ def test_accounts_create_many_reports_each_and_exits_1_on_a_failure(env: CliEnv)
 
 
 def test_create_refuses_bad_json_and_taken_names(env: CliEnv, people: dict[str, str]) -> None:
-    result = env.run("accounts", "create", "main", "--from-json", "-", input="{nope")
+    result = env.run(
+        "accounts", "create", "main", "--from-json", "-", "--reason", "x", input="{nope"
+    )
     assert result.exit_code == 2
     assert "not valid JSON" in result.stderr
-    result = env.run("accounts", "create", "main", "--from-json", "-", input='{"userName": "ANN"}')
+    result = env.run(
+        "accounts",
+        "create",
+        "main",
+        "--from-json",
+        "-",
+        "--reason",
+        "x",
+        input='{"userName": "ANN"}',
+    )
     assert result.exit_code == 1
     assert "store 'main'" in result.stderr and "taken" in result.stderr
 
@@ -349,6 +368,8 @@ def test_update_with_a_stale_version_is_refused(env: CliEnv, people: dict[str, s
         "displayName=mine",
         "--if-match",
         str(seen),
+        "--reason",
+        "x",
     )
     assert result.exit_code == 1
     assert "store 'main': account" in result.stderr
@@ -356,7 +377,9 @@ def test_update_with_a_stale_version_is_refused(env: CliEnv, people: dict[str, s
 
 
 def test_update_refuses_read_only_attributes(env: CliEnv, people: dict[str, str]) -> None:
-    result = env.run("accounts", "update", "main", people["bob"], "--set", "active=false")
+    result = env.run(
+        "accounts", "update", "main", people["bob"], "--set", "active=false", "--reason", "x"
+    )
     assert result.exit_code == 2
     assert "'active' cannot be changed here" in result.stderr
 
@@ -547,6 +570,7 @@ def test_roles_assign_and_unassign(env: CliEnv, people: dict[str, str]) -> None:
         "acme",
         "--reason",
         "promotion",
+        "--new-role",
     )
     assert result.exit_code == 0, result.output
     held = env.store.get_account(people["bob"]).role_assignments

@@ -18,15 +18,21 @@ from idconnect.cli.context import (
     json_option,
     pass_app,
     print_model,
+    reason_option,
     store_argument,
 )
 from idconnect.cli.render import (
+    SHORT_ID,
     account_table,
     authenticator_table,
+    display_name,
+    fit_accounts,
     session_table,
     status_text,
     when,
 )
+from idconnect.cli.resolve import resolve_account
+from idconnect.core.errors import IdconnectError, InvalidInput
 from idconnect.core.model import Account
 from idconnect.core.opspec import covers
 from idconnect.core.query import Page
@@ -34,7 +40,9 @@ from idconnect.core.query import Page
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
 
-__all__ = ["accounts", "parse_assignment"]
+__all__ = ["accounts", "parse_assignment", "refuse_losing_verified_email"]
+
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
 @click.group()
@@ -50,10 +58,16 @@ def _pages(
     count: int,
     cursor: str | None,
     every: bool,
+    total: bool = False,
 ) -> Iterator[Page[Account]]:
     while True:
         page = store.search_accounts(
-            filter_text, sort_by=sort_by, descending=desc, count=count, cursor=cursor
+            filter_text,
+            sort_by=sort_by,
+            descending=desc,
+            count=count,
+            cursor=cursor,
+            include_total=total and cursor is None,
         )
         yield page
         if not every or page.next_cursor is None:
@@ -61,16 +75,38 @@ def _pages(
         cursor = page.next_cursor
 
 
-def _stream_list_response(pages: Iterator[Page[Account]]) -> None:
-    """Print all pages as one SCIM ListResponse without holding them all in memory."""
+def _scim_error(exc: IdconnectError) -> dict[str, Any]:
+    status = {"NotFound": "404", "InvalidInput": "400", "NotSupported": "501"}.get(
+        type(exc).__name__, "500"
+    )
+    return {"schemas": [SCIM_ERROR], "status": status, "detail": str(exc)}
+
+
+def _stream_list_response(pages: Iterator[Page[Account]]) -> IdconnectError | None:
+    """Print all pages as one SCIM ListResponse, page by page, always as a whole document.
+
+    Each page is written only once it has been read in full; when a later page fails, the
+    document is closed with ``"incomplete": true`` and the error as a SCIM Error document.
+
+    :returns: the error that cut the listing short, or ``None``.
+    """
     click.echo('{\n  "schemas": ' + json.dumps([LIST_RESPONSE]) + ',\n  "Resources": [')
     n = 0
-    for page in pages:
-        for account in page.items:
-            text = json.dumps(canonical(account), ensure_ascii=False)
-            click.echo(("    " if n == 0 else "    ,") + text)
-            n += 1
-    click.echo('  ],\n  "itemsPerPage": ' + str(n) + "\n}")
+    failure: IdconnectError | None = None
+    try:
+        for page in pages:
+            lines = [json.dumps(canonical(account), ensure_ascii=False) for account in page.items]
+            for text in lines:
+                click.echo(("    " if n == 0 else "    ,") + text)
+                n += 1
+    except IdconnectError as exc:
+        failure = exc
+    tail = '  ],\n  "itemsPerPage": ' + str(n)
+    if failure is not None:
+        error = json.dumps(_scim_error(failure), ensure_ascii=False)
+        tail += ',\n  "incomplete": true,\n  "error": ' + error
+    click.echo(tail + "\n}")
+    return failure
 
 
 @accounts.command("list")
@@ -97,25 +133,45 @@ def list_accounts(
     every: bool,
     json_flag: bool,
 ) -> None:
-    """List the accounts of STORE, one page at a time (or --all)."""
+    """List the accounts of STORE, one page at a time (or --all).
+
+    Ids are shortened when the table would not fit the terminal; --json prints them in full,
+    and every command also takes an account's userName or email instead of its id.
+    """
     target = app.store(store)
-    pages = _pages(target, filter_text, sort_by, desc, count, cursor, every)
-    if app.wants_json(json_flag):
+    as_json = app.wants_json(json_flag)
+    pages = _pages(target, filter_text, sort_by, desc, count, cursor, every, not as_json)
+    if as_json:
         if every:
-            _stream_list_response(pages)
+            failure = _stream_list_response(pages)
+            if failure is not None:
+                raise failure
         else:
             print_model(next(pages))
         return
     shown = 0
+    total: int | None = None
     last: Page[Account] | None = None
+    short = False
     for page in pages:
+        if shown == 0:
+            total = page.total
+            short = fit_accounts(app.out, page.items)
         if page.items or shown == 0:
-            app.out.print(account_table(page.items, header=shown == 0))
+            table = account_table(page.items, header=shown == 0, short_ids=short)
+            app.out.print(table)
         shown += len(page.items)
         last = page
-    app.out.print(f"{shown} account(s)")
+    of = f" of {total:,}" if total is not None and total != shown else ""
+    app.out.print(f"{shown:,}{of} account(s)")
+    if short:
+        app.out.print(
+            f"[dim]IDs cut to their first {SHORT_ID} characters to fit; --json shows them in"
+            " full, and commands take a userName or email too.[/dim]"
+        )
     if last is not None and last.next_cursor is not None:
-        app.out.print(f"More: add --cursor {last.next_cursor}", soft_wrap=True)
+        app.out.print("More: add")
+        app.out.print(f"--cursor {last.next_cursor}", soft_wrap=True)
 
 
 def _overview(app: App, target: Store, account: Account) -> None:
@@ -124,12 +180,9 @@ def _overview(app: App, target: Store, account: Account) -> None:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    name = account.name.formatted if account.name and account.name.formatted else None
-    if account.name and not name:
-        name = " ".join(p for p in (account.name.given_name, account.name.family_name) if p)
     grid.add_row("ID", account.id or "")
     grid.add_row("User name", account.user_name)
-    grid.add_row("Display name", account.display_name or name or "-")
+    grid.add_row("Display name", display_name(account) or "-")
     grid.add_row("Status", status_text(account))
     if "organization" in catalogue:
         grid.add_row("Organization", account.organization or "-")
@@ -180,9 +233,9 @@ def _overview(app: App, target: Store, account: Account) -> None:
 @pass_app
 @covers("get_account")
 def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None:
-    """Show one account: statuses, dates, failed attempts, groups, roles, methods, sessions."""
+    """Show one account (ID, userName or email): statuses, dates, groups, roles, sessions."""
     target = app.store(store)
-    account = target.get_account(account_id)
+    account = resolve_account(target, account_id)
     if app.wants_json(json_flag):
         print_model(account)
     else:
@@ -198,13 +251,11 @@ def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None
     required=True,
     help="A SCIM User document, a list of them or a ListResponse (a file, or - for stdin).",
 )
-@click.option("--reason", help="Why (recorded in the audit trail).")
+@reason_option
 @json_option
 @pass_app
 @covers("create_account")
-def create_account(
-    app: App, store: str, source: IO[str], reason: str | None, json_flag: bool
-) -> None:
+def create_account(app: App, store: str, source: IO[str], reason: str, json_flag: bool) -> None:
     """Create an account in STORE from a SCIM User document (or many, from a list)."""
     try:
         doc = json.load(source)
@@ -216,8 +267,6 @@ def create_account(
     if isinstance(doc, Mapping) and isinstance(doc.get("Resources"), list):
         doc = doc["Resources"]  # a SCIM ListResponse, e.g. from `accounts list --json`
     if isinstance(doc, list):
-        if not reason:
-            raise click.UsageError("creating many accounts needs --reason")
         if not all(isinstance(d, Mapping) for d in doc):
             raise click.BadParameter("expected a list of JSON objects", param_hint="--from-json")
         status = run_import(app, app.store(store), doc, reason, app.wants_json(json_flag))
@@ -233,6 +282,14 @@ def create_account(
         app.out.print(f"Created account {created.id} ({created.user_name}) in store {store!r}.")
 
 
+class OneLineBadParameter(click.BadParameter):
+    """A bad option value reported in one line, without the command's usage block."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print ``Error: ...`` on stderr (or ``file``)."""
+        click.ClickException.show(self, file)
+
+
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Split one ``--set ATTR=VALUE``; VALUE is JSON when it parses, else the text itself.
 
@@ -241,11 +298,12 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
     :param text: ``ATTR=VALUE``.
     :returns: the attribute and its value.
-    :raises click.BadParameter: without ``=`` or with an empty attribute.
+    :raises click.BadParameter: without ``=`` or with an empty attribute (shown as one line,
+        without the usage block).
     """
     attribute, sep, raw = text.partition("=")
     if not sep or not attribute.strip():
-        raise click.BadParameter(f"expected ATTR=VALUE, got {text!r}", param_hint="--set")
+        raise OneLineBadParameter(f"expected ATTR=VALUE, got {text!r}", param_hint="--set")
     try:
         value: Any = json.loads(raw)
     except json.JSONDecodeError:
@@ -270,7 +328,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 @click.option(
     "--if-match", "version", metavar="VERSION", help="Refuse if the account changed since."
 )
-@click.option("--reason", help="Why (recorded in the audit trail).")
+@click.option("--force", is_flag=True, help="Allow dropping the verified primary email address.")
+@reason_option
 @json_option
 @pass_app
 @covers("update_account")
@@ -280,13 +339,20 @@ def update_account(
     account_id: str,
     assignments: tuple[str, ...],
     version: str | None,
-    reason: str | None,
+    force: bool,
+    reason: str,
     json_flag: bool,
 ) -> None:
-    """Change attributes of one account."""
+    """Change attributes of one account (ID, userName or email)."""
     changes = dict(parse_assignment(a) for a in assignments)
-    updated = app.store(store).update_account(
-        account_id, changes, expected_version=version, reason=reason
+    target = app.store(store)
+    current = resolve_account(target, account_id)
+    assert current.id is not None
+    account_id = current.id
+    if not force:
+        refuse_losing_verified_email(current, changes, store=store)
+    updated = target.update_account(
+        account_id, changes, expected_version=version or current.version, reason=reason
     )
     if app.wants_json(json_flag):
         print_model(updated)
@@ -297,12 +363,46 @@ def update_account(
         )
 
 
+def refuse_losing_verified_email(
+    account: Account, changes: Mapping[str, Any], *, store: str
+) -> None:
+    """Refuse an ``emails`` change that drops the account's verified primary address.
+
+    :param account: the account as it is.
+    :param changes: the ``--set`` changes (canonical JSON).
+    :param store: the store, for the error.
+    :raises InvalidInput: when the verified primary address would no longer be there, verified
+        and primary (``--force`` allows it).
+    """
+    key = next((k for k in changes if k.lower() == "emails"), None)
+    kept = next((e for e in account.emails if e.primary and e.verified), None)
+    if key is None or kept is None:
+        return
+    new = changes[key] if isinstance(changes[key], list) else []
+    still = any(
+        isinstance(e, Mapping)
+        and isinstance(e.get("value"), str)
+        and e["value"].lower() == kept.value.lower()
+        and e.get("primary") is True
+        and e.get("verified") is True
+        for e in new
+    )
+    if not still:
+        raise InvalidInput(
+            f"the change drops the verified primary email {kept.value!r} (it would be lost or"
+            " no longer verified and primary); keep it in the list, or add --force",
+            store=store,
+            account=account.id,
+            attribute="emails",
+        )
+
+
 def _bulk_command(
     name: str, verb: str, method: str, operation: str, help_text: str, irreversible: bool
 ) -> None:
     @accounts.command(name, help=help_text)
     @store_argument
-    @click.argument("ids", nargs=-1, metavar="[ID]...")
+    @click.argument("ids", nargs=-1, metavar="[ID|USERNAME|EMAIL]...")
     @bulk_options
     @pass_app
     @click.pass_context
@@ -314,12 +414,13 @@ def _bulk_command(
         ids: tuple[str, ...],
         filter_text: str | None,
         reason: str,
+        most: int | None,
         dry_run: bool,
         yes: bool,
         json_flag: bool,
     ) -> None:
         target = app.store(store)
-        selected = select_accounts(target, ids, filter_text)
+        selected = select_accounts(target, ids, filter_text, most=most)
         run = getattr(target, method)
         action = BulkAction(
             verb=verb,

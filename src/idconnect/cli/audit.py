@@ -18,6 +18,7 @@ from idconnect.cli.context import (
     store_argument,
 )
 from idconnect.cli.render import event_table
+from idconnect.cli.resolve import account_id, find_account
 from idconnect.core.instants import parse_instant, utc_now
 
 __all__ = ["events", "export", "parse_since"]
@@ -52,7 +53,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 
 @click.command()
 @store_argument
-@click.argument("account_id", required=False, metavar="[ID]")
+@click.argument("account_ref", required=False, metavar="[ACCOUNT]")
 @click.option(
     "--since", "since_text", metavar="WHEN", help="Only events since: 2024-05-01, 7d, 12h."
 )
@@ -69,25 +70,33 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 def events(
     app: App,
     store: str,
-    account_id: str | None,
+    account_ref: str | None,
     since_text: str | None,
     action: str | None,
     limit: int,
     json_flag: bool,
 ) -> None:
-    """Show the audit trail of STORE, or of one account: who did what, when and why."""
+    """Show the audit trail of STORE, or of one ACCOUNT: who did what, when and why.
+
+    ACCOUNT is an id, userName or email; an id of a deleted account works too.
+    """
     since = parse_since(since_text) if since_text is not None else None
-    found = app.store(store).events(account_id, since=since, action=action, limit=limit)
+    target = app.store(store)
+    ident = None
+    if account_ref is not None:
+        found_account = find_account(target, account_ref)
+        ident = account_ref if found_account is None else found_account.id
+    found = target.events(ident, since=since, action=action, limit=limit)
     if app.wants_json(json_flag):
         print_model(found)
     else:
-        app.out.print(event_table(found))
+        app.out.print(event_table(found, short_ids=ident is not None))
         app.out.print(f"{len(found)} event(s)")
 
 
 @click.command()
 @store_argument
-@click.argument("account_id", metavar="ID")
+@click.argument("account_ref", metavar="ACCOUNT")
 @click.option(
     "--format",
     "fmt",
@@ -105,13 +114,15 @@ def events(
 @reason_option
 @pass_app
 def export(
-    app: App, store: str, account_id: str, fmt: str, output: Path | None, reason: str
+    app: App, store: str, account_ref: str, fmt: str, output: Path | None, reason: str
 ) -> None:
-    """Export everything known about account ID (for a data request). Audited."""
-    doc = app.store(store).export_account(account_id, reason=reason)
+    """Export everything known about ACCOUNT (id, userName or email) for a data request. Audited."""
+    target = app.store(store)
+    ident = account_id(target, account_ref)
+    doc = target.export_account(ident, reason=reason)
     text = json.dumps(doc, indent=2, ensure_ascii=False)
     if output is None:
         click.echo(text)
     else:
         output.write_text(text + "\n", encoding="utf-8")
-        app.err.print(f"Exported account {account_id} of store {store!r} to {output}.")
+        app.err.print(f"Exported account {ident} of store {store!r} to {output}.")

@@ -6,11 +6,12 @@ they all count, ask and report the same way.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from attrs import frozen
+from attrs import evolve, field, frozen
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,16 +23,28 @@ from idconnect.cli.context import (
     reason_option,
 )
 from idconnect.cli.errors import EXIT_FAILED, EXIT_OK
-from idconnect.cli.render import status_text
-from idconnect.core.errors import IdconnectError, NotFound
+from idconnect.cli.render import add_column, status_text
+from idconnect.cli.resolve import resolve_accounts
+from idconnect.core.errors import IdconnectError, InvalidInput
 from idconnect.core.model import Account, BulkResult, Outcome
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
 
-__all__ = ["BulkAction", "Selection", "bulk_options", "run_bulk", "run_import", "select_accounts"]
+__all__ = [
+    "SHOWN_ROWS",
+    "BulkAction",
+    "Selection",
+    "bulk_options",
+    "run_bulk",
+    "run_import",
+    "select_accounts",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+SHOWN_ROWS = 20
+"""How many accounts a dry run or a failure summary lists before pointing to ``--json``."""
 
 
 @frozen(kw_only=True)
@@ -49,10 +62,21 @@ class BulkAction:
 
 
 def bulk_options(func: F) -> F:
-    """Add the options every bulk command shares: --filter, --reason, --dry-run, --yes, --json."""
+    """Add the options every bulk command shares.
+
+    ``--filter``, ``--reason``, ``--max``, ``--dry-run``, ``--yes`` and ``--json``; each is
+    checked while the options are parsed, before anything is read or changed.
+    """
     func = json_option(func)
     func = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")(func)
     func = click.option("--dry-run", is_flag=True, help="List the accounts; change nothing.")(func)
+    func = click.option(
+        "--max",
+        "most",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Refuse (change nothing) when more than N accounts are selected.",
+    )(func)
     return filter_option(reason_option(func))
 
 
@@ -61,52 +85,99 @@ class Selection:
     """The accounts a bulk command acts on."""
 
     ids: tuple[str, ...]
-    """Their ids, without duplicates, in order."""
+    """Their ids (or, for names that match no account, the name as given), in order."""
     found: Mapping[str, Account]
-    """The accounts already read while selecting (all of them for ``--filter``)."""
+    """The accounts already read while selecting, by id."""
+    unknown: tuple[str, ...] = ()
+    """The ids or names given that match no account (they fail when the action runs)."""
+    skipped: Mapping[str, str] = field(factory=dict)
+    """Accounts left alone because they are already as wanted, with why (``already a member``)."""
+
+    def without(self, skipped: Mapping[str, str]) -> Selection:
+        """Return the selection with some accounts set aside as already done.
+
+        :param skipped: account id to why it needs nothing.
+        :returns: the narrower selection.
+        """
+        return evolve(
+            self,
+            ids=tuple(i for i in self.ids if i not in skipped),
+            skipped={**self.skipped, **skipped},
+        )
 
 
-def select_accounts(store: Store, ids: Sequence[str], filter_text: str | None) -> Selection:
-    """Return the accounts a bulk command acts on: those given, or those matching ``--filter``.
+def select_accounts(
+    store: Store, refs: Sequence[str], filter_text: str | None, *, most: int | None = None
+) -> Selection:
+    """Return the accounts a bulk command acts on: those named, or those matching ``--filter``.
 
     :param store: the store.
-    :param ids: account ids from the command line.
+    :param refs: account ids, userNames or email addresses from the command line.
     :param filter_text: the ``--filter`` expression, or ``None``.
+    :param most: the ``--max`` limit, or ``None``.
     :returns: the selection.
     :raises click.UsageError: when both or neither were given.
     :raises FilterError: for a bad filter.
+    :raises InvalidInput: when a name is ambiguous or more than ``most`` accounts are selected.
     """
-    if ids and filter_text is not None:
+    if refs and filter_text is not None:
         raise click.UsageError("give account ids or --filter, not both")
-    if not ids and filter_text is None:
+    if not refs and filter_text is None:
         raise click.UsageError("give account ids or --filter EXPR")
-    if ids:
-        return Selection(ids=tuple(dict.fromkeys(ids)), found={})
-    found = {a.id: a for a in store.iter_accounts(filter_text) if a.id is not None}
-    return Selection(ids=tuple(found), found=found)
+    if refs:
+        ids, found, unknown = resolve_accounts(store, refs)
+        selection = Selection(ids=ids, found=found, unknown=unknown)
+    else:
+        matched: dict[str, Account] = {}
+        for account in store.iter_accounts(filter_text):
+            if account.id is not None:
+                matched[account.id] = account
+            if most is not None and len(matched) > most:
+                break
+        selection = Selection(ids=tuple(matched), found=matched)
+    if most is not None and len(selection.ids) > most:
+        counted = f"more than {most}" if filter_text is not None else str(len(selection.ids))
+        raise InvalidInput(
+            f"{counted} accounts are selected, over the limit of --max {most}; nothing changed",
+            store=store.name,
+        )
+    return selection
 
 
 def _preview(app: App, store: Store, selection: Selection, action: BulkAction) -> None:
     table = Table(header_style="bold")
     for column in ("ID", "User name", "Status"):
-        table.add_column(column, no_wrap=True)
+        add_column(table, column, no_wrap=column == "ID")
     ids = selection.ids
-    for account_id in ids:
+    known = [i for i in ids if i not in selection.unknown]
+    for account_id in ids[:SHOWN_ROWS]:
         account = selection.found.get(account_id)
-        if account is None:
-            try:
-                account = store.get_account(account_id)
-            except NotFound:
-                account = None
         if account is None:
             table.add_row(account_id, "", "[red]not found (would fail)[/red]")
         else:
             table.add_row(account_id, account.user_name, status_text(account))
     app.out.print(table)
+    if len(ids) > SHOWN_ROWS:
+        app.out.print(f"... and {len(ids) - SHOWN_ROWS} more (--json lists every account).")
+    where = f"in store {store.name!r}" + (f" {action.target}" if action.target else "")
     app.out.print(
-        f"Dry run: {len(ids)} account(s) would be {action.verb} in store {store.name!r}"
-        f"{' ' + action.target if action.target else ''}; nothing changed."
+        f"Dry run: {len(known)} account(s) would be {action.verb} {where}; nothing changed."
     )
+    if selection.unknown:
+        names = ", ".join(selection.unknown[:SHOWN_ROWS])
+        extra = len(selection.unknown) - SHOWN_ROWS
+        more = f" and {extra} more" if extra > 0 else ""
+        app.out.print(
+            f"[red]{len(selection.unknown)} unknown[/red] (no account with that id, userName"
+            f" or email; would fail): {names}{more}"
+        )
+    _print_skipped(app, selection.skipped)
+
+
+def _print_skipped(app: App, skipped: Mapping[str, str]) -> None:
+    counts = Counter(skipped.values())
+    for why, n in sorted(counts.items()):
+        app.out.print(f"{n} account(s) {why}; left as they are.")
 
 
 def _apply(app: App, ids: Sequence[str], action: BulkAction) -> BulkResult:
@@ -121,29 +192,56 @@ def _apply(app: App, ids: Sequence[str], action: BulkAction) -> BulkResult:
         return action.run(ids, lambda done: progress.advance(task, done))
 
 
-def _summary(app: App, outcomes: Sequence[Outcome], action: BulkAction) -> None:
+def _summary(
+    app: App, outcomes: Sequence[Outcome], action: BulkAction, skipped: Mapping[str, str]
+) -> None:
     failed = [o for o in outcomes if not o.ok]
     unknown = sum(1 for o in failed if o.indeterminate)
     table = Table(title="Outcome", header_style="bold")
-    table.add_column("Result")
-    table.add_column("Accounts", justify="right")
+    add_column(table, "Result")
+    add_column(table, "Accounts", justify="right")
     table.add_row(f"[green]{action.verb}[/green]", str(len(outcomes) - len(failed)))
+    for why, n in sorted(Counter(skipped.values()).items()):
+        table.add_row(why, str(n))
     table.add_row("[red]failed[/red]", str(len(failed) - unknown))
     if unknown:
         table.add_row("[yellow]indeterminate[/yellow] (sent, no answer)", str(unknown))
     app.out.print(table)
     if failed:
-        errors = Table(title="Failures", header_style="bold")
-        errors.add_column("Account", no_wrap=True)
-        errors.add_column("Result", no_wrap=True)
-        errors.add_column("Error", no_wrap=True)
-        errors.add_column("Cause")
-        for outcome in failed:
-            exc = outcome.error
-            code = exc.code if isinstance(exc, IdconnectError) else type(exc).__name__
-            cause = exc.message if isinstance(exc, IdconnectError) else str(exc)
-            errors.add_row(outcome.account_id, outcome.status, code, cause)
-        app.out.print(errors)
+        _failures(app, failed)
+
+
+def _failures(app: App, failed: Sequence[Outcome]) -> None:
+    rows = [(o, *_error_of(o)) for o in failed]
+    if len(rows) > SHOWN_ROWS:
+        by_code = Table(title="Failures by error", header_style="bold")
+        add_column(by_code, "Error", no_wrap=True)
+        add_column(by_code, "Accounts", justify="right")
+        for code, n in Counter(code for _, code, _ in rows).most_common():
+            by_code.add_row(code, str(n))
+        app.out.print(by_code)
+    errors = Table(
+        title="Failures" if len(rows) <= SHOWN_ROWS else f"The first {SHOWN_ROWS} failures",
+        header_style="bold",
+    )
+    add_column(errors, "Account", no_wrap=True)
+    add_column(errors, "Result", no_wrap=True)
+    add_column(errors, "Error", no_wrap=True)
+    add_column(errors, "Cause", min_width=20)
+    for outcome, code, cause in rows[:SHOWN_ROWS]:
+        errors.add_row(outcome.account_id, outcome.status, code, cause)
+    app.out.print(errors)
+    if len(rows) > SHOWN_ROWS:
+        app.out.print(
+            f"... and {len(rows) - SHOWN_ROWS} more failures: add --json for every outcome."
+        )
+
+
+def _error_of(outcome: Outcome) -> tuple[str, str]:
+    exc = outcome.error
+    if isinstance(exc, IdconnectError):
+        return exc.code, exc.message
+    return type(exc).__name__, str(exc)
 
 
 def run_bulk(
@@ -172,13 +270,19 @@ def run_bulk(
     say = app.err if as_json else app.out
     where = f"in store {store.name!r}" + (f" {action.target}" if action.target else "")
     ids = selection.ids
-    if not ids:
+    if not ids and not selection.skipped:
         say.print(f"No accounts selected {where}; nothing to do.")
         return EXIT_OK
     if dry_run:
         _preview(app, store, selection, action)
         return EXIT_OK
+    if not ids:
+        _print_skipped(app, selection.skipped)
+        say.print(f"Nothing to do {where}.")
+        return EXIT_OK
     say.print(f"{len(ids)} account(s) will be {action.verb} {where}.")
+    if selection.unknown:
+        say.print(f"[red]{len(selection.unknown)} of them match no account[/red] and will fail.")
     if action.irreversible:
         say.print("[bold red]This is irreversible.[/bold red]")
     if not yes and not click.confirm("Continue?", default=False, err=as_json):
@@ -186,9 +290,10 @@ def run_bulk(
         return EXIT_FAILED
     result = _apply(app, ids, action)
     if as_json:
-        print_model(result)
+        done = [Outcome(account_id=i) for i in selection.skipped]
+        print_model(evolve(result, outcomes=(*result.outcomes, *done)))
     else:
-        _summary(app, result.outcomes, action)
+        _summary(app, result.outcomes, action, selection.skipped)
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -212,5 +317,5 @@ def run_import(
     if as_json:
         print_model(result)
     else:
-        _summary(app, result.outcomes, action)
+        _summary(app, result.outcomes, action, {})
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -67,7 +68,7 @@ class App:
         self.filter_text: str | None = None
         self.out = Console(highlight=False, soft_wrap=False)
         self.err = Console(stderr=True, highlight=False)
-        if not self.out.is_terminal:
+        if not self.out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
             self.out.width = _WIDTH_WHEN_PIPED
         if debug:
             logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
@@ -177,10 +178,22 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def _check_reason(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty: say why (it goes into the audit trail)")
+    return value
+
+
 def reason_option(func: F) -> F:
-    """Add the required ``--reason TEXT`` option (it goes into the audit trail)."""
+    """Add the required ``--reason TEXT`` option (it goes into the audit trail).
+
+    An empty or blank reason is refused while the options are parsed, before any work.
+    """
     return click.option(
-        "--reason", required=True, help="Why you are doing this (recorded in the audit trail)."
+        "--reason",
+        required=True,
+        callback=_check_reason,
+        help="Why you are doing this (recorded in the audit trail).",
     )(func)
 
 

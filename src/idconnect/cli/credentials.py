@@ -15,18 +15,19 @@ from idconnect.cli.context import (
     store_argument,
 )
 from idconnect.cli.render import authenticator_table
+from idconnect.cli.resolve import account_id
 from idconnect.core.masking import SUPPORT_ADDABLE
 from idconnect.core.model import Secret
 from idconnect.core.opspec import covers
 
 __all__ = ["authenticators", "failed_attempts", "password"]
 
-_ACCOUNT = click.argument("account_id", metavar="ID")
+_ACCOUNT = click.argument("account_ref", metavar="ACCOUNT")
 
 
 @click.group()
 def authenticators() -> None:
-    """List, add and remove an account's authentication methods."""
+    """List, add and remove an account's authentication methods (ACCOUNT: id, userName, email)."""
 
 
 @authenticators.command("list")
@@ -35,9 +36,10 @@ def authenticators() -> None:
 @json_option
 @pass_app
 @covers("list_authenticators")
-def list_authenticators(app: App, store: str, account_id: str, json_flag: bool) -> None:
-    """List the authentication methods of account ID (masked)."""
-    found = app.store(store).list_authenticators(account_id)
+def list_authenticators(app: App, store: str, account_ref: str, json_flag: bool) -> None:
+    """List the authentication methods of ACCOUNT (masked)."""
+    target = app.store(store)
+    found = target.list_authenticators(account_id(target, account_ref))
     if app.wants_json(json_flag):
         print_model(found)
     else:
@@ -57,21 +59,21 @@ def list_authenticators(app: App, store: str, account_id: str, json_flag: bool) 
 def add_authenticator(
     app: App,
     store: str,
-    account_id: str,
+    account_ref: str,
     kind: str,
     value: str,
     verified: bool,
     reason: str,
     json_flag: bool,
 ) -> None:
-    """Add an email address or phone number (E.164, e.g. +447700900123) to account ID."""
-    added = app.store(store).add_authenticator(
-        account_id, kind, value, verified=verified, reason=reason
-    )
+    """Add an email address or phone number (E.164, e.g. +447700900123) to ACCOUNT."""
+    target = app.store(store)
+    ident = account_id(target, account_ref)
+    added = target.add_authenticator(ident, kind, value, verified=verified, reason=reason)
     if app.wants_json(json_flag):
         print_model(added)
     else:
-        app.out.print(f"Added {added.kind} {added.label} ({added.id}) to account {account_id}.")
+        app.out.print(f"Added {added.kind} {added.label} ({added.id}) to account {ident}.")
 
 
 @authenticators.command("remove")
@@ -82,16 +84,18 @@ def add_authenticator(
 @pass_app
 @covers("remove_authenticator")
 def remove_authenticator(
-    app: App, store: str, account_id: str, authenticator_id: str, reason: str
+    app: App, store: str, account_ref: str, authenticator_id: str, reason: str
 ) -> None:
-    """Remove one authentication method of account ID."""
-    app.store(store).remove_authenticator(account_id, authenticator_id, reason=reason)
-    app.out.print(f"Removed authenticator {authenticator_id} of account {account_id}.")
+    """Remove one authentication method of ACCOUNT."""
+    target = app.store(store)
+    ident = account_id(target, account_ref)
+    target.remove_authenticator(ident, authenticator_id, reason=reason)
+    app.out.print(f"Removed authenticator {authenticator_id} of account {ident}.")
 
 
 @click.group()
 def password() -> None:
-    """Set an account's password."""
+    """Set an account's password (ACCOUNT: an id, userName or email)."""
 
 
 def _read_password() -> Secret:
@@ -111,17 +115,17 @@ def _read_password() -> Secret:
 @reason_option
 @pass_app
 @covers("set_password")
-def set_password(app: App, store: str, account_id: str, reason: str) -> None:
-    """Set the password of account ID: asked twice, hidden (or one line from stdin)."""
+def set_password(app: App, store: str, account_ref: str, reason: str) -> None:
+    """Set the password of ACCOUNT: asked twice, hidden (or one line from stdin)."""
     target = app.store(store)
-    target.get_account(account_id)  # fail on a wrong id before asking for a password
-    target.set_password(account_id, _read_password(), reason=reason)
-    app.out.print(f"Password of account {account_id} set in store {store!r}.")
+    ident = account_id(target, account_ref)  # fail on a wrong account before asking
+    target.set_password(ident, _read_password(), reason=reason)
+    app.out.print(f"Password of account {ident} set in store {store!r}.")
 
 
 @click.group("failed-attempts")
 def failed_attempts() -> None:
-    """Reset failed login attempt counters."""
+    """Reset failed login attempt counters (ACCOUNT: an id, userName or email)."""
 
 
 @failed_attempts.command("reset")
@@ -130,7 +134,9 @@ def failed_attempts() -> None:
 @reason_option
 @pass_app
 @covers("reset_failed_attempts")
-def reset_failed_attempts(app: App, store: str, account_id: str, reason: str) -> None:
-    """Reset the failed password and OTP counters of account ID and lift the lockout."""
-    app.store(store).reset_failed_attempts(account_id, reason=reason)
-    app.out.print(f"Failed attempts of account {account_id} reset in store {store!r}.")
+def reset_failed_attempts(app: App, store: str, account_ref: str, reason: str) -> None:
+    """Reset the failed password and OTP counters of ACCOUNT and lift the lockout."""
+    target = app.store(store)
+    ident = account_id(target, account_ref)
+    target.reset_failed_attempts(ident, reason=reason)
+    app.out.print(f"Failed attempts of account {ident} reset in store {store!r}.")

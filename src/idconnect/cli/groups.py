@@ -135,7 +135,7 @@ def _membership_command(
     )
     @store_argument
     @click.argument("group")
-    @click.argument("ids", nargs=-1, metavar="[ID]...")
+    @click.argument("ids", nargs=-1, metavar="[ID|USERNAME|EMAIL]...")
     @bulk_options
     @pass_app
     @click.pass_context
@@ -148,6 +148,7 @@ def _membership_command(
         ids: tuple[str, ...],
         filter_text: str | None,
         reason: str,
+        most: int | None,
         dry_run: bool,
         yes: bool,
         json_flag: bool,
@@ -156,7 +157,16 @@ def _membership_command(
         found = resolve_group(target, group)
         assert found.id is not None
         group_id = found.id
-        selected = select_accounts(target, ids, filter_text)
+        selected = select_accounts(target, ids, filter_text, most=most)
+        members = set(target.get_group(group_id).members)
+        adding = name == "add"
+        selected = selected.without(
+            {
+                i: "already a member" if adding else "not a member"
+                for i in selected.ids
+                if i not in selected.unknown and (i in members) == adding
+            }
+        )
         run = getattr(target, method)
         action = BulkAction(
             verb=verb,

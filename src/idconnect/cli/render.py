@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, Literal
 
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from idconnect.core.model import Account, Authenticator, Event, Group, Session
 
 __all__ = [
+    "SHORT_ID",
     "account_table",
+    "add_column",
     "authenticator_table",
+    "display_name",
     "event_table",
+    "fit_accounts",
     "group_table",
     "labels",
     "session_table",
@@ -70,33 +77,88 @@ def when(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+SHORT_ID = 8
+"""How many leading characters of an id a table shows when the full ids do not fit."""
+
+
+def add_column(table: Table, header: str, *, no_wrap: bool = False, **options: Any) -> None:
+    """Add a column that is never narrower than its header (long values wrap or fold instead).
+
+    :param table: the table.
+    :param header: the column's header.
+    :param no_wrap: keep each value on one line (for ids and instants).
+    :param options: further :meth:`rich.table.Table.add_column` options.
+    """
+    least = max(len(header), options.pop("min_width", 0))
+    overflow: Literal["ellipsis", "fold"] = "ellipsis" if no_wrap else "fold"
+    table.add_column(header, min_width=least, no_wrap=no_wrap, overflow=overflow, **options)
+
+
+def display_name(account: Account) -> str:
+    """Return the name to show for an account: its display name, else one composed of its parts.
+
+    :param account: the account.
+    :returns: the name, or empty text.
+    """
+    if account.display_name:
+        return account.display_name
+    if account.name is None:
+        return ""
+    if account.name.formatted:
+        return account.name.formatted
+    return " ".join(p for p in (account.name.given_name, account.name.family_name) if p)
+
+
 def account_table(
-    accounts: Iterable[Account], *, title: str | None = None, header: bool = True
+    accounts: Iterable[Account],
+    *,
+    title: str | None = None,
+    header: bool = True,
+    short_ids: bool = False,
 ) -> Table:
     """Build the accounts table: id, user name, name, primary email, status, last login.
 
     :param accounts: the accounts, in order.
     :param title: an optional caption above the table.
     :param header: whether to show the header row (off for follow-up pages of ``--all``).
+    :param short_ids: show the first :data:`SHORT_ID` characters of each id only.
     :returns: the table.
     """
     table = Table(title=title, show_header=header, header_style="bold")
-    table.add_column("ID", no_wrap=True)
-    table.add_column("User name", no_wrap=True)
-    table.add_column("Name")
-    table.add_column("Email", no_wrap=True)
-    table.add_column("Status")
-    table.add_column("Last login", no_wrap=True)
+    add_column(table, "ID", no_wrap=True)
+    add_column(table, "User name")
+    add_column(table, "Name")
+    add_column(table, "Email")
+    add_column(table, "Status")
+    add_column(table, "Last login", no_wrap=True)
     for account in accounts:
+        ident = account.id or ""
         table.add_row(
-            account.id or "",
+            ident[:SHORT_ID] if short_ids else ident,
             account.user_name,
-            account.display_name or (account.name.formatted if account.name else None) or "",
+            display_name(account),
             account.primary_email or "",
             status_text(account),
             when(account.last_login),
         )
     return table
+
+
+def fit_accounts(console: Console, accounts: Sequence[Account]) -> bool:
+    """Tell whether the accounts table must shorten ids to fit the console's width.
+
+    :param console: where the table is printed.
+    :param accounts: the accounts of the table.
+    :returns: ``True`` when full ids, user names and emails would not fit on one line each.
+    """
+    if not accounts:
+        return False
+    full = account_table(accounts)
+    for column in full.columns:
+        if column.header in ("User name", "Email"):
+            column.no_wrap = True
+    needed = Measurement.get(console, console.options, full).maximum
+    return needed > console.width
 
 
 def group_table(groups: Iterable[Group], *, header: bool = True) -> Table:
@@ -107,8 +169,8 @@ def group_table(groups: Iterable[Group], *, header: bool = True) -> Table:
     :returns: the table.
     """
     table = Table(show_header=header, header_style="bold")
-    table.add_column("ID", no_wrap=True)
-    table.add_column("Name")
+    add_column(table, "ID", no_wrap=True)
+    add_column(table, "Name")
     for group in groups:
         table.add_row(group.id or "", group.display_name)
     return table
@@ -122,7 +184,7 @@ def authenticator_table(authenticators: Iterable[Authenticator]) -> Table:
     """
     table = Table(header_style="bold")
     for column in ("ID", "Kind", "Label", "Verified", "Created", "Last used"):
-        table.add_column(column, no_wrap=column != "Label")
+        add_column(table, column, no_wrap=column != "Label")
     for a in authenticators:
         table.add_row(
             a.id,
@@ -143,7 +205,7 @@ def session_table(sessions: Iterable[Session]) -> Table:
     """
     table = Table(header_style="bold")
     for column in ("ID", "Last seen", "Created", "Expires", "IP address", "Location", "Browser"):
-        table.add_column(column, no_wrap=column not in ("Browser", "Location"))
+        add_column(table, column, no_wrap=column not in ("Browser", "Location"))
     for s in sessions:
         table.add_row(
             s.id,
@@ -157,15 +219,21 @@ def session_table(sessions: Iterable[Session]) -> Table:
     return table
 
 
-def event_table(events: Iterable[Event]) -> Table:
-    """Build the audit events table.
+def event_table(events: Iterable[Event], *, short_ids: bool = True) -> Table:
+    """Build the audit events table; Outcome and Reason get room to stay readable.
 
     :param events: the events, oldest first.
+    :param short_ids: show the first :data:`SHORT_ID` characters of account ids only.
     :returns: the table.
     """
     table = Table(header_style="bold")
-    for column in ("When", "Actor", "Action", "Account", "Target", "Outcome", "Reason"):
-        table.add_column(column, no_wrap=column not in ("Reason", "Outcome"))
+    add_column(table, "When", no_wrap=True)
+    add_column(table, "Actor")
+    add_column(table, "Action")
+    add_column(table, "Account", no_wrap=True)
+    add_column(table, "Target")
+    add_column(table, "Outcome", min_width=len("failure:"))
+    add_column(table, "Reason", min_width=len("Reason") * 2)
     for e in events:
         outcome = (
             Text("success", style="green")
@@ -176,7 +244,7 @@ def event_table(events: Iterable[Event]) -> Table:
             when(e.at),
             e.actor,
             e.action,
-            e.account_id or "",
+            (e.account_id or "")[:SHORT_ID] if short_ids else e.account_id or "",
             e.target or "",
             outcome,
             e.reason or "",

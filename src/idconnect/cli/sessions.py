@@ -13,16 +13,17 @@ from idconnect.cli.context import (
     store_argument,
 )
 from idconnect.cli.render import session_table
+from idconnect.cli.resolve import account_id
 from idconnect.core.opspec import covers
 
 __all__ = ["sessions"]
 
-_ACCOUNT = click.argument("account_id", metavar="ID")
+_ACCOUNT = click.argument("account_ref", metavar="ACCOUNT")
 
 
 @click.group()
 def sessions() -> None:
-    """List and revoke login sessions."""
+    """List and revoke login sessions (ACCOUNT: an id, userName or email)."""
 
 
 @sessions.command("list")
@@ -31,9 +32,10 @@ def sessions() -> None:
 @json_option
 @pass_app
 @covers("list_sessions")
-def list_sessions(app: App, store: str, account_id: str, json_flag: bool) -> None:
-    """List the active sessions of account ID, most recently seen first."""
-    found = app.store(store).list_sessions(account_id)
+def list_sessions(app: App, store: str, account_ref: str, json_flag: bool) -> None:
+    """List the active sessions of ACCOUNT, most recently seen first."""
+    target = app.store(store)
+    found = target.list_sessions(account_id(target, account_ref))
     if app.wants_json(json_flag):
         print_model(found)
     else:
@@ -49,16 +51,17 @@ def list_sessions(app: App, store: str, account_id: str, json_flag: bool) -> Non
 @pass_app
 @covers("revoke_session", "revoke_sessions")
 def revoke_sessions(
-    app: App, store: str, account_id: str, session_id: str | None, every: bool, reason: str
+    app: App, store: str, account_ref: str, session_id: str | None, every: bool, reason: str
 ) -> None:
-    """Revoke one session (SESSION_ID) or every session (--all) of account ID."""
+    """Revoke one session (SESSION_ID) or every session (--all) of ACCOUNT."""
     if (session_id is None) == (not every):
         raise click.UsageError("give a SESSION_ID or --all (not both)")
     target = app.store(store)
+    ident = account_id(target, account_ref)
     if every:
-        ended = target.revoke_sessions(account_id, reason=reason)
-        app.out.print(f"Revoked {ended} session(s) of account {account_id}.")
+        ended = target.revoke_sessions(ident, reason=reason)
+        app.out.print(f"Revoked {ended} session(s) of account {ident}.")
     else:
         assert session_id is not None
-        target.revoke_session(account_id, session_id, reason=reason)
-        app.out.print(f"Revoked session {session_id} of account {account_id}.")
+        target.revoke_session(ident, session_id, reason=reason)
+        app.out.print(f"Revoked session {session_id} of account {ident}.")

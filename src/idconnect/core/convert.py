@@ -8,6 +8,8 @@ Unset values are omitted, as SCIM does. ``structure(unstructure(x)) == x`` for e
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -373,6 +375,31 @@ _ITEMS: Mapping[str, type[Any]] = {
 _NAME_SUBS = {s.lower(): s for s in ("formatted", "familyName", "givenName", "middleName")}
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _not_writable(key: str) -> InvalidInput:
+    """The error for changing an attribute no update may change: read-only, or unknown."""
+    read_only = {a.name.lower() for a in ACCOUNT_ATTRIBUTES if not a.writable}
+    if key.lower() in read_only or key in USER_CATALOGUE or key.lower() == "id":
+        return InvalidInput(
+            f"attribute {key!r} cannot be changed here: it is read-only", attribute=key
+        )
+    close = difflib.get_close_matches(key, sorted(WRITABLE_ATTRIBUTES), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    writable = ", ".join(sorted(WRITABLE_ATTRIBUTES))
+    return InvalidInput(f"unknown attribute {key!r}{hint} (writable: {writable})", attribute=key)
+
+
+def _check_addresses(emails: tuple[Any, ...]) -> None:
+    """Refuse an email entry whose value is not an address."""
+    for email in emails:
+        if not _EMAIL.fullmatch(email.value):
+            raise InvalidInput(
+                f"emails: {email.value!r} is not an email address", attribute="emails"
+            )
+
+
 def changes_from_json(changes: Mapping[str, Any], current: Account | None = None) -> dict[str, Any]:
     """Validate and type an update's changes.
 
@@ -400,9 +427,7 @@ def changes_from_json(changes: Mapping[str, Any], current: Account | None = None
             continue
         attr = canonical.get(key.lower())
         if attr is None:
-            raise InvalidInput(
-                f"attribute {key!r} cannot be changed here (read-only or unknown)", attribute=key
-            )
+            raise _not_writable(key)
         if attr in _TEXT:
             if value is None and attr != "userName":
                 typed[attr] = None
@@ -423,6 +448,8 @@ def changes_from_json(changes: Mapping[str, Any], current: Account | None = None
             typed[attr] = tuple(
                 v if isinstance(v, item) else _structure(v, item, attr) for v in value
             )
+            if attr == "emails":
+                _check_addresses(typed[attr])
     if name_parts:
         if "name" in typed:
             raise InvalidInput("change name or its parts, not both", attribute="name")

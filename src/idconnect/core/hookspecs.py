@@ -573,6 +573,21 @@ def idconnect_list_roles(context: CallContext) -> Sequence[Role]:
     """
 
 
+@operation(family="roles", mutates=False, permission="roles.read")
+@hookspec(firstresult=True)
+def idconnect_list_organizations(context: CallContext) -> Sequence[str]:
+    """List the organizations the store knows (what a role assignment may name).
+
+    A store implements it only where it keeps its organizations (a table, a directory
+    subtree); the facade then refuses a role assignment in an organization not listed.
+
+    :param context: the call context.
+    :returns: the organizations' names, sorted.
+
+    .. versionadded:: 0.2
+    """
+
+
 @operation(
     family="roles",
     mutates=True,

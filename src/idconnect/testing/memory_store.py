@@ -4,7 +4,8 @@ It is *not* the embedded default (that is SQLite) and keeps nothing when the pro
 Python, it answers filters with the reference evaluator; real backends translate them instead.
 It implements every hook, with one set-based bulk variant (enable/disable) so that the facade's
 per-account fallback (delete, group membership) is exercised too. Configure it with
-``plugin = "memory"``.
+``plugin = "memory"``; ``organizations = ["Acme", ...]`` gives it a fixed list of organizations
+(without it, it keeps none and cannot list them).
 """
 
 from __future__ import annotations
@@ -41,17 +42,21 @@ from idconnect.core.plugins import hookimpl
 from idconnect.core.query import Page, Query, decode_cursor, encode_cursor
 from idconnect.core.schema import GROUP_CATALOGUE, USER_CATALOGUE, Catalogue
 
-__all__ = ["MemoryStore"]
+__all__ = ["MemoryStore", "MemoryStoreWithOrganizations"]
 
 
 class MemoryStore:
     """A store in memory. Thread-safe; every hook holds one lock.
 
-    :param config: the store's config (no settings are needed).
+    :param config: the store's config; ``organizations`` (a list of names) is optional.
     """
 
     def __init__(self, config: StoreConfig) -> None:
         self.name = config.name
+        names = config.get("organizations", list, [])
+        if not all(isinstance(o, str) and o for o in names):
+            raise config.error("organizations", "expected a list of non-empty names")
+        self.organizations = tuple(sorted(names))
         self._lock = threading.RLock()
         self._accounts: dict[str, Account] = {}
         self._groups: dict[str, Group] = {}
@@ -472,7 +477,21 @@ def _as_account(item: Account | Group) -> Account:
     return Account(id=item.id, user_name="group", display_name=item.display_name)
 
 
+class MemoryStoreWithOrganizations(MemoryStore):
+    """The memory store configured with ``organizations``: it can list them too."""
+
+    @hookimpl
+    def idconnect_list_organizations(self) -> list[str]:
+        """The organizations of the config."""
+        return list(self.organizations)
+
+
+def _memory_store(config: StoreConfig) -> MemoryStore:
+    with_organizations = bool(config.settings.get("organizations"))
+    return (MemoryStoreWithOrganizations if with_organizations else MemoryStore)(config)
+
+
 @hookimpl
 def idconnect_store_types() -> dict[str, StoreFactory]:
     """Provide the ``memory`` store type."""
-    return {"memory": MemoryStore}
+    return {"memory": _memory_store}

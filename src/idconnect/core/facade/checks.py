@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from attrs import frozen
+
 from idconnect.core.errors import InvalidInput
 from idconnect.core.masking import SUPPORT_ADDABLE
 from idconnect.core.model import AuthenticatorKind, Secret
 
 __all__ = [
     "MAX_ID",
+    "PasswordPolicy",
     "check_authenticator",
     "check_ids",
     "check_limit",
@@ -93,21 +96,39 @@ def check_authenticator(
     return kind
 
 
-def check_password(password: Any, *, store: str) -> Secret:
+@frozen(kw_only=True)
+class PasswordPolicy:
+    """What a store accepts as a new password (its ``password_policy`` setting)."""
+
+    min_length: int = 8
+    """The fewest characters a new password has."""
+
+
+def check_password(password: Any, *, store: str, policy: PasswordPolicy | None = None) -> Secret:
     """Wrap a new password as a :class:`Secret` after checking it.
 
     :param password: text or a Secret.
     :param store: the store, for the error.
+    :param policy: the store's password policy (default: at least 8 characters).
     :returns: the secret.
-    :raises InvalidInput: for an empty password or one longer than 1024 characters.
+    :raises InvalidInput: for an empty password, one shorter than the policy's ``min_length``
+        or longer than 1024 characters (the error never contains the password).
     """
     secret = password if isinstance(password, Secret) else None
     if secret is None:
         if not isinstance(password, str) or not password:
             raise InvalidInput("the password must be non-empty text", store=store)
         secret = Secret(password)
-    if len(secret.reveal()) > _MAX_PASSWORD:
+    length = len(secret.reveal())
+    if length > _MAX_PASSWORD:
         raise InvalidInput(f"the password is longer than {_MAX_PASSWORD} characters", store=store)
+    least = (policy or PasswordPolicy()).min_length
+    if length < least:
+        raise InvalidInput(
+            f"the password is too short: the store's password policy needs at least {least}"
+            " characters",
+            store=store,
+        )
     return secret
 
 

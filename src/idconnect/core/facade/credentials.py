@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from idconnect.core.config import StoreConfig
 from idconnect.core.facade.calls import StoreCalls
-from idconnect.core.facade.checks import check_authenticator, check_password
+from idconnect.core.facade.checks import PasswordPolicy, check_authenticator, check_password
 from idconnect.core.model import Authenticator, AuthenticatorKind, Secret
 from idconnect.core.opspec import covers
 
-__all__ = ["CredentialOperations"]
+__all__ = ["CredentialOperations", "read_password_policy"]
+
+
+def read_password_policy(config: StoreConfig) -> PasswordPolicy:
+    """Read a store's ``password_policy`` table (``[stores.NAME.password_policy]``).
+
+    :param config: the store's settings.
+    :returns: the policy; ``min_length`` defaults to 8.
+    :raises ConfigError: for a key other than ``min_length`` or a length outside 1 to 1024,
+        naming file, store and key.
+    """
+    table = config.get("password_policy", dict, {})
+    unknown = sorted(set(table) - {"min_length"})
+    if unknown:
+        raise config.error(f"password_policy.{unknown[0]}", "unknown setting (min_length is)")
+    least = table.get("min_length", PasswordPolicy().min_length)
+    if isinstance(least, bool) or not isinstance(least, int) or not 1 <= least <= 1024:
+        raise config.error("password_policy.min_length", "must be a whole number from 1 to 1024")
+    return PasswordPolicy(min_length=least)
 
 
 class CredentialOperations(StoreCalls):
-    """The credentials family of :class:`~idconnect.core.facade.store.Store`."""
+    """The credentials family of :class:`~idconnect.core.facade.store.Store`.
+
+    It reads the store's ``password_policy`` setting when the store is built.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_policy = read_password_policy(self.config)
 
     @covers("list_authenticators")
     def list_authenticators(
@@ -99,10 +127,12 @@ class CredentialOperations(StoreCalls):
         :param password: the new password; it is never logged or echoed.
         :param reason: why (required).
         :param actor: the acting admin.
-        :raises InvalidInput: for an empty password or one longer than 1024 characters.
+        :raises InvalidInput: for a password the store's ``password_policy`` refuses (shorter
+            than ``min_length``, 8 by default) or one longer than 1024 characters, before the
+            store is called.
         """
         account_id = self._id(account_id)
-        secret = check_password(password, store=self.name)
+        secret = check_password(password, store=self.name, policy=self.password_policy)
         context = self._context(actor, reason, need_reason=True)
         self._call(
             "set_password", context, subject=account_id, account_id=account_id, password=secret

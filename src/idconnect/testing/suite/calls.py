@@ -38,6 +38,7 @@ KIT_CALLS: Mapping[str, KitCall] = MappingProxyType(
         "add_group_member": lambda s: s.add_to_group("x", ["y"], reason=REASON),
         "remove_group_member": lambda s: s.remove_from_group("x", ["y"], reason=REASON),
         "list_roles": lambda s: s.list_roles(),
+        "list_organizations": lambda s: s.list_organizations(),
         "assign_role": lambda s: s.assign_role("x", "r", reason=REASON),
         "unassign_role": lambda s: s.unassign_role("x", "r", reason=REASON),
         "list_authenticators": lambda s: s.list_authenticators("x"),

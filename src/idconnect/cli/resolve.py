@@ -1,0 +1,110 @@
+"""Accounts named on the command line: by id, else by userName or email where unambiguous."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from idconnect.core.errors import InvalidInput, NotFound
+from idconnect.core.filter import Filter, attr
+from idconnect.core.model import Account
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Store
+
+__all__ = ["account_id", "find_account", "resolve_account", "resolve_accounts"]
+
+_SHOWN_MATCHES = 5
+
+
+def _by_name(store: Store, ref: str) -> list[Account]:
+    catalogue = store.catalogue
+    terms: list[Filter] = [
+        attr(path).eq(ref) for path in ("userName", "emails.value") if path in catalogue
+    ]
+    if not terms or "search_accounts" not in store.capabilities:
+        return []
+    wanted: Filter = terms[0] if len(terms) == 1 else terms[0] | terms[1]
+    return list(store.search_accounts(wanted, count=_SHOWN_MATCHES + 1).items)
+
+
+def find_account(store: Store, ref: str) -> Account | None:
+    """Find the account a user named: by its id, else by a userName or an email address.
+
+    :param store: the store.
+    :param ref: what the user typed: an id, a userName or an email address.
+    :returns: the account, or ``None`` when nothing matches.
+    :raises InvalidInput: when several accounts match the userName or email (the error lists
+        them), or when ``ref`` is not acceptable text.
+    """
+    try:
+        return store.get_account(ref)
+    except NotFound:
+        pass
+    except InvalidInput:
+        if not ref.strip():
+            raise
+    matches = _by_name(store, ref)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        return None
+    shown = ", ".join(f"{a.user_name} ({a.id})" for a in matches[:_SHOWN_MATCHES])
+    more = " and more" if len(matches) > _SHOWN_MATCHES else ""
+    raise InvalidInput(
+        f"{ref!r} matches several accounts: {shown}{more}; give the id", store=store.name
+    )
+
+
+def resolve_account(store: Store, ref: str) -> Account:
+    """Return the account a user named (see :func:`find_account`).
+
+    :param store: the store.
+    :param ref: an id, a userName or an email address.
+    :returns: the account.
+    :raises NotFound: when nothing matches.
+    :raises InvalidInput: when the name is ambiguous.
+    """
+    found = find_account(store, ref)
+    if found is None:
+        raise NotFound("no account has this id, userName or email", store=store.name, account=ref)
+    return found
+
+
+def account_id(store: Store, ref: str) -> str:
+    """Return the id of the account a user named (see :func:`find_account`).
+
+    :param store: the store.
+    :param ref: an id, a userName or an email address.
+    :returns: the account's id.
+    :raises NotFound: when nothing matches.
+    :raises InvalidInput: when the name is ambiguous.
+    """
+    found = resolve_account(store, ref)
+    assert found.id is not None
+    return found.id
+
+
+def resolve_accounts(
+    store: Store, refs: Sequence[str]
+) -> tuple[tuple[str, ...], dict[str, Account], tuple[str, ...]]:
+    """Resolve the accounts of a bulk command, keeping those that match nothing apart.
+
+    :param store: the store.
+    :param refs: ids, userNames or email addresses, in order.
+    :returns: the ids in the order given, without duplicates (a ref that matches nothing
+        stays as given), id to account for those found, and the refs that match nothing.
+    :raises InvalidInput: when a name is ambiguous.
+    """
+    ids: dict[str, None] = {}
+    found: dict[str, Account] = {}
+    unknown: list[str] = []
+    for ref in dict.fromkeys(refs):
+        account = find_account(store, ref)
+        if account is None or account.id is None:
+            unknown.append(ref)
+            ids[ref] = None
+        else:
+            found.setdefault(account.id, account)
+            ids[account.id] = None
+    return tuple(ids), found, tuple(unknown)
