@@ -9,8 +9,6 @@ that opened it ends, and stores use small pools, so the run holds few PostgreSQL
 
 from __future__ import annotations
 
-import re
-import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -19,15 +17,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from idconnect_sql.testing import ConnectionWatch, Namespaces, drop_leftovers, run_name
-from sqlalchemy.engine import make_url
+from idconnect_sql.testing.django import django_settings, readme_block
 
 import idconnect
 from idconnect.backend import utc_now
 
 DIALECTS = ("sqlite", "postgresql", "mariadb")
-SESSION_TZ = "-c TimeZone=Pacific/Chatham"
-"""libpq options giving mapped PostgreSQL stores a session time zone of UTC+12:45/+13:45."""
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 HYGIENE = "test_sql_suite_hygiene.py"
 
 
@@ -143,24 +138,10 @@ def make_sql_store(
     return make
 
 
-def readme_block(kind: str, containing: str) -> str:
-    """Return the first fenced ``kind`` block of the package README containing ``containing``."""
-    blocks = re.findall(rf"```{kind}\n(.*?)```", README, re.S)
-    return next(b for b in blocks if containing in b)
-
-
 @pytest.fixture(scope="session")
 def readme() -> Callable[[str, str], str]:
     """Read fenced blocks of the package README: ``readme("sql", "-- PostgreSQL")``."""
     return readme_block
-
-
-def django_ddl(dialect: str) -> list[str]:
-    """The README's Django DDL for a dialect, one statement per item."""
-    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}[dialect]
-    block = readme_block("sql", f"-- {label}\n")
-    lines = [line for line in block.splitlines() if line and not line.startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 @pytest.fixture(scope="session")
@@ -168,18 +149,9 @@ def make_mapped_store(
     namespaces: Namespaces, open_hub: Callable[..., idconnect.Hub]
 ) -> Callable[[], idconnect.Store]:
     """Return a factory of fresh, empty mapped stores: the README's Django tables and mapping."""
-    mapping = tomllib.loads(readme_block("toml", "[stores.django.mapping]"))
-    store = mapping["stores"]["django"]
-    assert store["plugin"] == "sql"
 
     def make() -> idconnect.Store:
-        settings = namespaces.empty()
-        namespaces.run_ddl(settings, django_ddl(namespaces.dialect))
-        if namespaces.dialect == "postgresql":
-            # A session time zone far from UTC: timestamptz values must not depend on it.
-            url = make_url(str(settings["url"])).update_query_dict({"options": SESSION_TZ})
-            settings["url"] = url.render_as_string(hide_password=False)
-        return open_hub({**settings, "mapping": store["mapping"]}).store("s")
+        return open_hub(django_settings(namespaces)).store("s")
 
     return make
 

@@ -6,9 +6,11 @@ are its subclasses, each assembled from one mixin per operation family.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -16,9 +18,19 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
-from idconnect.backend import Catalogue, NotFound, NotSupported, Page, Query, StoreConfig, hookimpl
-from idconnect_sql.engine import create_engine
-from idconnect_sql.errors import translate_errors
+from idconnect.backend import (
+    OPERATIONS,
+    Catalogue,
+    NotFound,
+    NotSupported,
+    Page,
+    Query,
+    StoreConfig,
+    hookimpl,
+)
+from idconnect_sql import locks
+from idconnect_sql.engine import SQLITE_BEGIN, create_engine
+from idconnect_sql.errors import retried, translate_errors
 from idconnect_sql.filters import FilterCompiler, Layout, sort_expression
 from idconnect_sql.paging import Keyset
 from idconnect_sql.settings import settings_from_config
@@ -26,6 +38,22 @@ from idconnect_sql.settings import settings_from_config
 __all__ = ["SqlBackend"]
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_WRITING: ContextVar[bool] = ContextVar("idc_sql_writing", default=False)
+"""Whether the running hook is a mutating operation (its transactions are writers)."""
+
+
+def _writer(hook: F) -> F:
+    @functools.wraps(hook)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        token = _WRITING.set(True)
+        try:
+            return retried(lambda: hook(*args, **kwargs))
+        finally:
+            _WRITING.reset(token)
+
+    return run  # type: ignore[return-value]
 
 
 class SqlBackend:
@@ -39,6 +67,19 @@ class SqlBackend:
 
     unique: Mapping[str, str] = {}
     """Unique index name to the attribute it protects, for Conflict messages."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make every mutating hook a subclass defines a writer, retried on conflicts.
+
+        Which hooks mutate comes from the operation specs (``OPERATIONS[name].mutates``): their
+        transactions begin as writers (``BEGIN IMMEDIATE`` on SQLite) and the whole hook runs
+        again (bounded) when the database aborts it for a deadlock or a lock wait timeout.
+        """
+        super().__init_subclass__(**kwargs)
+        for name, operation in OPERATIONS.items():
+            hook = cls.__dict__.get(f"idconnect_{name}")
+            if hook is not None and operation.mutates:
+                setattr(cls, f"idconnect_{name}", _writer(hook))
 
     def __init__(self, config: StoreConfig) -> None:
         self.name = config.name
@@ -91,14 +132,26 @@ class SqlBackend:
         return translate_errors(self.name, self.url, self.unique, account)
 
     @contextmanager
-    def begin(self, account: str | None = None) -> Iterator[Connection]:
-        """Open a transaction, translating errors.
+    def begin(
+        self, account: str | None = None, *, locked: Sequence[str] = ()
+    ) -> Iterator[Connection]:
+        """Open a transaction, translating errors; a writer's in a mutating hook.
 
         :param account: the account concerned, for messages.
+        :param locked: names of values the transaction checks and writes (e.g. a folded
+            userName): writers of the same name are serialised (:mod:`idconnect_sql.locks`).
         :returns: a context manager yielding the connection.
         """
-        with self.errors(account), self.engine.begin() as connection:
-            yield connection
+        timeout = self.settings.connect_timeout
+        with self.errors(account), self.engine.connect() as connection:
+            if self.dialect == "sqlite" and _WRITING.get():
+                connection.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+            with (
+                locks.session_locks(connection, self.dialect, locked, timeout, self.name),
+                connection.begin(),
+            ):
+                locks.transaction_locks(connection, self.dialect, locked)
+                yield connection
 
     def not_found(self, what: str, ident: str, account: str | None = None) -> NotFound:
         """Build the NotFound error for a missing object.

@@ -1,6 +1,7 @@
 """Engines: build a SQLAlchemy engine from a store's settings, with the per-dialect set-up.
 
-SQLite connections get WAL mode, foreign keys, case-sensitive ``LIKE`` (case rules are applied
+SQLite connections get transactions idconnect begins itself (``BEGIN IMMEDIATE`` for writers),
+WAL mode, foreign keys, case-sensitive ``LIKE`` (case rules are applied
 by idconnect, never by ``LIKE``) and a ``lower()`` that is Python's ``str.lower`` (SQLite's own
 folds only ASCII). PostgreSQL and MariaDB/MySQL get a connect timeout and ``utf8mb4``.
 """
@@ -17,7 +18,7 @@ from sqlalchemy.pool import StaticPool
 from idconnect.backend import ConfigError
 from idconnect_sql.settings import SqlSettings
 
-__all__ = ["create_engine", "describe"]
+__all__ = ["SQLITE_BEGIN", "create_engine", "describe"]
 
 
 def describe(url: URL) -> str:
@@ -33,7 +34,15 @@ def _python_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+SQLITE_BEGIN = "idc_sqlite_begin"
+"""Execution option naming the statement that begins a SQLite transaction (``BEGIN IMMEDIATE``
+for writers: the read-check-write of a transaction then holds the write lock from its start)."""
+
+
 def _sqlite_setup(dbapi_connection: sqlite3.Connection, _: Any) -> None:
+    # The driver's own implicit BEGIN starts transactions only at the first write, so a check
+    # read before it would not be in the writing transaction: idconnect emits BEGIN itself.
+    dbapi_connection.isolation_level = None
     dbapi_connection.create_function("lower", 1, _python_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
@@ -43,6 +52,10 @@ def _sqlite_setup(dbapi_connection: sqlite3.Connection, _: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql(connection.get_execution_options().get(SQLITE_BEGIN, "BEGIN"))
 
 
 def create_engine(settings: SqlSettings) -> Engine:
@@ -77,4 +90,5 @@ def create_engine(settings: SqlSettings) -> Engine:
         ) from None
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_setup)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     return engine

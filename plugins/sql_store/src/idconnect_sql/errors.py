@@ -2,20 +2,72 @@
 
 Unique violations become :class:`Conflict` naming the attribute; connection failures and
 timeouts become :class:`StoreUnavailable` naming the store and the host (never the password);
-values the database refuses become :class:`InvalidInput`.
+values the database refuses become :class:`InvalidInput`. A transaction the database aborted to
+resolve a conflict with another one (a deadlock, a lock wait timeout, a serialization failure)
+is :func:`retryable`: :func:`retried` runs the whole operation again, a bounded number of times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 
 from idconnect.backend import Conflict, IdconnectError, InvalidInput, StoreUnavailable
 
-__all__ = ["translate_errors"]
+__all__ = ["ATTEMPTS", "retried", "retryable", "translate_errors"]
+
+T = TypeVar("T")
+
+ATTEMPTS = 6
+"""How many times an operation runs before a transaction conflict is reported."""
+_MYSQL_CONFLICTS = {1020: "the row changed since read", 1205: "lock wait timeout", 1213: "deadlock"}
+_PG_CONFLICTS = {"40001": "serialization failure", "40P01": "deadlock"}
+
+
+def _conflict(exc: BaseException | None) -> str | None:
+    if not isinstance(exc, sa_exc.DBAPIError) or exc.connection_invalidated:
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate in _PG_CONFLICTS:
+        return _PG_CONFLICTS[sqlstate]
+    args = getattr(orig, "args", ())
+    code = args[0] if args else None
+    return _MYSQL_CONFLICTS.get(code) if isinstance(code, int) else None
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether an error is a transaction conflict that running the operation again may resolve.
+
+    :param exc: an error raised by a store operation (a translated one: its cause is looked at).
+    :returns: ``True`` for InnoDB deadlocks and lock wait timeouts, PostgreSQL deadlocks and
+        serialization failures.
+    """
+    return isinstance(exc, StoreUnavailable) and _conflict(exc.__cause__) is not None
+
+
+def retried(call: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run an operation, again after a short random pause while it fails :func:`retryable`.
+
+    :param call: the whole operation (its own transaction: a conflict rolled it back).
+    :param attempts: how many runs at most.
+    :returns: what the operation returned.
+    :raises StoreUnavailable: the last conflict, when every run hit one.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except StoreUnavailable as exc:
+            if attempt == attempts or not retryable(exc):
+                raise
+        time.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")
 
 
 def _where(url: URL) -> str:
@@ -73,7 +125,16 @@ def translate_errors(
             store=store,
             account=account,
         ) from exc
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
+    except sa_exc.DBAPIError as exc:
+        conflict = _conflict(exc)
+        if conflict is not None:
+            message = f"{_where(url)} aborted the transaction: {conflict} with another writer"
+        elif isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+            message = f"cannot reach {_where(url)}: {type(exc.orig).__name__}"
+        else:
+            message = f"{_where(url)} failed: {type(exc.orig).__name__}"
+        raise StoreUnavailable(message, store=store, account=account, host=url.host) from exc
+    except sa_exc.TimeoutError as exc:
         raise StoreUnavailable(
             f"cannot reach {_where(url)}: {type(getattr(exc, 'orig', exc)).__name__}",
             store=store,

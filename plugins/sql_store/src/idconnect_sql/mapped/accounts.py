@@ -79,10 +79,17 @@ class MappedAccountOps(MappedBase):
         column = self.col(key)
         return not column.nullable and isinstance(column.type, sa.String)
 
+    def _name_lock(self, user_name: str) -> str:
+        """Return the lock name serialising writers of one userName, ignoring case."""
+        return f"{self.schema or ''}.{self.mapping['table']}\x1f{user_name.lower()}"
+
     def _check_user_name(
         self, connection: Connection, user_name: str, account_id: str | None = None
     ) -> None:
-        """Refuse a userName equal, ignoring case, to another row's (the table may not)."""
+        """Refuse a userName equal, ignoring case, to another row's (the table may not).
+
+        Race-free only in a transaction holding :meth:`_name_lock` of ``user_name``.
+        """
         folded = self.layout.scalars["username"].folded
         assert folded is not None
         stmt = sa.select(self.col("id")).where(folded == user_name.lower())
@@ -126,7 +133,7 @@ class MappedAccountOps(MappedBase):
         id_column = self.col("id")
         if not isinstance(id_column.type, sa.Integer):
             values[id_column.name] = uuid.uuid4().hex
-        with self.begin() as connection:
+        with self.begin(locked=[self._name_lock(account.user_name)]) as connection:
             self._check_user_name(connection, account.user_name)
             result = connection.execute(sa.insert(self.mapped).values(**values))
             inserted = result.inserted_primary_key
@@ -139,7 +146,8 @@ class MappedAccountOps(MappedBase):
     ) -> Account:
         """Update the mapped columns if the row's version is still ``expected_version``."""
         values = self._values(changes)
-        with self.begin(account_id) as connection:
+        renamed = [self._name_lock(changes["userName"])] if "userName" in changes else []
+        with self.begin(account_id, locked=renamed) as connection:
             row = self._row(connection, account_id, lock=True)
             current = self._version(row)
             if expected_version is not None and expected_version != current:

@@ -6,13 +6,14 @@ mapped attributes and the capabilities to what the mapping supports (no sessions
 authenticators; groups only with group and membership tables; passwords only with a password
 column). Text columns are read with ``''`` as missing, and compared case-insensitively with
 ``lower()`` (Python's on SQLite) under a code-point collation. A ``userName`` equal to another
-row's ignoring case is refused in the writing transaction (the table's own unique index, if any,
-is the only race-free guard). Timestamp columns are read and written as UTC instants in the
-column's convention (:class:`~idconnect_sql.types.ForeignInstant`).
+row's ignoring case is refused in the writing transaction, which holds a lock named after the
+folded userName (:mod:`idconnect_sql.locks`; SQLite's ``BEGIN IMMEDIATE``), so two writers of
+case variants cannot both pass the check. Timestamp columns are read and written as UTC
+instants in the column's convention (:class:`~idconnect_sql.types.ForeignInstant`).
 
 ``Account.version`` is a digest of the mapped values unless a ``version`` column is mapped; an
-update re-reads the row inside the transaction (``FOR UPDATE`` where the database has it) and
-refuses a stale version.
+update re-reads the row inside the writing transaction (``SELECT ... FOR UPDATE`` on PostgreSQL
+and MariaDB, ``BEGIN IMMEDIATE`` on SQLite) and refuses a stale version.
 """
 
 from __future__ import annotations
