@@ -15,7 +15,7 @@ import textwrap
 import time
 
 import pytest
-from idconnect_rest.testing.hostile import DOTS, HostileServer
+from idconnect_rest.testing.hostile import DOTS, HostileServer, self_signed
 
 from idconnect.backend import InvalidInput, StoreUnavailable
 
@@ -95,6 +95,35 @@ def _fails(call, hostile: HostileServer, fragment: str) -> StoreUnavailable:
 def test_search_ends_with_the_stores_own_error(store_for, hostile, behaviour, fragment):
     store = store_for(behaviour)
     _fails(lambda: list(store.iter_accounts(page_size=50)), hostile, fragment)
+
+
+@pytest.fixture(scope="module")
+def tls_hostile(tmp_path_factory):
+    cert, key = self_signed(tmp_path_factory.mktemp("tls"))
+    server = HostileServer("127.0.0.1", tls=(cert, key))
+    yield server, cert
+    server.stop()
+
+
+@pytest.mark.parametrize("behaviour", ["trickle-headers", "trickle-body"])
+def test_the_deadline_holds_over_tls(tls_hostile, connect_store, behaviour):
+    """TLS wraps (and detaches) the socket: the deadline still reaches the connection."""
+    server, cert = tls_hostile
+    store = connect_store(server.url(behaviour), ca_bundle=cert, **SETTINGS)
+    _fails(store.search_accounts, server, "did not answer within the deadline of 2s")
+    assert server.url(behaviour).startswith("https://")
+
+
+def test_the_deadline_holds_during_a_trickled_tls_handshake(hostile, connect_store):
+    url = hostile.url("ok").replace("http://", "https://")
+    store = connect_store(url, **SETTINGS)
+    _fails(store.search_accounts, hostile, "did not answer within the deadline of 2s")
+
+
+def test_tls_answers_are_read(tls_hostile, connect_store):
+    server, cert = tls_hostile
+    store = connect_store(server.url("gzip-ok"), ca_bundle=cert, **SETTINGS)
+    assert [a.user_name for a in store.search_accounts().items] == ["user1", "user2"]
 
 
 @pytest.mark.parametrize(

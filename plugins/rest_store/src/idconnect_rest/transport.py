@@ -66,25 +66,35 @@ class Deadline:
         return max(0.0, self.at - time.monotonic())
 
     def watch(self, sock: socket.socket) -> None:
-        """Shut ``sock`` down when the deadline passes (at once if it already has)."""
+        """Shut ``sock``'s connection down when the deadline passes (at once if it has).
+
+        The deadline keeps its own duplicate of the socket: TLS wrapping detaches the
+        original socket object, and the duplicate still reaches the same connection.
+        """
+        try:
+            dup = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        except OSError:
+            return  # closed meanwhile: nothing left to interrupt
         with self._lock:
             if not self.expired:
-                self._sockets.append(sock)
+                self._sockets.append(dup)
                 return
-        _shutdown(sock)
+        _shutdown(dup)
+        dup.close()
 
     def fire(self) -> None:
-        """Mark the deadline passed and shut down every watched socket."""
+        """Mark the deadline passed and shut down every watched connection."""
         with self._lock:
             self.expired = True
-            sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            _shutdown(sock)
+            for dup in self._sockets:
+                _shutdown(dup)
 
     def release(self) -> None:
-        """Stop watching the sockets (the request is over; they go back to the pool)."""
+        """Stop watching (the request is over; its connections go back to the pool)."""
         with self._lock:
-            self._sockets = []
+            sockets, self._sockets = self._sockets, []
+        for dup in sockets:
+            dup.close()
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -3,8 +3,10 @@
 Raw sockets and threads (no HTTP library on the server side, so that it can answer what no
 library would send). ``url(behaviour)`` is a base URL ``http://HOST:PORT/<behaviour>/v2``:
 discovery (``/ServiceProviderConfig``, ``/ResourceTypes``, ``/Schemas``) is valid unless the
-behaviour breaks it, and the behaviour decides every other answer. Every request is recorded
-(:attr:`HostileServer.seen`), so a test can prove that none reached another host.
+behaviour breaks it, and the behaviour decides every other answer. A plain server answers a
+TLS ClientHello (``https://`` to it) with a handshake trickled one byte at a time. Every
+request is recorded (:attr:`HostileServer.seen`), so a test can prove that none reached
+another host.
 
 Behaviours (see :data:`BEHAVIOURS`): ``ok``, ``trickle-headers``, ``trickle-body``,
 ``endless``, ``big``, ``big-chunked``, ``gzip-bomb``, ``gzip-ok``, ``redirect-host``,
@@ -19,17 +21,23 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from attrs import frozen
 
-__all__ = ["BEHAVIOURS", "BIG", "BOMB", "HostileServer", "Seen"]
+from idconnect.testing.servers import require_server
+
+__all__ = ["BEHAVIOURS", "BIG", "BOMB", "HostileServer", "Seen", "self_signed"]
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -177,14 +185,23 @@ class HostileServer:
         (``http://127.0.0.2:PORT``) that ``redirect-host`` points to.
     :param other_port: the origin of another server on the same host, another port, that
         ``redirect-port`` points to.
+    :param tls: a certificate and key file to serve HTTPS with (see :func:`self_signed`).
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", other: str | None = None, other_port: str | None = None
+        self,
+        host: str = "127.0.0.1",
+        other: str | None = None,
+        other_port: str | None = None,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self.host = host
         self.other = other
         self.other_port = other_port
+        self._tls: ssl.SSLContext | None = None
+        if tls is not None:
+            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls.load_cert_chain(*tls)
         self.seen: list[Seen] = []
         self._listener = socket.create_server((host, 0))
         self.port: int = self._listener.getsockname()[1]
@@ -195,7 +212,8 @@ class HostileServer:
 
     def url(self, behaviour: str) -> str:
         """The base URL of one behaviour."""
-        return f"http://{self.host}:{self.port}/{behaviour}/v2"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}/{behaviour}/v2"
 
     def stop(self) -> None:
         """Stop accepting and end every trickling answer."""
@@ -218,6 +236,11 @@ class HostileServer:
         with conn:
             conn.settimeout(10)
             try:
+                if self._tls is None and conn.recv(1, socket.MSG_PEEK) == b"\x16":
+                    self._trickle_handshake(conn)
+                    return
+                if self._tls is not None:
+                    conn = self._tls.wrap_socket(conn, server_side=True)
                 request = self._read(conn)
                 if request is None:
                     return
@@ -225,8 +248,14 @@ class HostileServer:
                     if self._stopped.is_set():
                         return
                     conn.sendall(data)
-            except OSError:
+            except OSError:  # ssl.SSLError included
                 return  # the client gave up (deadline, size limit): what the tests expect
+
+    def _trickle_handshake(self, conn: socket.socket) -> None:
+        """Answer a TLS ClientHello with a handshake record trickled one byte at a time."""
+        conn.recv(65536)
+        for data in self._trickle(b"\x16\x03\x03\x40\x00", b"\x00"):
+            conn.sendall(data)
 
     def _read(self, conn: socket.socket) -> _Request | None:
         data = b""
@@ -289,6 +318,41 @@ class HostileServer:
                 parts = [packer.compress(block) for _ in range(BOMB // len(block))]
                 self._bomb = b"".join(parts) + packer.flush()
             return self._bomb
+
+
+def self_signed(directory: Path, host: str = "127.0.0.1") -> tuple[str, str]:
+    """Make a self-signed certificate for ``host`` with the ``openssl`` command.
+
+    :param directory: where to write ``cert.pem`` and ``key.pem``.
+    :param host: the IP address the certificate names.
+    :returns: the certificate and key paths (the certificate is its own CA bundle).
+    """
+    if shutil.which("openssl") is None:
+        require_server("openssl is not installed", "apt-get install openssl")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            f"/CN={host}",
+            "-addext",
+            f"subjectAltName=IP:{host}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
 
 
 _Handler = Callable[[HostileServer, _Request, str], _Answer]
