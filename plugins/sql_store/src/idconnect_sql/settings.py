@@ -3,7 +3,7 @@
 ``url`` (or ``url_env``/``url_file``), ``password_env``/``password_file``, ``pool_size``,
 ``connect_timeout`` (seconds), ``batch_size`` (rows per set-based bulk statement) and ``schema``
 (the database schema of the tables). A mapped store's ``mapping`` is read by
-:mod:`idconnect_sql.mapped.config`.
+:mod:`idconnect_sql.mapped.base`.
 """
 
 from __future__ import annotations
