@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from idconnect_sql.plugin import idconnect_cli_commands
 
 import idconnect
-from idconnect import NotSupported, StoreUnavailable
+from idconnect import InvalidInput, NotSupported, StoreUnavailable
 from idconnect.backend import StoreConfig
 from idconnect.cli.context import App
 
@@ -63,6 +63,9 @@ def test_cli_seed_demo_seeds_a_managed_store(tmp_path):
         assert len(list(hub.store("crm").iter_accounts())) == 7
     finally:
         hub.close()
+    again = CliRunner().invoke(root, ["sql", "seed-demo", "crm", "--count", "7"])
+    assert isinstance(again.exception, InvalidInput)
+    assert "already holds accounts" in again.exception.message
 
 
 def test_cli_seed_demo_refuses_a_bad_count(tmp_path):

@@ -314,8 +314,8 @@ def seed_demo(store: Store, count: int = 10000, seed: int = 42) -> dict[str, int
     :param count: how many accounts to write.
     :param seed: the random seed; the same seed gives the same population.
     :returns: rows written per table, e.g. ``{"accounts": 10000, "emails": 11500, ...}``.
-    :raises InvalidInput: when the store is not a managed SQL store or ``count`` is negative.
-    :raises Conflict: when the store already holds demo accounts of the same seed.
+    :raises InvalidInput: when the store is not a managed SQL store, already holds accounts, or
+        ``count`` is negative.
     :raises StoreUnavailable: when the database cannot be reached.
     """
     from idconnect_sql.managed import ManagedStore
@@ -327,6 +327,11 @@ def seed_demo(store: Store, count: int = 10000, seed: int = 42) -> dict[str, int
         )
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise InvalidInput(f"count must be a whole number >= 0, got {count!r}", store=store.name)
+    if store.search_accounts(count=1).items:
+        raise InvalidInput(
+            "the store already holds accounts; demo data goes into an empty store",
+            store=store.name,
+        )
     t = backend.tables
     tables = {
         "organizations": t.organizations,
