@@ -90,7 +90,7 @@ def events(
     if app.wants_json(json_flag):
         print_model(found)
     else:
-        app.out.print(event_table(found, short_ids=ident is not None))
+        app.out.print(event_table(found))
         app.out.print(f"{len(found)} event(s)")
 
 

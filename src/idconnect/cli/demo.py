@@ -21,7 +21,7 @@ from idconnect.core.model import Account
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
 
-__all__ = ["demo"]
+__all__ = ["demo", "tour"]
 
 
 def _first(target: Store, filter_text: str | None) -> Account | None:
@@ -42,10 +42,24 @@ def _program() -> str:
 
 def _tour(app: App, target: Store, config: str | None) -> None:
     prefix = _program() + (f" --config {shlex.quote(config)}" if config else "")
+    app.out.print("\n[bold]Try these:[/bold]")
+    for what, command in tour(target, prefix):
+        app.out.print(f"  [dim]# {what}[/dim]")
+        app.out.print(f"  {command}", soft_wrap=True)
+
+
+def tour(target: Store, prefix: str = "idconnect") -> list[tuple[str, str]]:
+    """Return the guided tour for a seeded store: what to try, and the command for it.
+
+    Every command is chosen from what the store holds, so each returns something.
+
+    :param target: the seeded store.
+    :param prefix: how to run idconnect (with ``--config`` where needed).
+    :returns: (what it shows, the command line) pairs.
+    """
     name = target.name
+    catalogue = target.catalogue
     sample = _first(target, "emails.verified eq true") or _first(target, None)
-    locked = _first(target, "failedAttempts.password gt 0")
-    disabled = _first(target, "active eq false")
     email = sample.primary_email if sample is not None else None
     domain = email.rpartition("@")[2] if email else "example.com"
     lines = [
@@ -59,49 +73,78 @@ def _tour(app: App, target: Store, config: str | None) -> None:
             f"{prefix} accounts list {name} --sort-by meta.created --desc --count 5",
         ),
     ]
-    if email:
-        lines.append(
+    if email and sample is not None:
+        lines += [
             (
                 "Find one person by email",
                 f"{prefix} accounts list {name} --filter 'emails.value eq \"{email}\"'",
-            )
-        )
-    if sample is not None and sample.id is not None:
+            ),
+            (
+                f"Look at {email} (an id or userName works too)",
+                f"{prefix} accounts show {name} {email}",
+            ),
+            ("...as SCIM JSON for a script", f"{prefix} accounts show {name} {email} --json"),
+        ]
+    if "organization" in catalogue and _first(target, 'organization eq "Acme"') is not None:
         lines.append(
             (
-                f"Look at {sample.primary_email or sample.user_name}",
-                f"{prefix} accounts show {name} {sample.id}",
+                "Customers of Acme",
+                f"{prefix} accounts list {name} --filter 'organization eq \"Acme\"'",
             )
         )
-        lines.append(
-            ("...as SCIM JSON for a script", f"{prefix} accounts show {name} {sample.id} --json")
-        )
-    if locked is not None and locked.id is not None:
+    lines += _group_and_role_lines(target, prefix)
+    locked = (
+        _first(target, "failedAttempts.password gt 0")
+        if "failedAttempts.password" in catalogue
+        else None
+    )
+    if locked is not None:
         lines.append(
             (
                 f"Unlock {locked.user_name} after failed logins",
-                f"{prefix} failed-attempts reset {name} {locked.id} --reason 'ticket 1234'",
+                f"{prefix} failed-attempts reset {name} {locked.user_name} --reason 'ticket 1234'",
             )
         )
-    if disabled is not None:
+    if _first(target, "active eq false") is not None:
         lines.append(
             ("Who is disabled?", f"{prefix} accounts list {name} --filter 'active eq false'")
         )
-    oldest = target.search_accounts("lastLogin pr", sort_by="lastLogin", count=1).items
-    last_login = oldest[0].last_login if oldest else None
-    cutoff = (last_login + timedelta(days=60)).date().isoformat() if last_login else "2024-01-01"
-    lines += [
-        (
+    lines.append(_bulk_preview(target, prefix))
+    lines.append(("See who did what", f"{prefix} events {name} --since 1d"))
+    return lines
+
+
+def _group_and_role_lines(target: Store, prefix: str) -> list[tuple[str, str]]:
+    name = target.name
+    lines = []
+    caps = target.capabilities
+    if "search_groups" in caps and any(
+        g.display_name == "beta testers" for g in target.iter_groups()
+    ):
+        lines.append(("Who tests the beta?", f"{prefix} groups show {name} 'beta testers'"))
+    if "list_roles" in caps and target.list_roles():
+        lines.append(("Which roles are given out?", f"{prefix} roles list {name}"))
+    return lines
+
+
+def _bulk_preview(target: Store, prefix: str) -> tuple[str, str]:
+    name = target.name
+    oldest = None
+    if "lastLogin" in target.catalogue:
+        found = target.search_accounts("lastLogin pr", sort_by="lastLogin", count=1).items
+        oldest = found[0].last_login if found else None
+    if oldest is not None:
+        cutoff = (oldest + timedelta(days=60)).date().isoformat()
+        return (
             "Preview disabling dormant accounts",
             f"{prefix} accounts disable {name} --filter 'lastLogin lt \"{cutoff}\"'"
             " --reason 'dormant' --dry-run",
-        ),
-        ("See who did what", f"{prefix} events {name} --since 1d"),
-    ]
-    app.out.print("\n[bold]Try these:[/bold]")
-    for what, command in lines:
-        app.out.print(f"  [dim]# {what}[/dim]")
-        app.out.print(f"  {command}", soft_wrap=True)
+        )
+    return (
+        "Preview disabling accounts whose email was never verified",
+        f"{prefix} accounts disable {name} --filter 'emails.verified eq false'"
+        " --reason 'unverified' --dry-run",
+    )
 
 
 @click.command()

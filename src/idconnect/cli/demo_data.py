@@ -9,22 +9,33 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from idconnect.core.errors import InvalidInput, NotSupported
+from idconnect.core.model import Outcome
 from idconnect.core.schema import EXTENSION_SCHEMA
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
 
-__all__ = ["GROUPS", "ORGANIZATIONS", "demo_people", "seed_through_facade", "transliterate"]
+__all__ = [
+    "GROUPS",
+    "ORGANIZATIONS",
+    "ROLES",
+    "demo_people",
+    "seed_through_facade",
+    "transliterate",
+]
 
 GROUPS = ("beta testers", "newsletter", "premium support")
 """The demo's groups (the README's examples name them)."""
 
 ORGANIZATIONS = ("Acme", "Globex", "Initech")
-"""The demo's organizations."""
+"""The demo's organizations (the README's examples name ``Acme``)."""
+
+ROLES = ("support-agent", "billing-admin")
+"""The roles the demo assigns, each in one of the organizations."""
 
 _GIVEN = (
     "Ana", "Zoë", "José", "Søren", "Łukasz", "Ünal", "Björk", "François", "Øyvind", "Mia",
@@ -130,4 +141,22 @@ def seed_through_facade(
         added.raise_for_failures()
         members += len(chosen)
     counts.update(groups=len(groups), memberships=members)
+    counts.update(_seed_roles(store, result.outcomes, rng))
     return counts
+
+
+def _seed_roles(store: Store, outcomes: Sequence[Outcome], rng: random.Random) -> dict[str, int]:
+    """Give a few accounts a role in an organization, so that ``roles list`` shows some."""
+    if "assign_role" not in store.capabilities:
+        return {}
+    given = 0
+    for outcome in outcomes[:: max(1, len(outcomes) // 10)]:
+        role, organization = rng.choice(ROLES), rng.choice(ORGANIZATIONS)
+        try:
+            store.assign_role(
+                outcome.account_id, role, organization=organization, reason="idconnect demo"
+            )
+        except InvalidInput:  # the store lists its organizations and has not this one
+            continue
+        given += 1
+    return {"role assignments": given}

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+from rich.cells import cell_len
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -80,6 +80,10 @@ def when(value: datetime | None) -> str:
 SHORT_ID = 8
 """How many leading characters of an id a table shows when the full ids do not fit."""
 
+_ROOM_FOR_NAME = 16
+_ROOM_FOR_STATUS = 16
+_TABLE_FRAME = 6 * 3 + 1  # six columns: a border and two spaces of padding each, one more border
+
 
 def add_column(table: Table, header: str, *, no_wrap: bool = False, **options: Any) -> None:
     """Add a column that is never narrower than its header (long values wrap or fold instead).
@@ -129,7 +133,7 @@ def account_table(
     add_column(table, "User name")
     add_column(table, "Name")
     add_column(table, "Email")
-    add_column(table, "Status")
+    add_column(table, "Status", max_width=_ROOM_FOR_STATUS + 8)
     add_column(table, "Last login", no_wrap=True)
     for account in accounts:
         ident = account.id or ""
@@ -149,15 +153,19 @@ def fit_accounts(console: Console, accounts: Sequence[Account]) -> bool:
 
     :param console: where the table is printed.
     :param accounts: the accounts of the table.
-    :returns: ``True`` when full ids, user names and emails would not fit on one line each.
+    :returns: ``True`` when full ids, user names, emails and last logins on one line each,
+        with room for Name and Status, would be wider than the console.
     """
     if not accounts:
         return False
-    full = account_table(accounts)
-    for column in full.columns:
-        if column.header in ("User name", "Email"):
-            column.no_wrap = True
-    needed = Measurement.get(console, console.options, full).maximum
+    one_line = [
+        [a.id or "" for a in accounts],
+        [a.user_name for a in accounts],
+        [a.primary_email or "" for a in accounts],
+        [when(a.last_login) for a in accounts],
+    ]
+    needed = sum(max(map(cell_len, values)) for values in one_line)
+    needed += _ROOM_FOR_NAME + _ROOM_FOR_STATUS + _TABLE_FRAME
     return needed > console.width
 
 
@@ -204,8 +212,11 @@ def session_table(sessions: Iterable[Session]) -> Table:
     :returns: the table.
     """
     table = Table(header_style="bold")
-    for column in ("ID", "Last seen", "Created", "Expires", "IP address", "Location", "Browser"):
-        add_column(table, column, no_wrap=column not in ("Browser", "Location"))
+    add_column(table, "ID", no_wrap=True)
+    for column in ("Last seen", "Created", "Expires"):
+        add_column(table, column, min_width=len("2024-05-01"))  # the time wraps under the date
+    for column in ("IP address", "Location", "Browser"):
+        add_column(table, column)
     for s in sessions:
         table.add_row(
             s.id,
@@ -231,7 +242,7 @@ def event_table(events: Iterable[Event], *, short_ids: bool = True) -> Table:
     add_column(table, "Actor")
     add_column(table, "Action")
     add_column(table, "Account", no_wrap=True)
-    add_column(table, "Target")
+    add_column(table, "Target", max_width=SHORT_ID * 2)
     add_column(table, "Outcome", min_width=len("failure:"))
     add_column(table, "Reason", min_width=len("Reason") * 2)
     for e in events:
