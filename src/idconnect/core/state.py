@@ -1,10 +1,11 @@
 """The hub's own state database: the audit trail, in SQLAlchemy Core (SQLite by default).
 
-Audit events are written set-based: one ``executemany`` of prebuilt tuples (SQLite, MariaDB) or
-one ``COPY`` (PostgreSQL with psycopg) per call, in one transaction that commits before the call
-returns. A write that loses its connection (a restarted server, a terminated backend) is retried
-on a fresh one; when the database stays unreachable the rows go to a local spool file (fsynced,
-under the hub's home) and are replayed, before anything else, by the next write or read.
+Audit events are written set-based, one transaction per call that commits before the call
+returns: one ``executemany`` of prebuilt tuples on SQLite, one ``COPY`` on PostgreSQL (psycopg),
+SQLAlchemy's multi-row insert elsewhere. A write or read that loses its connection (a restarted
+server, a terminated backend) is retried on a fresh one; when the database stays unreachable the
+rows go to a local spool file (fsynced, under the hub's home) and are replayed, before anything
+else, by the next write or read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from idconnect.core.config import HOME_ENV
@@ -37,7 +39,12 @@ _events = sa.Table(
     _meta,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("id", sa.String(32), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column(
+        "at",
+        # MariaDB/MySQL DATETIME keeps whole seconds unless asked for fractions
+        sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb"),
+        nullable=False,
+    ),
     sa.Column("actor", sa.String(256), nullable=False),
     sa.Column("store", sa.String(64), nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
