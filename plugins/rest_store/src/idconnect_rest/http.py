@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urljoin, urlsplit
 
 import requests
 
@@ -218,7 +218,7 @@ class ScimClient:
         method: str,
         url: str,
         what: str,
-        params: Mapping[str, Any] | None,
+        params: Mapping[str, Any] | list[tuple[str, str]] | None,
         data: bytes | None,
         headers: dict[str, str],
         deadline: Deadline,
@@ -255,8 +255,7 @@ class ScimClient:
             status = reply.status_code
             if status in _REDIRECTS:
                 hops += 1
-                url, method, data = self._redirect(reply, method, data, hops)
-                params = None
+                url, params = self._redirect(reply, method, hops)
                 continue
             if status < 400:
                 return reply
@@ -275,19 +274,19 @@ class ScimClient:
                     continue
             raise error_for_response(self.store, url, reply, what, self.hidden)
 
-    def _redirect(
-        self, reply: Reply, method: str, data: bytes | None, hops: int
-    ) -> tuple[str, str, bytes | None]:
-        """Return where to follow a redirect, or refuse one that leaves the base URL."""
+    def _redirect(self, reply: Reply, method: str, hops: int) -> tuple[str, list[tuple[str, str]]]:
+        """Return where to follow a redirect: (URL without query, query parameters).
+
+        :raises StoreUnavailable: for a redirect that leaves the base URL.
+        """
         location = reply.headers.get("Location")
         target = urlsplit(urljoin(reply.url, location)) if location else None
         why = None
         if target is None:
             why = "without a Location"
         elif not self._inside_base(target):
-            port = f":{target.port}" if target.port else ""
-            shown = f"{target.scheme}://{target.hostname}{port}{target.path[:200]}"
-            why = f"to {shown}, outside the configured base URL {self.base_url}"
+            shown = f"{target.scheme}://{target.netloc.rpartition('@')[2]}{target.path}"
+            why = f"to {shown[:200]}, outside the configured base URL {self.base_url}"
         elif reply.status_code not in (307, 308) and method != "GET":
             why = f"{method} with HTTP {reply.status_code} (the method would change)"
         elif hops > _MAX_REDIRECTS:
@@ -298,7 +297,7 @@ class ScimClient:
                 store=self.store,
                 url=reply.url,
             )
-        return target.geturl(), method, data
+        return target._replace(query="", fragment="").geturl(), parse_qsl(target.query)
 
     def _inside_base(self, target: SplitResult) -> bool:
         """Whether a redirect target is under the base URL (same origin, no user info, no dots)."""
