@@ -133,6 +133,7 @@ def test_tls_answers_are_read(tls_hostile, connect_store):
         ("redirect-port", "302"),
         ("redirect-name", "301"),
         ("redirect-outside", "301"),
+        ("redirect-badport", "302"),
     ],
 )
 def test_redirects_outside_the_base_url_are_not_followed(store_for, hostile, behaviour, status):

@@ -10,8 +10,9 @@ another host.
 
 Behaviours (see :data:`BEHAVIOURS`): ``ok``, ``trickle-headers``, ``trickle-body``,
 ``endless``, ``big``, ``big-chunked``, ``gzip-bomb``, ``gzip-ok``, ``redirect-host``,
-``redirect-port``, ``redirect-name``, ``redirect-outside``, ``redirect-inside``, ``bad-json``,
-``html``, ``list``, ``bad-spc``, ``bad-types``, ``bad-schemas``, ``bad-endpoint``,
+``redirect-port``, ``redirect-name``, ``redirect-outside``, ``redirect-badport``,
+``redirect-inside``, ``bad-json``, ``html``, ``list``, ``bad-spc``, ``bad-types``,
+``bad-schemas``, ``bad-endpoint``,
 ``loop-cursor``, ``lying-total``, ``endless-ids``, ``oversized-page`` (5,000 resources),
 ``huge-page`` (250,000), ``dot-ids``, ``echo`` (a 400 repeating the credentials).
 """
@@ -447,6 +448,7 @@ BEHAVIOURS: dict[str, _Handler] = {
     "redirect-port": _redirect(302, _other_port),
     "redirect-name": _redirect(301, lambda s, e: f"http://localhost:{s.port}/ok/v2{e}"),
     "redirect-outside": _redirect(301, lambda s, e: f"/elsewhere/v2{e}"),
+    "redirect-badport": _redirect(302, lambda s, e: f"http://{s.host}:99999/ok/v2{e}"),
     "redirect-inside": lambda s, r, e: (
         _redirect(302, lambda s2, e2: f"/redirect-inside/v2{e2}/moved")(s, r, e)
         if not e.endswith("/moved")
