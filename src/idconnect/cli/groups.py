@@ -107,7 +107,7 @@ def delete_group(app: App, store: str, group: str, reason: str) -> None:
 
 
 def resolve_group(store: Store, name_or_id: str) -> Group:
-    """Find a group by id, else by its exact display name.
+    """Find a group, with its members, by id, else by its exact display name.
 
     :param store: the store.
     :param name_or_id: a group id or display name.
@@ -120,8 +120,8 @@ def resolve_group(store: Store, name_or_id: str) -> Group:
     except NotFound:
         pass
     matches = list(store.search_groups(attr("displayName").eq(name_or_id), count=2).items)
-    if len(matches) == 1:
-        return matches[0]
+    if len(matches) == 1 and matches[0].id is not None:
+        return store.get_group(matches[0].id)  # a search may leave the members out
     if not matches:
         raise NotFound(f"no group with id or name {name_or_id!r}", store=store.name)
     raise InvalidInput(f"several groups are named {name_or_id!r}; give the id", store=store.name)
