@@ -184,3 +184,21 @@ def test_changes_are_typed_and_checked() -> None:
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError):
         Account(user_name="a", created=datetime(2024, 1, 1))
+
+
+def test_an_account_shows_only_what_its_store_holds() -> None:
+    from idconnect.core.schema import USER_CATALOGUE
+
+    account = idconnect.Account(id="a1", user_name="ann", organization="Acme")
+    full = idconnect.to_json(account)
+    assert full[EXTENSION_SCHEMA]["failedAttempts"] == {"password": 0, "otp": 0}
+    assert full["active"] is True
+    plain = USER_CATALOGUE.without("failedAttempts", "active", "organization")
+    held = idconnect.to_json(account, catalogue=plain)
+    assert "active" not in held
+    assert "failedAttempts" not in held[EXTENSION_SCHEMA]
+    assert "organization" not in held[EXTENSION_SCHEMA]
+    assert held[EXTENSION_SCHEMA]["emailVerified"] is False
+    assert held["userName"] == "ann" and held["id"] == "a1"
+    page = idconnect.to_json(idconnect.Page(items=(account,)), catalogue=plain)
+    assert "active" not in page["Resources"][0]

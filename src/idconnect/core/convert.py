@@ -48,6 +48,7 @@ from idconnect.core.schema import (
     EXTENSION_SCHEMA,
     USER_CATALOGUE,
     AttrType,
+    Catalogue,
 )
 
 __all__ = [
@@ -460,36 +461,53 @@ def changes_from_json(changes: Mapping[str, Any], current: Account | None = None
     return typed
 
 
-def to_json(obj: Any) -> Any:
+def to_json(obj: Any, *, catalogue: Catalogue | None = None) -> Any:
     """Return the canonical JSON of a model object, a Page, or a list of them.
 
     :param obj: an Account (SCIM User), Group (SCIM Group), Page (SCIM ListResponse with
         ``nextCursor``), any other model object, or a list/tuple of them.
+    :param catalogue: the store's catalogue: accounts then carry only the attributes the store
+        holds (a directory without failure counters shows none, never zeros); ``None`` for all.
     :returns: plain dicts, lists, strings, numbers and booleans, ready for ``json.dumps``.
     :raises TypeError: for an object that has no canonical JSON.
     """
     if isinstance(obj, Account):
-        return _account_to_json(obj)
+        doc = _account_to_json(obj)
+        return doc if catalogue is None else _held_only(doc, catalogue)
     if isinstance(obj, Group):
         return _group_to_json(obj)
     if isinstance(obj, Page):
-        doc: dict[str, Any] = {
+        page: dict[str, Any] = {
             "schemas": [LIST_RESPONSE_SCHEMA],
             "itemsPerPage": len(obj.items),
-            "Resources": [to_json(item) for item in obj.items],
+            "Resources": [to_json(item, catalogue=catalogue) for item in obj.items],
         }
         if obj.total is not None:
-            doc["totalResults"] = obj.total
+            page["totalResults"] = obj.total
         if obj.next_cursor is not None:
-            doc["nextCursor"] = obj.next_cursor
-        return doc
+            page["nextCursor"] = obj.next_cursor
+        return page
     if isinstance(obj, BulkResult):
         return _bulk_result_to_json(obj)
     if isinstance(obj, list | tuple):
-        return [to_json(item) for item in obj]
+        return [to_json(item, catalogue=catalogue) for item in obj]
     if isinstance(obj, _PLAIN):
         return _conv.unstructure(obj)
     raise TypeError(f"{type(obj).__name__} has no canonical JSON")
+
+
+_ALWAYS = {"schemas", "id", "meta", "userName"}
+
+
+def _held_only(doc: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+    held = {definition.parent for definition in catalogue}
+    kept = {k: v for k, v in doc.items() if k in _ALWAYS or k in held or k == EXTENSION_SCHEMA}
+    extension = {k: v for k, v in doc.get(EXTENSION_SCHEMA, {}).items() if k in held}
+    if extension:
+        kept[EXTENSION_SCHEMA] = extension
+    else:
+        kept.pop(EXTENSION_SCHEMA, None)
+    return kept
 
 
 def _bulk_result_to_json(result: BulkResult) -> dict[str, Any]:

@@ -67,7 +67,8 @@ class ActivityOperations(StoreCalls):
             doc: dict[str, Any] = {
                 "store": self.name,
                 "account": to_json(
-                    self._call("get_account", read, subject=account_id, account_id=account_id)
+                    self._call("get_account", read, subject=account_id, account_id=account_id),
+                    catalogue=self.catalogue,
                 ),
             }
             for op, key in _EXPORTED:
