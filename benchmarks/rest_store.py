@@ -9,7 +9,12 @@ Prints facade/raw ratios measured in the same run:
   answer: deadline, size cap, page and cursor guards) vs the same keyset requests sent and
   parsed with ``requests`` (target <= 1.2x).
 
-Run: python benchmarks/rest_store.py [--accounts 1000] [--repeat 200]
+With ``--hostile``, instead: against the hostile test server
+(``idconnect_rest.testing.hostile``), each big-body case in a fresh process with its peak
+memory (target < 200 MiB) and each slow case with its time to the store's error against the
+configured deadline (target: never past it).
+
+Run: python benchmarks/rest_store.py [--accounts 1000] [--repeat 200] [--hostile]
 """
 
 from __future__ import annotations
@@ -76,11 +81,61 @@ def account(n: int, prefix: str) -> Account:
     )
 
 
+def hostile() -> None:
+    """Print peak memory of the big-body cases and time-to-error of the slow ones."""
+    from idconnect_rest.testing.hostile import HostileServer, search_in_subprocess
+
+    server = HostileServer()
+    try:
+        baseline = search_in_subprocess([server.url("ok")])["peak_kib"]
+        print(
+            f"{'case':<16}{'peak MiB':>10}  outcome (baseline, a search that succeeds:"
+            f" {baseline / 1024:.1f} MiB)"
+        )
+        for case in ("big", "big-chunked", "gzip-bomb", "endless", "huge-page"):
+            got = search_in_subprocess([server.url(case)])
+            outcome = got[server.url(case)]
+            said = outcome.partition(" sent ")[2] or outcome
+            print(f"{case:<16}{got['peak_kib'] / 1024:>10.1f}  {said[:70]}")
+        deadline = 2.0
+        print(f"{'case':<16}{'seconds':>10}  (deadline {deadline:g} s per request)")
+        for case in ("trickle-headers", "trickle-body", "loop-cursor", "lying-total"):
+            hub = idconnect.connect(
+                {
+                    "hub": {"state": "sqlite://"},
+                    "stores": {
+                        "scim": {
+                            "plugin": "rest",
+                            "url": server.url(case),
+                            "deadline": deadline,
+                            "read_timeout": 1.0,
+                        }
+                    },
+                }
+            )
+            store = hub.store("scim")
+            store.refresh()
+            start = time.perf_counter()
+            said = "no error"
+            try:
+                sum(1 for _ in store.iter_accounts(page_size=50))
+            except idconnect.IdconnectError as exc:
+                said = f"{type(exc).__name__}: {exc.message.rpartition('/Users ')[2]}"
+            print(f"{case:<16}{time.perf_counter() - start:>10.2f}  {said[:70]}")
+            hub.close()
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--hostile", action="store_true")
     args = parser.parse_args()
+    if args.hostile:
+        hostile()
+        return
     port = free_port()
     proc = start_server(port)
     base = f"http://127.0.0.1:{port}/v2"

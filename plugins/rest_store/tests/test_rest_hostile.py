@@ -8,14 +8,15 @@ peak memory is measured.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
-from idconnect_rest.testing.hostile import DOTS, HostileServer, self_signed
+from idconnect_rest.testing.hostile import (
+    DOTS,
+    HostileServer,
+    search_in_subprocess,
+    self_signed,
+)
 
 from idconnect.backend import InvalidInput, StoreUnavailable
 
@@ -189,32 +190,6 @@ def test_server_ids_that_are_not_a_path_segment_never_reach_a_request(store_for,
     assert users == ["/dot-ids/v2/Users/u1"]
 
 
-_MEASURE = textwrap.dedent(
-    """
-    import json, resource, sys
-    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-    import idconnect
-    from idconnect.backend import StoreUnavailable
-    out = {}
-    for url in sys.argv[1:]:
-        hub = idconnect.connect({"hub": {"state": "sqlite://"}, "stores": {"scim": {
-            "plugin": "rest", "url": url, "deadline": 20.0, "retries": 0}}})
-        try:
-            hub.store("scim").search_accounts()
-            out[url] = "no error"
-        except StoreUnavailable as exc:
-            out[url] = "StoreUnavailable: " + exc.message
-        except BaseException as exc:
-            out[url] = type(exc).__name__
-    # VmHWM: this process's own peak (ru_maxrss would include the parent's before exec)
-    with open("/proc/self/status") as status:
-        peak = next(line for line in status if line.startswith("VmHWM:"))
-    out["peak_kib"] = int(peak.split()[1])
-    print(json.dumps(out))
-    """
-)
-
-
 def test_big_bodies_are_refused_in_flat_memory(hostile):
     cases = {
         "big": "a body of 52428800 bytes (the limit is 8388608)",
@@ -224,14 +199,7 @@ def test_big_bodies_are_refused_in_flat_memory(hostile):
         "huge-page": "(the limit is 8388608)",
     }
     urls = {hostile.url(name): expected for name, expected in cases.items()}
-    run = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *urls],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    got = json.loads(run.stdout)
+    got = search_in_subprocess(list(urls))
     for url, expected in urls.items():
         assert got[url].startswith("StoreUnavailable: ") and expected in got[url], got[url]
     assert got["peak_kib"] < 200 * 1024, f"peak memory {got['peak_kib'] / 1024:.0f} MiB"

@@ -26,6 +26,8 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
+import textwrap
 import threading
 import time
 import zlib
@@ -38,7 +40,15 @@ from attrs import frozen
 
 from idconnect.testing.servers import require_server
 
-__all__ = ["BEHAVIOURS", "BIG", "BOMB", "HostileServer", "Seen", "self_signed"]
+__all__ = [
+    "BEHAVIOURS",
+    "BIG",
+    "BOMB",
+    "HostileServer",
+    "Seen",
+    "search_in_subprocess",
+    "self_signed",
+]
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -354,6 +364,52 @@ def self_signed(directory: Path, host: str = "127.0.0.1") -> tuple[str, str]:
         capture_output=True,
     )
     return str(cert), str(key)
+
+
+_SEARCH_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+    import idconnect
+    from idconnect.backend import StoreUnavailable
+    out = {}
+    for url in sys.argv[1:]:
+        hub = idconnect.connect({"hub": {"state": "sqlite://"}, "stores": {"scim": {
+            "plugin": "rest", "url": url, "deadline": 20.0, "retries": 0}}})
+        try:
+            hub.store("scim").search_accounts()
+            out[url] = "no error"
+        except StoreUnavailable as exc:
+            out[url] = "StoreUnavailable: " + exc.message
+        except BaseException as exc:
+            out[url] = type(exc).__name__
+    # VmHWM: this process's own peak (ru_maxrss would include the parent's before exec)
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    out["peak_kib"] = int(peak.split()[1])
+    print(json.dumps(out))
+    """
+)
+
+
+def search_in_subprocess(urls: list[str]) -> dict[str, Any]:
+    """Search a rest store at each URL in a fresh process and report its peak memory.
+
+    :param urls: base URLs (of this server's behaviours).
+    :returns: per URL ``"no error"``, ``"StoreUnavailable: <message>"`` or another error's
+        type name, and ``peak_kib``: the child's own peak resident size (``VmHWM``), under an
+        address-space limit of 2 GiB.
+    :raises subprocess.CalledProcessError: when the child crashes.
+    """
+    run = subprocess.run(
+        [sys.executable, "-c", _SEARCH_CHILD, *urls],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(run.stdout)
+    return result
 
 
 _Handler = Callable[[HostileServer, _Request, str], _Answer]
