@@ -138,6 +138,16 @@ def test_the_demo_tour_returns_results_on_the_seeded_data(
             assert "support-agent" in out or "billing-admin" in out
         elif args[:2] == ["accounts", "show"]:
             assert "@" in out
+    readme = (
+        'emails.value ew "@example.org" and active eq true',
+        'emails[type eq "work" and verified eq false]',
+        'lastLogin lt "2024-01-01T00:00:00Z" or not (lastLogin pr)',
+        'meta.created gt "2025-01-01" and organization eq "Acme"',
+        'groups.display eq "beta testers"',
+        'roleAssignments[role eq "billing-admin" and organization eq "acme"]',
+    )
+    for expression in readme:
+        assert env.store.search_accounts(expression, count=1).items, expression
     env.hub.close()
 
 

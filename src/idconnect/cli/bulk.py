@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from attrs import evolve, field, frozen
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from idconnect.cli.context import (
@@ -181,6 +180,14 @@ def _print_skipped(app: App, skipped: Mapping[str, str]) -> None:
 
 
 def _apply(app: App, ids: Sequence[str], action: BulkAction) -> BulkResult:
+    from rich.progress import (  # only when a bulk action runs, not at CLI start-up
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -150,8 +150,13 @@ def _seed_roles(store: Store, outcomes: Sequence[Outcome], rng: random.Random) -
     if "assign_role" not in store.capabilities:
         return {}
     given = 0
-    for outcome in outcomes[:: max(1, len(outcomes) // 10)]:
-        role, organization = rng.choice(ROLES), rng.choice(ORGANIZATIONS)
+    for n, outcome in enumerate(outcomes[:: max(1, len(outcomes) // 10)]):
+        # the first is the README's example: billing-admin in Acme
+        role, organization = (
+            (ROLES[1], ORGANIZATIONS[0])
+            if n == 0
+            else (rng.choice(ROLES), rng.choice(ORGANIZATIONS))
+        )
         try:
             store.assign_role(
                 outcome.account_id, role, organization=organization, reason="idconnect demo"

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from idconnect.core.errors import InvalidInput, NotFound
-from idconnect.core.filter import Filter, attr
 from idconnect.core.model import Account
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
+    from idconnect.core.filter import Filter
 
 __all__ = ["account_id", "find_account", "resolve_account", "resolve_accounts"]
 
@@ -18,6 +18,8 @@ _SHOWN_MATCHES = 5
 
 
 def _by_name(store: Store, ref: str) -> list[Account]:
+    from idconnect.core.filter import attr  # with the facade, not at CLI start-up
+
     catalogue = store.catalogue
     terms: list[Filter] = [
         attr(path).eq(ref) for path in ("userName", "emails.value") if path in catalogue
