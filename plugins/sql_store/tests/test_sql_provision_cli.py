@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
 import idconnect_sql
 import pytest
-from click.testing import CliRunner
 from idconnect_sql.plugin import idconnect_cli_commands
 
 import idconnect
-from idconnect import InvalidInput, NotSupported, StoreUnavailable
+from idconnect import NotSupported, StoreUnavailable
 from idconnect.backend import StoreConfig
-from idconnect.cli.context import App
 
 
 def test_provision_creates_the_schema_once(namespaces, open_hub):
@@ -34,43 +34,52 @@ def test_a_mapped_store_is_not_provisioned(make_mapped_store):
         make_mapped_store().provision()
 
 
-def _root(config: Path) -> click.Group:
-    """A root command giving commands the App, as ``idconnect`` does, with the plugin's commands."""
-
-    @click.group()
-    @click.pass_context
-    def root(ctx: click.Context) -> None:
-        ctx.obj = App(config=str(config), actor=None, json_output=False, debug=False)
-
+def test_the_hook_adds_the_sql_group():
+    root = click.Group()
     idconnect_cli_commands(root)
-    return root
+    assert set(root.commands) == {"sql"}
+    assert set(root.commands["sql"].commands) == {"seed-demo"}
 
 
-def test_cli_seed_demo_seeds_a_managed_store(tmp_path):
+def _idconnect(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``idconnect`` command (its root loads the plugins' commands)."""
+    command = Path(sys.executable).with_name("idconnect")
+    return subprocess.run(
+        [str(command), "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _config(tmp_path: Path) -> Path:
     config = tmp_path / "idconnect.toml"
     config.write_text(
         f'[hub]\nstate = "sqlite:///{tmp_path / "state.db"}"\n'
         f'[stores.crm]\nplugin = "sql"\nurl = "sqlite:///{tmp_path / "crm.db"}"\n',
         encoding="utf-8",
     )
-    root = _root(config)
-    assert set(root.commands["sql"].commands) == {"seed-demo"}
-    result = CliRunner().invoke(root, ["sql", "seed-demo", "crm", "--count", "7", "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    assert "accounts: 7" in result.output
+    return config
+
+
+def test_cli_seed_demo_seeds_an_empty_managed_store_once(tmp_path):
+    config = _config(tmp_path)
+    result = _idconnect(config, "sql", "seed-demo", "crm", "--count", "7", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert "accounts: 7" in result.stdout
     hub = idconnect.connect(config)
     try:
         assert len(list(hub.store("crm").iter_accounts())) == 7
     finally:
         hub.close()
-    again = CliRunner().invoke(root, ["sql", "seed-demo", "crm", "--count", "7"])
-    assert isinstance(again.exception, InvalidInput)
-    assert "already holds accounts" in again.exception.message
+    again = _idconnect(config, "sql", "seed-demo", "crm", "--count", "7")
+    assert again.returncode != 0
+    assert "already holds accounts" in again.stderr
+    assert "Traceback" not in again.stderr
 
 
 def test_cli_seed_demo_refuses_a_bad_count(tmp_path):
-    config = tmp_path / "idconnect.toml"
-    config.write_text(f'[stores.crm]\nplugin = "sql"\nurl = "sqlite:///{tmp_path / "c.db"}"\n')
-    result = CliRunner().invoke(_root(config), ["sql", "seed-demo", "crm", "--count", "-1"])
-    assert result.exit_code == 2
-    assert "--count" in result.output
+    result = _idconnect(_config(tmp_path), "sql", "seed-demo", "crm", "--count", "-1")
+    assert result.returncode == 2
+    assert "--count" in result.stderr

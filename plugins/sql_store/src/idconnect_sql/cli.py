@@ -1,13 +1,27 @@
-"""``idconnect sql ...``: the commands idconnect-sql adds to the command line."""
+"""``idconnect sql ...``: the commands idconnect-sql adds to the command line.
+
+Commands get the CLI's application object (``ctx.obj``, :class:`idconnect.cli.context.App`)
+with :func:`click.pass_obj` and reach stores only through it: ``idconnect.cli`` is not part of
+the public backend API, so this module names only what it uses of it (:class:`_App`).
+"""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import click
 
-from idconnect.cli.context import App, pass_app, store_argument
+from idconnect import Store
 from idconnect_sql.demo import seed_demo
 
 __all__ = ["sql"]
+
+
+class _App(Protocol):
+    """What these commands use of the CLI's application object."""
+
+    def store(self, name: str) -> Store:
+        """Return a configured store by name."""
 
 
 @click.group(name="sql")
@@ -16,7 +30,7 @@ def sql() -> None:
 
 
 @sql.command(name="seed-demo")
-@store_argument
+@click.argument("store")
 @click.option(
     "--count",
     type=click.IntRange(0, 10_000_000),
@@ -27,9 +41,9 @@ def sql() -> None:
 @click.option(
     "--seed", type=int, default=42, show_default=True, help="Random seed (same seed, same data)."
 )
-@pass_app
-def seed_demo_command(app: App, store: str, count: int, seed: int) -> None:
-    """Write demo customers straight into the managed SQL store STORE (fast, no audit events)."""
+@click.pass_obj
+def seed_demo_command(app: _App, store: str, count: int, seed: int) -> None:
+    """Write demo customers straight into the empty managed SQL store STORE (no audit events)."""
     counts = seed_demo(app.store(store), count=count, seed=seed)
     for kind, rows in counts.items():
-        app.out.print(f"{kind}: {rows:,}")
+        click.echo(f"{kind}: {rows:,}")
