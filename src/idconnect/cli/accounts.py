@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, run_import, select_accounts
+from idconnect.cli.changes import parse_assignment, refuse_losing_verified_email
 from idconnect.cli.context import (
     LIST_RESPONSE,
     App,
@@ -32,7 +33,7 @@ from idconnect.cli.render import (
     when,
 )
 from idconnect.cli.resolve import resolve_account
-from idconnect.core.errors import IdconnectError, InvalidInput
+from idconnect.core.errors import IdconnectError
 from idconnect.core.model import Account
 from idconnect.core.opspec import covers
 from idconnect.core.query import Page
@@ -40,7 +41,7 @@ from idconnect.core.query import Page
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
 
-__all__ = ["accounts", "parse_assignment", "refuse_losing_verified_email"]
+__all__ = ["accounts", "parse_assignment"]
 
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
@@ -282,37 +283,6 @@ def create_account(app: App, store: str, source: IO[str], reason: str, json_flag
         app.out.print(f"Created account {created.id} ({created.user_name}) in store {store!r}.")
 
 
-class OneLineBadParameter(click.BadParameter):
-    """A bad option value reported in one line, without the command's usage block."""
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Print ``Error: ...`` on stderr (or ``file``)."""
-        click.ClickException.show(self, file)
-
-
-def parse_assignment(text: str) -> tuple[str, Any]:
-    """Split one ``--set ATTR=VALUE``; VALUE is JSON when it parses, else the text itself.
-
-    A JSON number or boolean is kept as text: no writable attribute takes one, and
-    ``--set displayName=2024`` should mean the text.
-
-    :param text: ``ATTR=VALUE``.
-    :returns: the attribute and its value.
-    :raises click.BadParameter: without ``=`` or with an empty attribute (shown as one line,
-        without the usage block).
-    """
-    attribute, sep, raw = text.partition("=")
-    if not sep or not attribute.strip():
-        raise OneLineBadParameter(f"expected ATTR=VALUE, got {text!r}", param_hint="--set")
-    try:
-        value: Any = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    if isinstance(value, bool | int | float):
-        value = raw
-    return attribute.strip(), value
-
-
 @accounts.command("update")
 @store_argument
 @click.argument("account_id", metavar="ID")
@@ -360,40 +330,6 @@ def update_account(
         app.out.print(
             f"Updated {', '.join(changes)} of account {account_id} in store {store!r}"
             f" (version {updated.version})."
-        )
-
-
-def refuse_losing_verified_email(
-    account: Account, changes: Mapping[str, Any], *, store: str
-) -> None:
-    """Refuse an ``emails`` change that drops the account's verified primary address.
-
-    :param account: the account as it is.
-    :param changes: the ``--set`` changes (canonical JSON).
-    :param store: the store, for the error.
-    :raises InvalidInput: when the verified primary address would no longer be there, verified
-        and primary (``--force`` allows it).
-    """
-    key = next((k for k in changes if k.lower() == "emails"), None)
-    kept = next((e for e in account.emails if e.primary and e.verified), None)
-    if key is None or kept is None:
-        return
-    new = changes[key] if isinstance(changes[key], list) else []
-    still = any(
-        isinstance(e, Mapping)
-        and isinstance(e.get("value"), str)
-        and e["value"].lower() == kept.value.lower()
-        and e.get("primary") is True
-        and e.get("verified") is True
-        for e in new
-    )
-    if not still:
-        raise InvalidInput(
-            f"the change drops the verified primary email {kept.value!r} (it would be lost or"
-            " no longer verified and primary); keep it in the list, or add --force",
-            store=store,
-            account=account.id,
-            attribute="emails",
         )
 
 
