@@ -13,14 +13,26 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
+from idconnect_sql.managed import ManagedStore
+from idconnect_sql.mapped import MappedStore
 from idconnect_sql.testing import create_races, update_races
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 import idconnect
 from idconnect import StoreUnavailable
+from idconnect.backend import OPERATIONS
 
 ROUNDS = 30
+
+
+@pytest.mark.parametrize("backend", [ManagedStore, MappedStore])
+def test_exactly_the_mutating_hooks_are_retried_writers(backend):
+    hooks = {n: getattr(backend, f"idconnect_{n}", None) for n in OPERATIONS}
+    found = {n: hook for n, hook in hooks.items() if hook is not None}
+    assert any(OPERATIONS[n].mutates for n in found)
+    for name, hook in found.items():
+        assert hasattr(hook, "__wrapped__") == OPERATIONS[name].mutates, name
 
 
 @pytest.fixture(params=["managed", "mapped"])
