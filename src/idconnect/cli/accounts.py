@@ -36,10 +36,10 @@ from idconnect.cli.resolve import resolve_account
 from idconnect.core.errors import IdconnectError
 from idconnect.core.model import Account
 from idconnect.core.opspec import covers
-from idconnect.core.query import Page
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
+    from idconnect.core.query import Page
 
 __all__ = ["accounts", "parse_assignment"]
 

@@ -20,7 +20,6 @@ from idconnect.cli.context import (
 )
 from idconnect.cli.render import group_table
 from idconnect.core.errors import InvalidInput, NotFound
-from idconnect.core.filter import attr
 from idconnect.core.model import Group
 from idconnect.core.opspec import covers
 
@@ -115,6 +114,8 @@ def resolve_group(store: Store, name_or_id: str) -> Group:
     :raises NotFound: when neither matches.
     :raises InvalidInput: when several groups have that display name.
     """
+    from idconnect.core.filter import attr  # with the facade, not at CLI start-up
+
     try:
         return store.get_group(name_or_id)
     except NotFound:
