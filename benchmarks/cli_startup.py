@@ -5,7 +5,7 @@
 Measures the wall time (median of N subprocess runs, with the range) of ``python -c pass`` (the
 baseline), ``idconnect --help`` and ``idconnect accounts show STORE USER`` of one account on the
 embedded SQLite store (a temporary one, seeded with a single account), and prints each as a ratio
-of the baseline. Then runs ``accounts show`` once under ``python -X importtime`` and prints the
+of the baseline. Then runs each command once under ``python -X importtime`` and prints the
 import time per top-level package, so that what the plugins' entry-point modules and their
 drivers cost is visible. Not part of CI; the issue's goal is under 0.3 s on an idle machine.
 """
@@ -93,11 +93,12 @@ def main() -> None:
                 f"{name:<26} {median * 1000:>7.1f}ms {min(times) * 1000:>7.1f}ms"
                 f" {max(times) * 1000:>7.1f}ms {median / base:>8.1f}x"
             )
-        imports = _importtime(cases["idconnect accounts show"], env)
-        total = sum(imports.values())
-        print(f"\nimports of `accounts show` (python -X importtime, one run): {total:.0f} ms")
-        for root, ms in sorted(imports.items(), key=lambda item: -item[1])[:12]:
-            print(f"  {root:<24} {ms:>7.1f} ms  {ms / total:>5.0%}")
+        for name in ("idconnect --help", "idconnect accounts show"):
+            imports = _importtime(cases[name], env)
+            total = sum(imports.values())
+            print(f"\nimports of `{name}` (python -X importtime, one run): {total:.0f} ms")
+            for root, ms in sorted(imports.items(), key=lambda item: -item[1])[:6]:
+                print(f"  {root:<24} {ms:>7.1f} ms  {ms / total:>5.0%}")
 
 
 if __name__ == "__main__":
