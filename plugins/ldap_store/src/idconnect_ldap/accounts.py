@@ -32,6 +32,7 @@ from idconnect.backend import (
 from idconnect_ldap.entries import Raw, check_value, text_values
 from idconnect_ldap.errors import check
 from idconnect_ldap.paging import PagingMixin
+from idconnect_ldap.pool import answer_lost
 from idconnect_ldap.protocol import ASSERTION_OID, Control, assertion
 from idconnect_ldap.templates import Allocator, fill_templates
 from idconnect_ldap.values import filetime_to_datetime, parse_generalized_time
@@ -324,7 +325,12 @@ class AccountsMixin(PagingMixin):
             raw = self.find_account(conn, account_id, [self.configured.id_attribute])
             for group in self.group_entries(conn, f"({member}={escape_filter_chars(raw.dn)})", []):
                 self.remove_member(conn, group.dn, raw.dn)
-            conn.delete(raw.dn)
+            answer_lost(
+                lambda: conn.delete(raw.dn),
+                store=self.name,
+                what="delete account",
+                account=account_id,
+            )
             check(conn.result, store=self.name, what="delete account", account=account_id)
 
         self.run(run)
@@ -339,7 +345,11 @@ class AccountsMixin(PagingMixin):
         """
         member = self.configured.member_attribute
         placeholder = self.settings.empty_member
-        conn.modify(group_dn, {member: [(ldap3.MODIFY_DELETE, [account_dn])]})
+        answer_lost(
+            lambda: conn.modify(group_dn, {member: [(ldap3.MODIFY_DELETE, [account_dn])]}),
+            store=self.name,
+            what="remove member",
+        )
         code = check(conn.result, store=self.name, what="remove member", ok=frozenset({0, 16, 65}))
         if code == 65:  # the last member: groupOfNames needs one, so the placeholder stays
             conn.modify(group_dn, {member: [(ldap3.MODIFY_REPLACE, [placeholder])]})

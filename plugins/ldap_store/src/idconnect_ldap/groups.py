@@ -28,6 +28,7 @@ from idconnect_ldap.accounts import AccountsMixin
 from idconnect_ldap.base import CHUNK
 from idconnect_ldap.entries import Raw, check_value, text_values
 from idconnect_ldap.errors import check
+from idconnect_ldap.pool import answer_lost
 from idconnect_ldap.settings import Base
 from idconnect_ldap.values import parse_generalized_time
 
@@ -163,7 +164,12 @@ class GroupsMixin(AccountsMixin):
         placeholder = self.settings.empty_member
 
         def run(conn: ldap3.Connection) -> None:
-            conn.modify(group_dn, {member: [(ldap3.MODIFY_ADD, [account_dn])]})
+            answer_lost(
+                lambda: conn.modify(group_dn, {member: [(ldap3.MODIFY_ADD, [account_dn])]}),
+                store=self.name,
+                what="add member",
+                account=account_id,
+            )
             check(
                 conn.result,
                 store=self.name,

@@ -9,8 +9,10 @@ are matched by message id). Each result comes back as ldap3's ``conn.result``-li
 :func:`idconnect_ldap.protocol.check` maps it to the project's errors per entry.
 
 The connection must be idle (no ldap3 operation in progress) and is idle again when
-:func:`modify_many` returns. A closed stream, a Notice of Disconnection or a malformed answer
-raises :class:`ConnectionError`, and the caller must discard the connection.
+:func:`modify_many` returns. A closed stream, a Notice of Disconnection, a malformed answer or a
+socket error raises :class:`Interrupted`, which tells apart the changes answered, those sent but
+never answered (the directory may or may not have applied them) and those never sent; the caller
+must discard the connection.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ldap3.core.results import RESULT_CODES  # type: ignore[import-untyped]
 
 from idconnect_ldap.protocol import ber
 
-__all__ = ["Change", "modify_many"]
+__all__ = ["Change", "Interrupted", "modify_many"]
 
 Change = Mapping[str, list[tuple[str, list[Any]]]]
 """A modify as ldap3 takes it: attribute → ``[(ldap3.MODIFY_REPLACE, [values])]``."""
@@ -33,6 +35,24 @@ _OPERATIONS = {ldap3.MODIFY_ADD: 0, ldap3.MODIFY_DELETE: 1, ldap3.MODIFY_REPLACE
 _MODIFY_REQUEST = 0x66
 _MODIFY_RESPONSE = 0x67
 _EXTENDED_RESPONSE = 0x78
+
+
+class Interrupted(Exception):
+    """The connection failed part-way through :func:`modify_many`.
+
+    :param results: the answer of each change, ``None`` where none came.
+    :param sent: the indexes of the changes that were sent (answered or not).
+    :param cause: what broke the connection.
+    """
+
+    def __init__(
+        self, results: list[dict[str, Any] | None], sent: int, cause: BaseException
+    ) -> None:
+        super().__init__(f"the connection failed after {sent} requests: {cause}")
+        self.results = results
+        self.sent = sent
+        """How many changes, from the first, were (at least partly) sent."""
+        self.cause = cause
 
 
 def _integer(tag: int, value: int) -> bytes:
@@ -122,11 +142,27 @@ def modify_many(
     :param window: the most requests outstanding at once.
     :returns: one ``{"result": code, "description": name, "message": diagnostic}`` per change,
         in the same order.
-    :raises ConnectionError: when the stream ends or holds something other than the answers.
-    :raises OSError: for socket errors and timeouts.
+    :raises Interrupted: when the stream ends, holds something other than the answers, or the
+        socket fails or times out; it holds the answers received and how many were sent.
     """
+    results: list[dict[str, Any] | None] = [None] * len(changes)
+    progress = [0]
+    try:
+        _exchange(conn, changes, window, results, progress)
+    except (ConnectionError, OSError) as exc:
+        raise Interrupted(results, progress[0], exc) from exc
+    return [r if r is not None else {} for r in results]
+
+
+def _exchange(
+    conn: ldap3.Connection,
+    changes: Sequence[tuple[str, Change]],
+    window: int,
+    results: list[dict[str, Any] | None],
+    progress: list[int],
+) -> None:
+    """Send the changes and read their answers into ``results``; ``progress[0]`` counts sends."""
     sock: socket.socket = conn.socket
-    results: list[dict[str, Any]] = [{}] * len(changes)
     pending: dict[int, int] = {}
     buffer = bytearray()
     sent = 0
@@ -140,6 +176,7 @@ def modify_many(
                 pending[message_id] = index
                 dn, change = changes[index]
                 batch.append(encode_modify(message_id, dn, change))
+            progress[0] = sent + room  # a failing sendall may have sent any part of the batch
             sock.sendall(b"".join(batch))
             sent += room
             continue
@@ -149,15 +186,16 @@ def modify_many(
         buffer += chunk
         view = memoryview(buffer)
         pos = 0
-        while (found := _element(view, pos)) is not None:
-            tag, start, end = found
-            if tag != 0x30:
-                raise ConnectionError("the directory sent an undecodable message")
-            message_id, result = _result(view[start:end])
-            if message_id not in pending:
-                raise ConnectionError("the directory answered a request that was not sent")
-            results[pending.pop(message_id)] = result
-            pos = end
-        view.release()
+        try:
+            while (found := _element(view, pos)) is not None:
+                tag, start, end = found
+                if tag != 0x30:
+                    raise ConnectionError("the directory sent an undecodable message")
+                message_id, result = _result(view[start:end])
+                if message_id not in pending:
+                    raise ConnectionError("the directory answered a request that was not sent")
+                results[pending.pop(message_id)] = result
+                pos = end
+        finally:
+            view.release()
         del buffer[:pos]
-    return results

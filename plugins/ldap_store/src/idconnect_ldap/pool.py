@@ -14,6 +14,7 @@ import contextlib
 import math
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -26,15 +27,47 @@ from ldap3.core.exceptions import (  # type: ignore[import-untyped]
     LDAPStartTLSError,
 )
 
-from idconnect.backend import ConfigError, PermissionDenied, StoreUnavailable
+from idconnect.backend import (
+    ConfigError,
+    IdconnectError,
+    OutcomeUnknown,
+    PermissionDenied,
+    StoreUnavailable,
+)
 from idconnect_ldap.errors import describe
 from idconnect_ldap.settings import Settings
 
-__all__ = ["ConnectionPool"]
+__all__ = ["TRANSIENT", "ConnectionPool", "answer_lost"]
 
 T = TypeVar("T")
 
 _TRANSIENT = (LDAPCommunicationError, LDAPResponseTimeoutError, OSError)
+TRANSIENT = _TRANSIENT
+"""The exceptions of a failed connection (the request may have reached the directory)."""
+
+
+def answer_lost(send: Callable[[], T], *, store: str, what: str, account: str | None = None) -> T:
+    """Send one write request; when the connection fails meanwhile, its outcome is unknown.
+
+    A write whose answer was lost may have been applied, so it is neither retried on a fresh
+    connection nor reported as "nothing changed".
+
+    :param send: sends the request and reads its answer (e.g. ``lambda: conn.modify(...)``).
+    :param store: the store's name.
+    :param what: the operation, for the message.
+    :param account: the account concerned.
+    :returns: what ``send`` returned.
+    :raises OutcomeUnknown: when the connection failed after the request was handed to it.
+    """
+    try:
+        return send()
+    except _TRANSIENT as exc:
+        raise OutcomeUnknown(
+            f"the connection to the directory failed during {what}: {type(exc).__name__};"
+            " the change may or may not have been made",
+            store=store,
+            account=account,
+        ) from exc
 
 
 class ConnectionPool:
@@ -180,6 +213,33 @@ class ConnectionPool:
             idle, self._idle = self._idle, []
         for conn in idle:
             _discard(conn)
+
+    def reconnect(self, within: float) -> bool:
+        """Wait for the directory to accept a connection again, and pool that connection.
+
+        After a connection failed mid-way (the server restarted, a proxy dropped it), this lets
+        the next operation (the facade re-reading accounts whose outcome is unknown) find the
+        directory back instead of failing at once.
+
+        :param within: the most seconds to keep trying.
+        :returns: whether a connection was made.
+        """
+        self._drop_idle()
+        deadline = time.monotonic() + within
+        pause = 0.05
+        while True:
+            try:
+                conn = self._open()
+            except StoreUnavailable:
+                if time.monotonic() + pause > deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+                continue
+            except IdconnectError:
+                return False  # reachable, but refusing the bind: nothing to wait for
+            self._checkin(conn)
+            return True
 
     def close(self) -> None:
         """Unbind every idle connection; connections in use are unbound when returned."""

@@ -2,8 +2,8 @@
 
 :class:`Slapd` writes its own ``cn=config`` with ``slapadd`` into a temporary directory (mdb
 database, schemas core / cosine / inetorgperson / nis, indexes on the searched attributes),
-starts ``slapd`` on a free local port, and can be stopped and started again on the same port
-and data (to test reconnects).
+starts ``slapd`` on a free local port, and can be stopped (or killed) and started again on the
+same port and data (to test reconnects and lost answers).
 
 With ``overlays=True`` (the default) it loads memberof, refint, ppolicy and sssvlv from
 ``/usr/lib/ldap`` and holds a default password policy with lockout. With ``overlays=False`` it is
@@ -329,6 +329,19 @@ userPassword: {self.password}
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+    def kill(self) -> None:
+        """Kill slapd with SIGKILL (no shutdown: answers in flight are lost) and wait for it.
+
+        :meth:`start` brings it back on the same port and data directory.
+        """
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.kill()
+        process.wait()
         if process.stderr:
             process.stderr.close()
 
