@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from idconnect_sql.demo import seed_demo
 
-from idconnect import InvalidInput
+from idconnect import InvalidInput, NotSupported
 
 
 def test_seed_demo_counts_and_reproducible(make_sql_store):
@@ -49,3 +49,17 @@ def test_seed_demo_10000_on_sqlite(tmp_path, open_hub):
 def test_seed_demo_refuses_bad_count(make_sql_store):
     with pytest.raises(InvalidInput):
         seed_demo(make_sql_store(), count=-1)
+
+
+def test_the_seed_demo_hook_seeds_an_empty_managed_store_natively(make_sql_store):
+    store = make_sql_store()
+    counts = store.seed_demo(25, 5)
+    assert counts["accounts"] == 25
+    assert len(list(store.iter_accounts())) == 25
+    with pytest.raises(InvalidInput, match="already holds accounts"):
+        store.seed_demo(25, 5)
+
+
+def test_a_mapped_store_has_no_native_seeder(make_mapped_store):
+    with pytest.raises(NotSupported):
+        make_mapped_store().seed_demo(5, 1)

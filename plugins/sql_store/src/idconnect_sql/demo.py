@@ -11,14 +11,17 @@ import random
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from idconnect import Store
 from idconnect.backend import AuthenticatorKind, InvalidInput, mask
 
-__all__ = ["seed_demo"]
+if TYPE_CHECKING:
+    from idconnect_sql.managed.base import ManagedBase
+
+__all__ = ["seed_backend", "seed_demo"]
 
 _GIVEN = (
     "Ana",
@@ -325,12 +328,28 @@ def seed_demo(store: Store, count: int = 10000, seed: int = 42) -> dict[str, int
         raise InvalidInput(
             "demo data can only be seeded into a managed sql store", store=store.name
         )
+    return seed_backend(backend, count, seed)
+
+
+def seed_backend(backend: ManagedBase, count: int, seed: int) -> dict[str, int]:
+    """Write a demo customer population through a managed store's backend.
+
+    :param backend: the backend (what the ``idconnect_seed_demo`` hook runs on).
+    :param count: how many accounts to write.
+    :param seed: the random seed.
+    :returns: rows written per table.
+    :raises InvalidInput: when the store already holds accounts or ``count`` is negative.
+    :raises StoreUnavailable: when the database cannot be reached.
+    """
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise InvalidInput(f"count must be a whole number >= 0, got {count!r}", store=store.name)
-    if store.search_accounts(count=1).items:
+        raise InvalidInput(f"count must be a whole number >= 0, got {count!r}", store=backend.name)
+    accounts = backend.tables.accounts
+    with backend.begin() as connection:
+        held = connection.execute(sa.select(accounts.c.id).limit(1)).first()
+    if held is not None:
         raise InvalidInput(
             "the store already holds accounts; demo data goes into an empty store",
-            store=store.name,
+            store=backend.name,
         )
     t = backend.tables
     tables = {

@@ -83,6 +83,13 @@ class ManagedBase(SqlBackend):
             engine.dispose()
 
     @hookimpl
+    def idconnect_seed_demo(self, count: int, seed: int) -> dict[str, int]:
+        """Write demo customers natively (:func:`idconnect_sql.demo.seed_backend`)."""
+        from idconnect_sql.demo import seed_backend
+
+        return seed_backend(self, count, seed)
+
+    @hookimpl
     def idconnect_provision(self) -> str:
         """Create or migrate the managed schema (``idconnect store init NAME``)."""
         revision = self.migrate()
