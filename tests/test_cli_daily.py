@@ -154,8 +154,12 @@ def test_a_dry_run_names_the_unknown_ids(env: Env, people: dict[str, str]) -> No
     assert result.exit_code == 0, result.output
     assert "1 account(s) would be disabled" in result.stdout
     assert "3 unknown" in result.stdout and "ghost-0, ghost-1, ghost-2" in result.stdout
-    only_ghosts = env.run("accounts", "disable", "main", *ghosts, "--reason", "x", "--dry-run")
+    many = [f"ghost-{n:02d}" for n in range(30)]
+    only_ghosts = env.run("accounts", "disable", "main", *many, "--reason", "x", "--dry-run")
     assert "0 account(s) would be disabled" in only_ghosts.stdout
+    assert "30 unknown" in only_ghosts.stdout and "and 10 more" in only_ghosts.stdout
+    rows = [line for line in only_ghosts.stdout.splitlines() if "not found (would fail)" in line]
+    assert len(rows) == 20
 
 
 def test_many_failures_are_summarised_by_error_with_the_first_twenty(env: Env) -> None:

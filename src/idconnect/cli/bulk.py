@@ -157,7 +157,7 @@ def _preview(app: App, store: Store, selection: Selection, action: BulkAction) -
             table.add_row(account_id, account.user_name, status_text(account))
     app.out.print(table)
     if len(ids) > SHOWN_ROWS:
-        app.out.print(f"... and {len(ids) - SHOWN_ROWS} more (--json lists every account).")
+        app.out.print(f"... and {len(ids) - SHOWN_ROWS} more, not listed.")
     where = f"in store {store.name!r}" + (f" {action.target}" if action.target else "")
     app.out.print(
         f"Dry run: {len(known)} account(s) would be {action.verb} {where}; nothing changed."
