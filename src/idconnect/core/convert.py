@@ -409,8 +409,9 @@ def changes_from_json(changes: Mapping[str, Any], current: Account | None = None
         ``current.name``; ``None`` clears an attribute.
     :param current: the account as last read, to merge partial ``name`` changes into.
     :returns: canonical top-level name to typed value, as ``idconnect_update_account`` receives.
-    :raises InvalidInput: for an unknown or read-only attribute, a wrong type, or clearing
-        ``userName``.
+    :raises InvalidInput: for an unknown or read-only attribute (the message says which, and
+        the closest writable name), a wrong type, an ``emails`` value that is not an address,
+        or clearing ``userName``.
     """
     canonical = {k.lower(): k for k in WRITABLE_ATTRIBUTES}
     typed: dict[str, Any] = {}
