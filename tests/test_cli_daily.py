@@ -190,6 +190,9 @@ def test_adding_a_member_twice_says_already_a_member(env: Env, people: dict[str,
     assert [e.account_id for e in adds if e.reason == "beta"] == [people["bob"]]
     again = env.run("groups", "add", "main", "beta testers", "ann", "--reason", "b", "--yes")
     assert again.exit_code == 0 and "1 account(s) already a member" in again.stdout
+    removed = env.run("groups", "remove", "main", "beta testers", "cid", "--reason", "b", "-y")
+    assert removed.exit_code == 0 and "1 account(s) not a member" in removed.stdout
+    assert env.store.events(action="remove_group_member") == []
 
 
 # -- accounts by userName or email ---------------------------------------------------------------
