@@ -128,6 +128,10 @@ def test_max_refuses_a_larger_selection_and_changes_nothing(env: Env, people: di
     assert "more than 2 accounts are selected" in result.stderr and "--max 2" in result.stderr
     assert all(a.active for a in env.store.iter_accounts())
     assert env.store.events(action="disable_account") == []
+    by_name = env.run(
+        "accounts", "disable", "main", "ann", "bob", "cid", "--max", "2", "--reason", "r"
+    )
+    assert by_name.exit_code == 2 and "3 accounts are selected" in by_name.stderr
     within = env.run(
         "accounts", "disable", "main", "--filter", "active eq true", "--max", "3",
         "--reason", "cleanup", "--yes",

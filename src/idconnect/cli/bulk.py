@@ -43,7 +43,7 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 SHOWN_ROWS = 20
-"""How many accounts a dry run or a failure summary lists before pointing to ``--json``."""
+"""How many accounts a dry run lists, and how many failures a bulk summary lists."""
 
 
 @frozen(kw_only=True)
@@ -124,23 +124,24 @@ def select_accounts(
     if not refs and filter_text is None:
         raise click.UsageError("give account ids or --filter EXPR")
     if refs:
+        if most is not None and len(dict.fromkeys(refs)) > most:
+            raise _over(store, str(len(dict.fromkeys(refs))), most)
         ids, found, unknown = resolve_accounts(store, refs)
-        selection = Selection(ids=ids, found=found, unknown=unknown)
-    else:
-        matched: dict[str, Account] = {}
-        for account in store.iter_accounts(filter_text):
-            if account.id is not None:
-                matched[account.id] = account
-            if most is not None and len(matched) > most:
-                break
-        selection = Selection(ids=tuple(matched), found=matched)
-    if most is not None and len(selection.ids) > most:
-        counted = f"more than {most}" if filter_text is not None else str(len(selection.ids))
-        raise InvalidInput(
-            f"{counted} accounts are selected, over the limit of --max {most}; nothing changed",
-            store=store.name,
-        )
-    return selection
+        return Selection(ids=ids, found=found, unknown=unknown)
+    matched: dict[str, Account] = {}
+    for account in store.iter_accounts(filter_text):
+        if account.id is not None:
+            matched[account.id] = account
+        if most is not None and len(matched) > most:
+            raise _over(store, f"more than {most}", most)
+    return Selection(ids=tuple(matched), found=matched)
+
+
+def _over(store: Store, counted: str, most: int) -> InvalidInput:
+    return InvalidInput(
+        f"{counted} accounts are selected, over the limit of --max {most}; nothing changed",
+        store=store.name,
+    )
 
 
 def _preview(app: App, store: Store, selection: Selection, action: BulkAction) -> None:
