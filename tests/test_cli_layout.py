@@ -146,15 +146,16 @@ def test_events_fit_120_columns_with_outcome_and_reason_readable(env: Env) -> No
 
 
 def test_bulk_summary_fits_120_columns(env: Env) -> None:
-    result = env.run(
-        "accounts", "disable", "main", env.ids[2], "ghost-account", "--reason", "x", "--yes"
-    )
+    ghost = "ghost-" + "0123456789abcdef" * 3
+    result = env.run("accounts", "disable", "main", env.ids[2], ghost, "--reason", "x", "--yes")
     assert result.exit_code == 1, result.output
     assert_readable(result, ("Result", "Accounts"), ("Account", "Result", "Error", "Cause"))
-    assert "ghost-account" in result.stdout
+    assert ghost in result.stdout
 
 
 def test_dry_run_preview_fits_120_columns(env: Env) -> None:
+    long_name = "a.customer.with.a.very.long.user.name.from.an.import.of.2019." * 2
+    env.store.create_account({"userName": long_name}, reason="layout test")
     result = env.run(
         "accounts", "disable", "main", "--filter", "active eq true", "--reason", "x", "--dry-run"
     )
