@@ -72,6 +72,7 @@ from idconnect.core.filter.text import left_operands, render_value
 from idconnect.core.filter.visit import FilterVisitor
 from idconnect.core.hookspecs import StoreFactory
 from idconnect.core.instants import format_instant, parse_instant, utc_now
+from idconnect.core.lazy import lazy_exports, lazy_factory
 from idconnect.core.masking import SUPPORT_ADDABLE, mask, new_authenticator
 from idconnect.core.model import (
     Account,
@@ -183,6 +184,8 @@ __all__ = [
     "format_instant",
     "group_from_json",
     "hookimpl",
+    "lazy_exports",
+    "lazy_factory",
     "left_operands",
     "mask",
     "new_authenticator",

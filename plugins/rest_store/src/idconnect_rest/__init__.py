@@ -5,6 +5,18 @@ Configure it with ``plugin = "rest"`` and ``url = "https://scim.example.com/v2"`
 store checks of the server's answers.
 """
 
-from idconnect_rest.backend import RestBackend, RestStore
+from typing import TYPE_CHECKING
+
+from idconnect.backend import lazy_exports
+
+if TYPE_CHECKING:
+    from idconnect_rest.backend import RestBackend, RestStore
 
 __all__ = ["RestBackend", "RestStore"]
+
+__getattr__ = lazy_exports(
+    {
+        "RestBackend": "idconnect_rest.backend:RestBackend",
+        "RestStore": "idconnect_rest.backend:RestStore",
+    }
+)

@@ -1,9 +1,11 @@
-"""Entry point module: registers the ``rest`` store type with idconnect."""
+"""Entry point module: registers the ``rest`` store type with idconnect.
+
+It imports no HTTP client: the backend loads when a ``rest`` store is first built.
+"""
 
 from __future__ import annotations
 
-from idconnect.backend import StoreFactory, hookimpl
-from idconnect_rest.backend import RestBackend
+from idconnect.backend import StoreFactory, hookimpl, lazy_factory
 
 __all__ = ["idconnect_store_types"]
 
@@ -12,6 +14,6 @@ __all__ = ["idconnect_store_types"]
 def idconnect_store_types() -> dict[str, StoreFactory]:
     """Provide the ``rest`` store type (SCIM 2.0 servers).
 
-    :returns: ``{"rest": RestBackend}``.
+    :returns: ``{"rest": <factory of RestBackend>}``.
     """
-    return {"rest": RestBackend}
+    return {"rest": lazy_factory("idconnect_rest.backend:RestBackend")}
