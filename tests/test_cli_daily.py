@@ -310,3 +310,15 @@ def test_the_password_policy_is_configured_per_store(
     with pytest.raises(ConfigError) as info:
         idconnect.connect(bad)
     assert "password_policy.min_lenght" in str(info.value) and str(bad) in str(info.value)
+
+
+def test_many_ids_and_names_are_resolved_in_chunks(env: Env, people: dict[str, str]) -> None:
+    ids = [env.add(f"bulk{n:03d}") for n in range(120)]
+    result = env.run(
+        "accounts", "disable", "main", *ids, "ann", "ghost", "--reason", "r", "--yes", "--json"
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    outcomes = [(o["accountId"], o["status"]) for o in doc["outcomes"]]
+    assert outcomes == [*((i, "ok") for i in ids), (people["ann"], "ok"), ("ghost", "failed")]
+    assert {a.user_name for a in env.store.iter_accounts("active eq true")} == {"bob", "cid"}

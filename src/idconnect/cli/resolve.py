@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from idconnect.core.errors import InvalidInput, NotFound
+from idconnect.core.errors import InvalidInput, NotFound, NotSupported
 from idconnect.core.model import Account
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
     from idconnect.core.filter import Filter
 
-__all__ = ["account_id", "find_account", "resolve_account", "resolve_accounts"]
+__all__ = ["ID_CHUNK", "account_id", "find_account", "resolve_account", "resolve_accounts"]
 
 _SHOWN_MATCHES = 5
 
@@ -92,17 +94,22 @@ def resolve_accounts(
 ) -> tuple[tuple[str, ...], dict[str, Account], tuple[str, ...]]:
     """Resolve the accounts of a bulk command, keeping those that match nothing apart.
 
+    Ids are looked up a chunk at a time (one search per :data:`ID_CHUNK` ids where the store can
+    filter on ``id``); only what is not an id is then looked up one by one.
+
     :param store: the store.
     :param refs: ids, userNames or email addresses, in order.
     :returns: the ids in the order given, without duplicates (a ref that matches nothing
         stays as given), id to account for those found, and the refs that match nothing.
     :raises InvalidInput: when a name is ambiguous.
     """
+    distinct = list(dict.fromkeys(refs))
+    by_id = _by_ids(store, distinct)
     ids: dict[str, None] = {}
     found: dict[str, Account] = {}
     unknown: list[str] = []
-    for ref in dict.fromkeys(refs):
-        account = find_account(store, ref)
+    for ref in distinct:
+        account = by_id.get(ref) or find_account(store, ref)
         if account is None or account.id is None:
             unknown.append(ref)
             ids[ref] = None
@@ -110,3 +117,25 @@ def resolve_accounts(
             found.setdefault(account.id, account)
             ids[account.id] = None
     return tuple(ids), found, tuple(unknown)
+
+
+ID_CHUNK = 50
+"""How many ids one search of :func:`resolve_accounts` asks for."""
+
+
+def _by_ids(store: Store, refs: Sequence[str]) -> dict[str, Account]:
+    from idconnect.core.filter import attr
+
+    if len(refs) < 2 or "id" not in store.catalogue or "search_accounts" not in store.capabilities:
+        return {}
+    found: dict[str, Account] = {}
+    try:
+        for start in range(0, len(refs), ID_CHUNK):
+            chunk = set(refs[start : start + ID_CHUNK])
+            wanted = functools.reduce(operator.or_, (attr("id").eq(r) for r in sorted(chunk)))
+            for account in store.iter_accounts(wanted, page_size=ID_CHUNK):
+                if account.id in chunk:  # never trust a store to have applied the filter
+                    found[account.id] = account
+    except (InvalidInput, NotSupported):  # it cannot search by id: look each one up instead
+        return found
+    return found
