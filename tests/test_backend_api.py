@@ -53,3 +53,17 @@ def test_nothing_under_src_names_a_plugin_package() -> None:
         if PLUGIN_PACKAGES.search(line)
     ]
     assert offenders == []
+
+
+def test_loading_every_plugin_imports_no_driver() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from idconnect.core.plugins import make_root_manager\n"
+        "make_root_manager()\n"
+        "print(sorted(m for m in ('sqlalchemy', 'ldap3', 'requests') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

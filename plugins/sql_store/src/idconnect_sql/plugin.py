@@ -1,14 +1,18 @@
-"""The ``idconnect`` entry point of idconnect-sql: the ``sql`` store type and ``sql`` commands."""
+"""The ``idconnect`` entry point of idconnect-sql: the ``sql`` store type and ``sql`` commands.
+
+It imports no driver and not SQLAlchemy: the backend loads when a ``sql`` store is first built.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from idconnect.backend import StoreConfig, StoreFactory, hookimpl
-from idconnect_sql.backend import SqlBackend
 
 if TYPE_CHECKING:
     import click
+
+    from idconnect_sql.backend import SqlBackend
 
 __all__ = ["idconnect_cli_commands", "idconnect_store_types", "make_store"]
 
