@@ -106,7 +106,10 @@ class RoleOperations(StoreCalls):
             known = self.list_organizations(actor=actor)
             if org not in known:
                 variant = next((k for k in known if k.casefold() == org.casefold()), None)
-                hint = f"; did you mean {variant!r}?" if variant else " (see `roles organizations`)"
+                shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+                hint = (
+                    f"; did you mean {variant!r}?" if variant else f" (it has: {shown or 'none'})"
+                )
                 raise InvalidInput(
                     f"the store has no organization {org!r}{hint}",
                     store=self.name,
