@@ -4,7 +4,7 @@ A plugin's entry-point module names its backend by import path instead of import
 
     @hookimpl
     def idconnect_store_types():
-        return {"rest": lazy_factory("idconnect_rest.backend:RestBackend")}
+        return {"mine": lazy_factory("my_store.backend:MyBackend")}
 
 and its package ``__init__`` re-exports heavy names with ``__getattr__ = lazy_exports(...)``.
 """
@@ -23,7 +23,7 @@ __all__ = ["import_path", "lazy_exports", "lazy_factory"]
 def import_path(path: str) -> Any:
     """Import ``module:attribute`` and return the attribute.
 
-    :param path: e.g. ``"idconnect_sql.backend:SqlBackend"``.
+    :param path: e.g. ``"my_store.backend:MyBackend"``.
     :returns: the attribute.
     :raises ImportError: when the module cannot be imported.
     :raises AttributeError: when it has no such attribute.
