@@ -5,19 +5,24 @@ attribute names come from the profile's map. The compiled filter never answers *
 reference evaluator (:mod:`idconnect.core.filter.evaluate`); where LDAP matching is broader the
 backend rechecks the candidates of each page with the evaluator. Precisely:
 
-- ``eq``/``co``/``sw``/``ew`` on strings become equality and substring filters. LDAP's
-  caseIgnore rules fold case like ``str.lower()`` for the texts idconnect writes, but also ignore
-  leading, trailing and repeated spaces, fold some exotic Unicode (compatibility characters,
-  decomposed accents) and, for ``telephoneNumber``, ignore spaces and hyphens: LDAP may match
-  *more*. Such broader matches are removed by the recheck. Under ``not``/``ne`` a broader inner
-  match would *lose* results, so there a value with irregular spaces, or any test on a
-  loosely-matched attribute, raises :class:`UnsupportedFilter`.
-- Values LDAP would call invalid (a NUL character; non-ASCII text for an IA5String attribute such
-  as ``mail``) can equal no stored value; they are folded to constants, because LDAP would answer
-  "undefined", which ``(!...)`` does not turn into true.
-- ``gt``/``ge``/``lt``/``le`` on strings use the profile's ordering rule through extensible match
-  (``(uid:caseIgnoreOrderingMatch:=v)`` is "less than"), with ``>=``/``>`` as its negation;
-  attributes without one (IA5 ``mail``) raise :class:`UnsupportedFilter`.
+- ``eq``/``co``/``sw``/``ew`` on strings become equality and substring filters built by
+  :func:`idconnect_ldap.matching.superset`: the value lower-cased like the evaluator, only its
+  printable-ASCII runs sent (a run that a stored combining mark could compose with loses its
+  last character; telephone numbers also drop spaces and hyphens). The directory normalises
+  (NFKC, its own case folding, insignificant spaces), so text as such could find *fewer*
+  entries than the evaluator; these runs can only find more, and the recheck removes those.
+- Under ``not``/``ne`` a broader inner match would *lose* results, and no LDAP string test is
+  exact against arbitrary stored text (``not (userName co "fi")`` must keep ``ﬁona``): a
+  negated string test compiles to "nothing", so the negation admits every entry and the recheck
+  decides. A value with irregular spaces, or any test on a loosely-matched attribute
+  (``telephoneNumber``), raises :class:`UnsupportedFilter` there.
+- Values LDAP would call invalid (a NUL character; text that is non-ASCII after ``lower()`` for
+  an IA5String attribute such as ``mail``) can equal no stored value; they are folded to
+  constants, because LDAP would answer "undefined", which ``(!...)`` does not turn into true.
+- ``gt``/``ge``/``lt``/``le`` on strings are answered by the recheck over every entry holding
+  the attribute (``(uid=*)``; negated: every entry): the ordering rule compares normalised text
+  (``ﬁ`` sorts as ``fi``), not code points. Attributes without an ordering rule (IA5 ``mail``,
+  ``telephoneNumber``) raise :class:`UnsupportedFilter`.
 - dateTimes: the directory keeps whole seconds, so bounds are rounded to whole seconds exactly
   (``gt t`` is ``>= floor(t)+1s``) and ``eq`` with a fraction matches nothing.
 - ``active`` is compiled by the configured status strategy (:mod:`idconnect_ldap.status`),
@@ -57,6 +62,7 @@ from idconnect.backend import (
     to_text,
 )
 from idconnect_ldap.expressions import Compiled, conjoin, disjoin, negate
+from idconnect_ldap.matching import superset
 from idconnect_ldap.settings import Profile
 from idconnect_ldap.status import PpolicyStatus, Status, UacStatus
 from idconnect_ldap.values import ceil_second, format_generalized_time, guid_to_bytes
@@ -321,60 +327,35 @@ class FilterCompiler:
         raise self._unsupported(shown, "dateTimes take eq, ne, gt, ge, lt and le")
 
     def _string(self, name: str, node: Comparison, shown: Filter, negated: bool) -> Compiled:
+        """A string test: a superset of the evaluator's matches, or (negated) a subset."""
         value = node.value
         assert isinstance(value, str)
         op = node.op
         if op in _ORDERING:
-            return self._ordering(name, op, value, shown)
+            return self._ordering(name, negated, shown)
         if "\x00" in value:
             return False  # no stored text holds NUL
-        if name in self.profile.ia5_attributes and not value.isascii():
-            return False  # an IA5String holds ASCII only
-        loose = name in self.profile.loose_attributes or not _plain(value)
-        if loose and negated:
-            raise self._unsupported(
-                shown,
-                f"LDAP matching of {name!r} ignores spaces (or hyphens) that the filter counts,"
-                " which cannot be negated exactly",
-            )
-        if not value.strip():
-            if op is CompareOp.EQ:
-                return False  # stored values are never blank
-            raise self._unsupported(shown, "LDAP cannot search for blank substrings")
-        escaped = escape_filter_chars(value)
-        if op is CompareOp.EQ:
-            return f"({name}={escaped})"
-        if op is CompareOp.CO:
-            return f"({name}=*{escaped}*)"
-        if op is CompareOp.SW:
-            return f"({name}={escaped}*)"
-        return f"({name}=*{escaped})"
+        if name in self.profile.ia5_attributes and not value.lower().isascii():
+            return False  # an IA5String holds ASCII only, which lower() keeps ASCII
+        loose = name in self.profile.loose_attributes
+        if negated:
+            if loose or not _plain(value):
+                raise self._unsupported(
+                    shown,
+                    f"LDAP matching of {name!r} ignores spaces (or hyphens) that the filter"
+                    " counts, which cannot be negated exactly",
+                )
+            return False  # under 'not': every entry is a candidate, rechecked locally
+        return superset(name, op, value, loose=loose)
 
-    def _ordering(self, name: str, op: CompareOp, value: str, shown: Filter) -> Compiled:
-        rule = self.profile.ordering_rule
-        if not rule or name in self.profile.ia5_attributes:
+    def _ordering(self, name: str, negated: bool, shown: Filter) -> Compiled:
+        """Every entry holding the attribute (or, negated, none): the recheck orders them.
+
+        The directory's ordering rule compares normalised text (compatibility folding,
+        composition, insignificant spaces), which the evaluator's code-point order does not.
+        """
+        if not self.profile.ordering_rule or name in self.profile.ia5_attributes:
             raise self._unsupported(shown, f"{name!r} has no ordering matching rule")
         if name in self.profile.loose_attributes:
             raise self._unsupported(shown, f"{name!r} has no ordering matching rule")
-        prefix, nul, _ = value.partition("\x00")
-        if nul:
-            # stored text never holds NUL, so s < p+NUL+r exactly when s <= p, and s > it when s > p
-            if not prefix:
-                return f"({name}=*)" if op in (CompareOp.GT, CompareOp.GE) else False
-            value = prefix
-            op = CompareOp.LE if op in (CompareOp.LT, CompareOp.LE) else CompareOp.GT
-        if not _plain(value):
-            raise self._unsupported(
-                shown, "LDAP ordering ignores the leading, trailing or repeated spaces in the value"
-            )
-        if name in self.profile.ia5_attributes and not value.isascii():
-            raise self._unsupported(shown, f"{name!r} holds ASCII only")
-        escaped = escape_filter_chars(value)
-        less = f"({name}:{rule}:={escaped})"
-        equal = f"({name}={escaped})"
-        if op is CompareOp.LT:
-            return less
-        if op is CompareOp.LE:
-            return disjoin([less, equal])
-        at_least = conjoin([f"({name}=*)", negate(less)])
-        return at_least if op is CompareOp.GE else conjoin([at_least, negate(equal)])
+        return False if negated else f"({name}=*)"
