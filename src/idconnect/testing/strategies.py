@@ -38,10 +38,38 @@ from idconnect.core.filter.bind import canonical_path
 from idconnect.core.filter.text import to_text
 from idconnect.core.schema import USER_CATALOGUE, AttributeDef, AttrType, Catalogue
 
-__all__ = ["HOSTILE_PIECES", "filter_texts", "filters"]
+__all__ = [
+    "HOSTILE_PIECES",
+    "NORMALISING_PIECES",
+    "filter_texts",
+    "filters",
+    "normalising_texts",
+]
 
 HOSTILE_PIECES = ('"', "'", "%", "_", "*", "(", ")", "\\", ";--", "é", "ß", "Ω", " ", "a*b%c_d")
 """Fragments that break naive escaping in SQL ``LIKE``, LDAP filters and query strings."""
+NORMALISING_PIECES = (
+    "\ufb01",  # LATIN SMALL LIGATURE FI: compatibility-folds to "fi"
+    "\u212a",  # KELVIN SIGN: lower() gives "k"
+    "\u2168",  # ROMAN NUMERAL NINE: compatibility-folds to "IX"
+    "\uff46",  # FULLWIDTH F
+    "\u0301",  # COMBINING ACUTE ACCENT: composes with the letter before it
+    "\u0308",  # COMBINING DIAERESIS
+    "e\u0301",  # a decomposed "é"
+    "\u00e9",  # a precomposed "é"
+    "\u00df",  # ß
+    "\u1e9e",  # ẞ: lower() gives "ß"
+    "\u0130",  # İ: lower() gives "i" and a combining dot
+    "\\",
+    "\\5c",
+    "\\2a",
+    "{#",
+    "~",
+    "KZ",
+    "fi",
+)
+"""Text that directories normalise (compatibility folding, composition, their own case folding,
+escape-like sequences) where the reference evaluator compares code points of ``lower()``."""
 _ALPHABET = "aZ09.@-+ " + "".join(p for p in HOSTILE_PIECES if len(p) == 1) + "ÉÀ"
 _LONG = 300
 _ORDERING_OPS = (CompareOp.EQ, CompareOp.NE, CompareOp.GT, CompareOp.GE, CompareOp.LT, CompareOp.LE)
@@ -65,6 +93,21 @@ def _hostile_strings(allow_nul: bool) -> st.SearchStrategy[str]:
     )
 
 
+def normalising_texts(max_pieces: int = 4) -> st.SearchStrategy[str]:
+    """Generate text mixing :data:`NORMALISING_PIECES` with ASCII letters.
+
+    :param max_pieces: the most pieces joined.
+    :returns: non-empty strings without spaces or control characters, which every store can hold
+        (no combining mark first, so no value starts with a lone mark).
+    """
+    piece = st.one_of(st.sampled_from(NORMALISING_PIECES), st.sampled_from("aAfFiIkKmz"))
+    return (
+        st.lists(piece, min_size=1, max_size=max_pieces)
+        .map("".join)
+        .filter(lambda t: t[0] not in "\u0301\u0308")
+    )
+
+
 @st.composite
 def _substring(draw: st.DrawFn, text: str) -> str:
     start = draw(st.integers(0, len(text) - 1))
@@ -75,6 +118,7 @@ def _strings(
     samples: Sequence[object], op: CompareOp, hostile: st.SearchStrategy[str]
 ) -> st.SearchStrategy[Value]:
     texts = [s for s in samples if isinstance(s, str) and s]
+    hostile = st.one_of(hostile, normalising_texts())
     if not texts:
         return hostile
     seen = st.sampled_from(texts)
