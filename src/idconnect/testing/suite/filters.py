@@ -8,6 +8,7 @@ hold.
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -125,6 +126,12 @@ def _sample_values(seeded: SeededStore) -> dict[str, list[object]]:
 class FilterSuite(BaseSuite):
     """Searches answer exactly what the reference evaluator answers."""
 
+    server_may_be_narrower: ClassVar[bool | None] = None
+    """Whether the store forwards filters to a service whose own matching (e.g. NFC-normalised
+    text) may find fewer accounts than the evaluator, which no client can correct: then the
+    normalising-values check only asserts nothing beyond the evaluator. ``None``: true for the
+    ``rest`` plugin (a remote SCIM service), false otherwise."""
+
     def _check(self, seeded: SeededStore, text_or_tree: str | Filter) -> None:
         tree = parse(text_or_tree) if isinstance(text_or_tree, str) else text_or_tree
         try:
@@ -219,6 +226,9 @@ class FilterSuite(BaseSuite):
             value,
         )
         answered: list[int] = []
+        narrower_allowed = type(self).server_may_be_narrower
+        if narrower_allowed is None:
+            narrower_allowed = store.config.plugin == "rest"
 
         @settings(
             max_examples=150,
@@ -234,7 +244,8 @@ class FilterSuite(BaseSuite):
                 return
             answered.append(1)
             expected = {i for i, a in accounts.items() if evaluate(tree, a, store.catalogue)}
-            assert expected <= found, f"{tree!r} missed {sorted(expected - found)}"
+            if not narrower_allowed:
+                assert expected <= found, f"{tree!r} missed {sorted(expected - found)}"
             assert found <= expected, f"{tree!r} also found {sorted(found - expected)}"
 
         check()
