@@ -58,12 +58,40 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql(connection.get_execution_options().get(SQLITE_BEGIN, "BEGIN"))
 
 
+_QUALIFIED = {
+    "mysql": ("mysql+pymysql", "pymysql"),
+    "mariadb": ("mariadb+pymysql", "pymysql"),
+    "postgresql": ("postgresql+psycopg", "psycopg"),
+}
+"""Backend name to the driver-qualified URL scheme idconnect-sql's extras install a driver for,
+and that driver's module."""
+
+
+def _missing_driver(url: URL, exc: ModuleNotFoundError) -> ConfigError:
+    # The error names the store: the backend's error wrapper fills it in (ConfigError.in_context).
+    qualified, module = _QUALIFIED.get(url.get_backend_name(), (None, None))
+    missing = (exc.name or "").partition(".")[0]
+    if qualified is not None and url.drivername != qualified and missing != module:
+        return ConfigError(
+            f"the database driver for {url.drivername!r} is not installed ({exc.name});"
+            f" write the URL as {qualified}://user@host/db, the form whose driver"
+            " idconnect-sql installs",
+            key="url",
+        )
+    return ConfigError(
+        f"the database driver for {url.drivername!r} is not installed ({exc.name});"
+        " pip install idconnect-sql[postgresql] or idconnect-sql[mysql]",
+        key="url",
+    )
+
+
 def create_engine(settings: SqlSettings) -> Engine:
     """Build the engine (it connects lazily).
 
     :param settings: URL and connection settings.
     :returns: the engine.
-    :raises ConfigError: when the URL's driver is not installed.
+    :raises ConfigError: when the URL's driver is not installed (for ``mysql://``,
+        ``mariadb://`` and ``postgresql://``, naming the driver-qualified form to write instead).
     """
     url = settings.url
     backend = url.get_backend_name()
@@ -84,10 +112,7 @@ def create_engine(settings: SqlSettings) -> Engine:
     try:
         engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
     except ModuleNotFoundError as exc:
-        raise ConfigError(
-            f"the database driver for {url.drivername!r} is not installed ({exc.name});"
-            " pip install idconnect-sql[postgresql] or idconnect-sql[mysql]"
-        ) from None
+        raise _missing_driver(url, exc) from None
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_setup)
         sa.event.listen(engine, "begin", _sqlite_begin)
