@@ -3,7 +3,7 @@
     python benchmarks/cli_startup.py --runs 21
 
 Measures the wall time (median of N subprocess runs, with the range) of ``python -c pass`` (the
-baseline), ``idconnect --help`` and ``idconnect accounts show STORE USER`` of one account on the
+baseline), ``idconnect --help`` and ``idconnect accounts show STORE ID`` of one account on the
 embedded SQLite store (a temporary one, seeded with a single account), and prints each as a ratio
 of the baseline. Then runs each command once under ``python -X importtime`` and prints the
 import time per top-level package (own times of its modules), so that what the plugins'
@@ -75,7 +75,7 @@ def main() -> None:
         with idconnect.connect(config) as hub:
             store = hub.store("default")
             store.provision()
-            store.create_account(
+            ann = store.create_account(
                 {"userName": "ann", "emails": [{"value": "ann@example.com", "primary": True}]},
                 reason="benchmark",
             )
@@ -83,7 +83,7 @@ def main() -> None:
         cases = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "idconnect --help": _command("--help"),
-            "idconnect accounts show": _command("accounts", "show", "default", "ann"),
+            "idconnect accounts show": _command("accounts", "show", "default", str(ann.id)),
         }
         _wall(cases["idconnect accounts show"], env, 2)  # warm the file cache
         results = {name: _wall(argv, env, args.runs) for name, argv in cases.items()}
