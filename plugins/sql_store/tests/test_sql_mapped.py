@@ -105,7 +105,7 @@ def test_writes_and_password_scheme(django):
         .execute("SELECT password FROM auth_user WHERE id = ?", (int(created.id),))
         .fetchone()[0]
     )
-    assert encoded.startswith("pbkdf2_sha256$600000$")
+    assert encoded.startswith("pbkdf2_sha256$1000000$")  # Django 5.2's count (was 600000)
     assert verify_password(encoded, "correct horse")
     current = store.get_account("1")
     updated = store.update_account(

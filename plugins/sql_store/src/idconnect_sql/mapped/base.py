@@ -40,7 +40,7 @@ from idconnect.backend import (
 )
 from idconnect_sql.backend import SqlBackend
 from idconnect_sql.filters import Layout, Multi, Scalar
-from idconnect_sql.passwords import SCHEMES
+from idconnect_sql.passwords import PBKDF2_ITERATIONS, SCHEMES, check_pbkdf2_iterations
 from idconnect_sql.types import ForeignInstant
 
 __all__ = ["COLUMNS", "FLAGS", "MappedBase"]
@@ -75,9 +75,21 @@ _ALL_KEYS = {
     "table",
     "password",
     "password_scheme",
+    "pbkdf2_iterations",
     "version",
     "defaults",
 }
+
+
+def _pbkdf2_iterations(config: StoreConfig, mapping: dict[str, Any], scheme: str) -> int:
+    if "pbkdf2_iterations" not in mapping:
+        return PBKDF2_ITERATIONS
+    if scheme != "pbkdf2_sha256":
+        raise config.error("mapping.pbkdf2_iterations", "only with password_scheme pbkdf2_sha256")
+    try:
+        return check_pbkdf2_iterations(mapping["pbkdf2_iterations"])
+    except ValueError as exc:
+        raise config.error("mapping.pbkdf2_iterations", str(exc)) from None
 
 
 class MappedBase(SqlBackend):
@@ -103,6 +115,7 @@ class MappedBase(SqlBackend):
         self.scheme = mapping.get("password_scheme", "argon2id")
         if self.scheme not in SCHEMES:
             raise config.error("mapping.password_scheme", f"must be one of {sorted(SCHEMES)}")
+        self.pbkdf2_iterations = _pbkdf2_iterations(config, mapping, self.scheme)
         groups = [k for k in _GROUP_KEYS if k in mapping]
         if groups and len(groups) != len(_GROUP_KEYS):
             raise config.error("mapping", f"group mapping needs all of {_GROUP_KEYS}")

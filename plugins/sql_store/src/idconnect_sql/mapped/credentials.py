@@ -16,9 +16,11 @@ class MappedCredentialOps(MappedBase):
 
     @hookimpl
     def idconnect_set_password(self, account_id: str, password: Secret) -> None:
-        """Write the hash in the mapping's ``password_scheme``."""
+        """Write the hash in the mapping's ``password_scheme`` (and ``pbkdf2_iterations``)."""
         try:
-            encoded = hash_password(self.scheme, password.reveal())
+            encoded = hash_password(
+                self.scheme, password.reveal(), pbkdf2_iterations=self.pbkdf2_iterations
+            )
         except ValueError as exc:
             raise InvalidInput(str(exc), store=self.name, account=account_id) from None
         with self.begin(account_id) as connection:
