@@ -171,7 +171,7 @@ class SqlBackend:
         key: ColumnElement[Any],
         layout: Layout,
         catalogue: Catalogue,
-        load: Callable[[Connection, Sequence[Row[Any]]], list[T]],
+        load: Callable[[Connection, Sequence[Row[Any]], Sequence[str]], list[T]],
     ) -> Page[T]:
         """Run one page of a search with keyset pagination.
 
@@ -180,7 +180,8 @@ class SqlBackend:
         :param key: its stable id column.
         :param layout: where attributes live.
         :param catalogue: the catalogue the filter is bound to.
-        :param load: turns the page's rows into results (loading what hangs off them).
+        :param load: turns the page's rows into results, loading what hangs off them that the
+            query's ``attributes`` ask for (all of it when they are empty).
         :returns: the page.
         :raises NotSupported: when sorting by an attribute the store does not hold.
         :raises InvalidInput: for a cursor of another query.
@@ -199,17 +200,21 @@ class SqlBackend:
                     f"this store cannot sort by {query.sort_by.dotted!r}", store=self.name
                 )
         keyset = Keyset(query, key, sort)
-        after = keyset.after()
-        stmt = sa.select(source, *keyset.columns()).select_from(source)
-        for clause in (condition, after):
-            if clause is not None:
-                stmt = stmt.where(clause)
-        stmt = stmt.order_by(*keyset.order_by()).limit(query.count + 1)
+        segments = keyset.segments()
         with self.begin() as connection:
-            rows = list(connection.execute(stmt))
+            rows: list[Row[Any]] = []
+            for segment in segments:
+                stmt = sa.select(source, *keyset.columns()).select_from(source)
+                for clause in (condition, segment.where):
+                    if clause is not None:
+                        stmt = stmt.where(clause)
+                stmt = stmt.order_by(*segment.order_by).limit(query.count + 1 - len(rows))
+                rows.extend(connection.execute(stmt))
+                if len(rows) > query.count:
+                    break
             more = len(rows) > query.count
             rows = rows[: query.count]
-            items = load(connection, rows)
+            items = load(connection, rows, query.attributes)
             total = None
             if query.include_total:
                 count = sa.select(sa.func.count()).select_from(source)

@@ -1,17 +1,25 @@
 """Sorting and keyset pagination: no OFFSET, cursors that survive restarts and inserts.
 
-Order: by the sort expression (missing values last in both directions), ties by the stable id
-in the same direction. A cursor holds the last row's ``[missing, value, id]``; the next page
-starts strictly after it, so rows inserted meanwhile never shift pages.
+Order: by the sort expression, missing values last in both directions, ties by the stable id in
+the same direction. A cursor holds the last row's ``[missing, value, id]``; the next page starts
+strictly after it, so rows inserted meanwhile never shift pages.
+
+So that a ``(sort key, id)`` index serves every page on every dialect (no ``CASE`` prefix, and
+no ``NULLS LAST``, which MariaDB lacks and which a PostgreSQL index read backwards cannot give),
+a page is read in at most two *segments*: the rows holding a value (``ORDER BY sort, id``),
+then, only when those run out and the sort expression can be ``NULL`` at all, the rows missing
+it (``WHERE sort IS NULL ORDER BY id``). A ``NOT NULL`` column has the first segment only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from attrs import frozen
+from sqlalchemy.sql.elements import Case, ColumnElement
 
 from idconnect.backend import (
     InvalidInput,
@@ -22,7 +30,30 @@ from idconnect.backend import (
     parse_instant,
 )
 
-__all__ = ["Keyset"]
+__all__ = ["Keyset", "Segment", "may_be_null"]
+
+
+def may_be_null(expr: ColumnElement[Any]) -> bool:
+    """Whether a sort expression can be ``NULL`` (conservatively ``True`` when unsure).
+
+    :param expr: the sort expression.
+    :returns: ``False`` for ``NOT NULL`` columns and ``CASE`` predicates with an ``ELSE``.
+    """
+    if isinstance(expr, sa.Column):
+        return bool(expr.nullable)
+    if isinstance(expr, Case):
+        return expr.else_ is None
+    return True
+
+
+@frozen
+class Segment:
+    """One statement's share of a page: the rows it may read and their order."""
+
+    where: ColumnElement[bool] | None
+    """The rows of the segment after the cursor, or ``None`` for every row."""
+    order_by: Sequence[ColumnElement[Any]]
+    """The ORDER BY clauses (sort then id, or id only)."""
 
 
 class Keyset:
@@ -40,18 +71,18 @@ class Keyset:
         self.key = key
         self.sort = sort
 
-    def order_by(self) -> list[ColumnElement[Any]]:
-        """Return the ORDER BY clauses.
+    def _order(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column.desc() if self.query.descending else column.asc()
 
-        :returns: ``(sort IS NULL), sort, id`` in the query's direction (missing last).
-        """
-        desc = self.query.descending
-        clauses: list[ColumnElement[Any]] = []
-        if self.sort is not None:
-            clauses.append(sa.case((self.sort.is_(None), 1), else_=0).asc())
-            clauses.append(self.sort.desc() if desc else self.sort.asc())
-        clauses.append(self.key.desc() if desc else self.key.asc())
-        return clauses
+    def _beyond(self, column: ColumnElement[Any], bound: Any) -> ColumnElement[bool]:
+        condition: ColumnElement[bool] = column < bound if self.query.descending else column > bound
+        return condition
+
+    def _at_or_beyond(self, column: ColumnElement[Any], bound: Any) -> ColumnElement[bool]:
+        condition: ColumnElement[bool] = (
+            column <= bound if self.query.descending else column >= bound
+        )
+        return condition
 
     def columns(self) -> list[ColumnElement[Any]]:
         """Return the extra column to select so that a cursor can be made from the last row.
@@ -60,12 +91,7 @@ class Keyset:
         """
         return [] if self.sort is None else [self.sort.label("idc_sort")]
 
-    def after(self) -> ColumnElement[bool] | None:
-        """Return the condition selecting rows after the cursor, or ``None`` without a cursor.
-
-        :returns: the condition.
-        :raises InvalidInput: when the cursor is not one of this query's.
-        """
+    def _position(self) -> tuple[int, Any, str | int] | None:
         if self.query.cursor is None:
             return None
         position = decode_cursor(self.query)
@@ -76,25 +102,36 @@ class Keyset:
             value = parse_instant(raw["t"]) if isinstance(raw, dict) else raw
         except (TypeError, ValueError, KeyError):
             raise InvalidInput("the cursor is not valid for this query") from None
-        descending = self.query.descending
+        return missing, value, ident
 
-        def beyond(column: ColumnElement[Any], bound: Any) -> ColumnElement[bool]:
-            condition: ColumnElement[bool] = column < bound if descending else column > bound
-            return condition
+    def segments(self) -> list[Segment]:
+        """Return the statements' shares of the page, in order, after the cursor.
 
-        if self.sort is None:
-            return beyond(self.key, ident)
-        if missing:
-            return sa.and_(self.sort.is_(None), beyond(self.key, ident))
-        return sa.or_(
-            self.sort.is_(None),
-            sa.and_(
-                self.sort.is_not(None),
-                sa.or_(
-                    beyond(self.sort, value), sa.and_(self.sort == value, beyond(self.key, ident))
-                ),
-            ),
-        )
+        :returns: one or two segments (see the module's docstring).
+        :raises InvalidInput: when the cursor is not one of this query's.
+        """
+        position = self._position()
+        key, sort = self.key, self.sort
+        if sort is None:
+            after = None if position is None else self._beyond(key, position[2])
+            return [Segment(after, [self._order(key)])]
+        nullable = may_be_null(sort)
+        segments: list[Segment] = []
+        if position is None or not position[0]:
+            where: ColumnElement[bool] | None = sort.is_not(None) if nullable else None
+            if position is not None:
+                _, value, ident = position
+                where = sa.and_(
+                    self._at_or_beyond(sort, value),
+                    sa.or_(self._beyond(sort, value), self._beyond(key, ident)),
+                )
+            segments.append(Segment(where, [self._order(sort), self._order(key)]))
+        if nullable:
+            missing: ColumnElement[bool] = sort.is_(None)
+            if position is not None and position[0]:
+                missing = sa.and_(missing, self._beyond(key, position[2]))
+            segments.append(Segment(missing, [self._order(key)]))
+        return segments
 
     def cursor(self, ident: str | int, sort_value: Any) -> str:
         """Return the cursor continuing after a row.

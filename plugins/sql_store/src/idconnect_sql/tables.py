@@ -16,12 +16,42 @@ import sqlalchemy as sa
 
 from idconnect_sql.types import UtcDateTime, text
 
-__all__ = ["ManagedTables", "build_tables"]
+__all__ = ["SORT_INDEXES", "SUPERSEDED_INDEXES", "ManagedTables", "build_tables"]
 
 PREFIX = "idc_"
 ID = 36
 SHORT = 255
 LONG = 320
+
+
+SORT_INDEXES = {
+    f"{PREFIX}accounts_{column}_sort_idx": column
+    for column in (
+        "user_name_ci",
+        "display_name_ci",
+        "formatted_ci",
+        "family_name_ci",
+        "given_name_ci",
+        "middle_name_ci",
+        "organization_ci",
+        "active",
+        "last_modified",
+        "disabled_at",
+        "failed_password",
+        "failed_otp",
+    )
+}
+"""``(sort key, id)`` indexes of the sortable account attributes (revision 0002), by name.
+
+``created`` and ``last_login`` have theirs since the baseline; ``emailVerified`` and
+``phoneVerified`` are computed (``EXISTS``) and cannot have one."""
+
+SUPERSEDED_INDEXES = (
+    f"{PREFIX}accounts_family_name_idx",
+    f"{PREFIX}accounts_display_name_idx",
+    f"{PREFIX}accounts_organization_idx",
+)
+"""Single-column indexes of the baseline that the sort indexes replace (revision 0002)."""
 
 
 class ManagedTables:
@@ -74,9 +104,7 @@ class ManagedTables:
             sa.Index(f"{PREFIX}accounts_user_name_rev_idx", "user_name_rev"),
             sa.Index(f"{PREFIX}accounts_created_idx", "created", "id"),
             sa.Index(f"{PREFIX}accounts_last_login_idx", "last_login", "id"),
-            sa.Index(f"{PREFIX}accounts_family_name_idx", "family_name_ci"),
-            sa.Index(f"{PREFIX}accounts_display_name_idx", "display_name_ci"),
-            sa.Index(f"{PREFIX}accounts_organization_idx", "organization_ci"),
+            *(sa.Index(name, column, "id") for name, column in SORT_INDEXES.items()),
             **opts,
         )
         self.emails = sa.Table(

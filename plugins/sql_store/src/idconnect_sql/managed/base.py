@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +12,6 @@ from idconnect.backend import (
     USER_CATALOGUE,
     Account,
     Catalogue,
-    GroupRef,
     Outcome,
     StoreConfig,
     StoreUnavailable,
@@ -23,14 +21,12 @@ from idconnect.backend import (
 from idconnect_sql import migrate
 from idconnect_sql.backend import SqlBackend
 from idconnect_sql.engine import create_engine
+from idconnect_sql.managed.children import Children, kinds_for
 from idconnect_sql.managed.layout import managed_layout
 from idconnect_sql.managed.rows import account_from_row
 from idconnect_sql.tables import UNIQUE_ATTRIBUTES, build_tables
 
-__all__ = ["IDS", "ManagedBase", "raise_first"]
-
-IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
-"""The account ids of one page, for the statements that load what hangs off them."""
+__all__ = ["ManagedBase", "raise_first"]
 
 
 class ManagedBase(SqlBackend):
@@ -49,7 +45,7 @@ class ManagedBase(SqlBackend):
         self.tables = build_tables(self.schema)
         self.layout, self.group_layout = managed_layout(self.tables)
         self.create_schema = config.get("create_schema", bool, self.dialect == "sqlite")
-        self._by_accounts: dict[str, sa.Executable] = {}
+        self.children = Children(self.tables)
 
     def prepare(self, engine: Engine) -> None:
         """Create or migrate the schema when allowed; otherwise check that it is there.
@@ -97,53 +93,19 @@ class ManagedBase(SqlBackend):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _children(
-        self, connection: Connection, table: sa.Table, ids: Sequence[str], *order: Any
-    ) -> dict[str, list[Row[Any]]]:
-        found: dict[str, list[Row[Any]]] = defaultdict(list)
-        if not ids:
-            return found
-        stmt = self._by_accounts.get(table.name)
-        if stmt is None:
-            stmt = sa.select(table).where(table.c.account_id.in_(IDS)).order_by(*order)
-            self._by_accounts[table.name] = stmt
-        for row in connection.execute(stmt, {"ids": list(ids)}):
-            found[row.account_id].append(row)
-        return found
+    def _load(
+        self, connection: Connection, rows: Sequence[Row[Any]], attributes: Sequence[str] = ()
+    ) -> list[Account]:
+        """Build the accounts of some rows, with the child lists ``attributes`` ask for.
 
-    def _load(self, connection: Connection, rows: Sequence[Row[Any]]) -> list[Account]:
-        t = self.tables
+        :param connection: the open connection.
+        :param rows: ``idc_accounts`` rows.
+        :param attributes: the query's attributes; empty for complete accounts.
+        :returns: the accounts, in the rows' order.
+        """
         ids = [row.id for row in rows]
-        emails = self._children(connection, t.emails, ids, t.emails.c.position)
-        phones = self._children(connection, t.phones, ids, t.phones.c.position)
-        idents = self._children(
-            connection, t.external_identities, ids, t.external_identities.c.position
-        )
-        roles = self._children(connection, t.role_assignments, ids, t.role_assignments.c.id)
-        groups: dict[str, list[GroupRef]] = defaultdict(list)
-        if ids:
-            stmt = self._by_accounts.get("memberships")
-            if stmt is None:
-                stmt = (
-                    sa.select(t.memberships.c.account_id, t.groups.c.id, t.groups.c.display_name)
-                    .join(t.groups, t.groups.c.id == t.memberships.c.group_id)
-                    .where(t.memberships.c.account_id.in_(IDS))
-                    .order_by(t.groups.c.display_name_ci, t.groups.c.id)
-                )
-                self._by_accounts["memberships"] = stmt
-            for account_id, group_id, display in connection.execute(stmt, {"ids": ids}):
-                groups[account_id].append(GroupRef(value=group_id, display=display))
-        return [
-            account_from_row(
-                row,
-                emails=emails.get(row.id, ()),
-                phones=phones.get(row.id, ()),
-                idents=idents.get(row.id, ()),
-                roles=roles.get(row.id, ()),
-                groups=groups.get(row.id, ()),
-            )
-            for row in rows
-        ]
+        children = self.children.read(connection, ids, kinds_for(attributes))
+        return [account_from_row(row, children) for row in rows]
 
     def _get(self, connection: Connection, account_id: str) -> Account:
         row = connection.execute(

@@ -29,7 +29,7 @@ class GroupOps(ManagedBase):
             key=g.c.id,
             layout=self.group_layout,
             catalogue=GROUP_CATALOGUE,
-            load=lambda _, rows: [group_from_row(row, ()) for row in rows],
+            load=lambda _, rows, __: [group_from_row(row, ()) for row in rows],
         )
 
     def _group_row(self, connection: Connection, group_id: str) -> Row[Any]:

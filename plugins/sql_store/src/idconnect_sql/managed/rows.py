@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -20,6 +20,7 @@ from idconnect.backend import (
     RoleAssignment,
     Session,
 )
+from idconnect_sql.managed.trusted import trusted
 
 __all__ = [
     "NAME_PARTS",
@@ -111,43 +112,58 @@ def name_from_row(row: Row[Any]) -> Name | None:
     return Name(**parts) if any(v is not None for v in parts.values()) else None
 
 
-def account_from_row(
-    row: Row[Any],
-    *,
-    emails: Iterable[Row[Any]],
-    phones: Iterable[Row[Any]],
-    idents: Iterable[Row[Any]],
-    roles: Iterable[Row[Any]],
-    groups: Iterable[GroupRef],
-) -> Account:
-    """Build an account from its row and the rows that hang off it."""
-    return Account(
-        id=row.id,
+_ACCOUNT = trusted(Account)
+_EMAIL = trusted(Email)
+_PHONE = trusted(PhoneNumber)
+_IDENTITY = trusted(ExternalIdentity)
+_ROLE = trusted(RoleAssignment)
+_GROUP = trusted(GroupRef)
+_NO_FAILURES = FailedAttempts(password=0, otp=0)
+
+
+def account_from_row(row: Row[Any], children: Mapping[str, Mapping[str, list[Any]]]) -> Account:
+    """Build an account from its row and its child rows (:class:`.children.Children`).
+
+    The values come from the store's own tables, so the models are built without re-running
+    their validators (:mod:`.trusted`). A child list the page did not read is left empty.
+
+    :param row: the ``idc_accounts`` row.
+    :param children: kind to account id to its ``(kind, account_id, n, k, c1, c2, b1, b2)`` rows.
+    :returns: the account.
+    """
+    ident = row.id
+    none: list[Any] = []
+    emails = children.get("emails", {}).get(ident, none)
+    phones = children.get("phones", {}).get(ident, none)
+    idents = children.get("idents", {}).get(ident, none)
+    roles = children.get("roles", {}).get(ident, none)
+    groups = children.get("groups", {}).get(ident, none)
+    failed_password, failed_otp = row.failed_password, row.failed_otp
+    return _ACCOUNT(
+        id=ident,
         user_name=row.user_name,
         name=name_from_row(row),
         display_name=row.display_name,
-        emails=[
-            Email(value=e.value, type=e.type, primary=bool(e.primary), verified=bool(e.verified))
-            for e in emails
-        ],
-        phone_numbers=[
-            PhoneNumber(
-                value=p.value, type=p.type, primary=bool(p.primary), verified=bool(p.verified)
-            )
-            for p in phones
-        ],
+        emails=tuple(
+            _EMAIL(value=e[4], type=e[5], primary=bool(e[6]), verified=bool(e[7])) for e in emails
+        ),
+        phone_numbers=tuple(
+            _PHONE(value=p[4], type=p[5], primary=bool(p[6]), verified=bool(p[7])) for p in phones
+        ),
         active=bool(row.active),
         disabled_at=row.disabled_at,
         organization=row.organization,
-        external_identities=[
-            ExternalIdentity(provider=i.provider, subject=i.subject) for i in idents
-        ],
+        external_identities=tuple(_IDENTITY(provider=i[4], subject=i[5]) for i in idents),
         created=row.created,
         last_modified=row.last_modified,
         last_login=row.last_login,
-        failed_attempts=FailedAttempts(password=row.failed_password, otp=row.failed_otp),
-        groups=groups,
-        role_assignments=[RoleAssignment(role=r.role, organization=r.organization) for r in roles],
+        failed_attempts=(
+            _NO_FAILURES
+            if failed_password == 0 and failed_otp == 0
+            else FailedAttempts(password=failed_password, otp=failed_otp)
+        ),
+        groups=tuple(_GROUP(value=g[4], display=g[5]) for g in groups),
+        role_assignments=tuple(_ROLE(role=r[4], organization=r[5]) for r in roles),
         version=str(row.version),
     )
 

@@ -40,6 +40,7 @@ from idconnect.backend import (
 )
 from idconnect_sql.backend import SqlBackend
 from idconnect_sql.filters import Layout, Multi, Scalar
+from idconnect_sql.managed.children import kinds_for
 from idconnect_sql.passwords import PBKDF2_ITERATIONS, SCHEMES, check_pbkdf2_iterations
 from idconnect_sql.types import ForeignInstant
 
@@ -258,9 +259,18 @@ class MappedBase(SqlBackend):
         value = self._id_value(account_id)
         return sa.false() if value is None else self.col("id") == value
 
-    def _load(self, connection: Connection, rows: Sequence[Row[Any]]) -> list[Account]:
+    def _load(
+        self, connection: Connection, rows: Sequence[Row[Any]], attributes: Sequence[str] = ()
+    ) -> list[Account]:
+        """Build the accounts of some rows, with their groups unless ``attributes`` omit them.
+
+        :param connection: the open connection.
+        :param rows: rows of the mapped table.
+        :param attributes: the query's attributes; empty for complete accounts.
+        :returns: the accounts, in the rows' order.
+        """
         groups: dict[str, list[GroupRef]] = defaultdict(list)
-        if self.has_groups and rows:
+        if self.has_groups and rows and "groups" in kinds_for(attributes):
             g, m, k = self.groups, self.members, self.mapping
             ids = [row._mapping[self.col("id")] for row in rows]
             stmt = (

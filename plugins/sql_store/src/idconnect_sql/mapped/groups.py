@@ -27,7 +27,7 @@ class MappedGroupOps(MappedBase):
             key=gid,
             layout=self.group_layout,
             catalogue=GROUP_CATALOGUE,
-            load=lambda _, rows: [
+            load=lambda _, rows, __: [
                 Group(
                     id=str(r._mapping[gid]),
                     display_name=r._mapping[self.groups.c[self.mapping["group_name"]]],

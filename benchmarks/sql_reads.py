@@ -1,0 +1,349 @@
+"""Benchmark SQL store reads through the facade against hand-written SQLAlchemy Core, same run.
+
+    python benchmarks/sql_reads.py --accounts 100000 --dialects sqlite,postgresql
+
+Seeds N demo accounts natively (``idconnect_sql.demo.seed_demo``), then, per dialect:
+
+- exact email lookup: ``search_accounts('emails.value eq "..."')`` against Core running the same
+  statements (the account row by a semi-join on ``emails.value_ci``, then the page's child rows
+  in one ``UNION ALL`` with the same ORDER BYs) on the store's own engine;
+- first page of 50 sorted by userName: the facade against the same keyset query by hand
+  (``ORDER BY user_name_ci, id LIMIT 51`` plus the children), and PostgreSQL's ``EXPLAIN`` of the
+  statement the facade actually sent (captured from the engine);
+- iterating every account in pages of 1,000: the facade's ``iter_accounts`` against the same
+  keyset pages by hand, accounts per second and the process's RSS sampled every page.
+
+Every statement is built once, before timing, on both sides (SQLAlchemy's compiled cache and
+psycopg's prepared statements then serve both alike). Rounds interleave the two sides,
+alternating which goes first; each line prints the median with the 10th-90th percentile range
+and the ratio of the medians. Not part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from idconnect_sql.demo import seed_demo
+
+import idconnect
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+IDS = sa.bindparam("ids", expanding=True)
+PAGE = 50
+
+
+@contextmanager
+def open_store(dialect: str, folder: Path) -> Iterator[idconnect.Store]:
+    """Yield a store over a new, empty database of the dialect (dropped afterwards)."""
+    config: dict[str, Any] = {"hub": {"state": f"sqlite:///{folder / 'state.db'}"}}
+    if dialect == "sqlite":
+        config["stores"] = {"s": {"plugin": "sql", "url": f"sqlite:///{folder / 'bench.db'}"}}
+        with idconnect.connect(config) as hub:
+            yield hub.store("s")
+        return
+    import idconnect_sql
+
+    admin_url = sa.make_url(os.environ.get("IDCONNECT_TEST_POSTGRES_URL") or PG_DEFAULT)
+    name = f"idc_bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+        idconnect_sql.init_store(url)
+        config["stores"] = {"s": {"plugin": "sql", "url": url}}
+        with idconnect.connect(config) as hub:
+            yield hub.store("s")
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def rss_mb() -> float:
+    """This process's resident set size now, in MiB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def spread(values: list[float], unit: str) -> str:
+    """Median and 10th-90th percentile range of timings."""
+    deciles = statistics.quantiles(values, n=10)
+    low, high = deciles[0], deciles[-1]
+    return f"median {statistics.median(values):.3f} {unit} (p10-p90 {low:.3f}-{high:.3f})"
+
+
+def interleaved(
+    sides: dict[str, Callable[[Any], object]], args: list[Any], rounds: int
+) -> dict[str, list[float]]:
+    """Time each side on every argument, rounds interleaved, alternating which side goes first.
+
+    :returns: side name to its timings in milliseconds.
+    """
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides.items())
+    for r in range(rounds):
+        for n, arg in enumerate(args):
+            for name, fn in order if (r + n) % 2 == 0 else order[::-1]:
+                start = time.perf_counter()
+                fn(arg)
+                times[name].append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def report(title: str, times: dict[str, list[float]], facade: str, raw: str) -> None:
+    """Print two sides' medians with their spread and the ratio of the medians."""
+    ratio = statistics.median(times[facade]) / statistics.median(times[raw])
+    print(f"{title} ({len(times[facade])} calls per side):")
+    print(f"  {facade:<28} {spread(times[facade], 'ms')}")
+    print(f"  {raw:<28} {spread(times[raw], 'ms')}")
+    print(f"  ratio {facade} / {raw}: {ratio:.2f}x")
+
+
+class RawCore:
+    """The facade's reads written by hand in SQLAlchemy Core, each statement built once."""
+
+    def __init__(self, store: idconnect.Store) -> None:
+        backend: Any = store.backend
+        self.engine: sa.Engine = backend.engine
+        t = self.t = backend.tables
+        a = t.accounts
+        self.by_email = (
+            sa.select(a)
+            .where(
+                a.c.id.in_(
+                    sa.select(t.emails.c.account_id).where(
+                        t.emails.c.value_ci == sa.bindparam("email")
+                    )
+                )
+            )
+            .order_by(a.c.id)
+            .limit(PAGE + 1)
+        )
+        self.by_user_name = sa.select(a).order_by(a.c.user_name_ci, a.c.id).limit(PAGE + 1)
+        self.by_id = sa.select(a).order_by(a.c.id).limit(sa.bindparam("n"))
+        self.after_id = (
+            sa.select(a)
+            .where(a.c.id > sa.bindparam("after"))
+            .order_by(a.c.id)
+            .limit(sa.bindparam("n"))
+        )
+        self.children = self._children()
+
+    def _children(self) -> sa.CompoundSelect:
+        t = self.t
+        blank, no = sa.literal_column("''"), sa.false()
+        e, p, x, r, m, g = (
+            t.emails,
+            t.phones,
+            t.external_identities,
+            t.role_assignments,
+            t.memberships,
+            t.groups,
+        )
+
+        def part(kind: int, table: Any, *cols: Any) -> sa.Select:
+            owner = table.c.account_id if table is not None else m.c.account_id
+            return sa.select(sa.literal_column(str(kind)).label("kind"), owner, *cols)
+
+        union = sa.union_all(
+            part(0, e, e.c.position, blank, e.c.value, e.c.type, e.c.primary, e.c.verified).where(
+                e.c.account_id.in_(IDS)
+            ),
+            part(1, p, p.c.position, blank, p.c.value, p.c.type, p.c.primary, p.c.verified).where(
+                p.c.account_id.in_(IDS)
+            ),
+            part(2, x, x.c.position, blank, x.c.provider, x.c.subject, no, no).where(
+                x.c.account_id.in_(IDS)
+            ),
+            part(3, r, r.c.id, blank, r.c.role, r.c.organization, no, no).where(
+                r.c.account_id.in_(IDS)
+            ),
+            part(
+                4,
+                None,
+                sa.literal_column("0"),
+                g.c.display_name_ci,
+                g.c.id,
+                g.c.display_name,
+                no,
+                no,
+            )
+            .select_from(m.join(g, g.c.id == m.c.group_id))
+            .where(m.c.account_id.in_(IDS)),
+        )
+        return union.order_by(
+            sa.literal_column("1"),
+            sa.literal_column("3"),
+            sa.literal_column("4"),
+            sa.literal_column("5"),
+        )
+
+    def load(self, connection: sa.Connection, rows: list[Any]) -> int:
+        """Fetch the children of a page's rows; return how many child rows came back."""
+        if not rows:
+            return 0
+        return len(connection.execute(self.children, {"ids": [row.id for row in rows]}).all())
+
+    def email(self, value: str) -> None:
+        """Look an account up by exact email, with its children."""
+        with self.engine.connect() as c:
+            rows = c.execute(self.by_email, {"email": value.lower()}).all()
+            assert rows
+            self.load(c, rows)
+
+    def first_page(self, _: object) -> None:
+        """The first page of 50 sorted by userName, with its children."""
+        with self.engine.connect() as c:
+            rows = c.execute(self.by_user_name).all()[:PAGE]
+            self.load(c, rows)
+
+    def iterate(self, page: int) -> Iterator[Any]:
+        """Every account row in keyset pages by id (children fetched per page)."""
+        after = None
+        while True:
+            with self.engine.connect() as c:
+                if after is None:
+                    rows = c.execute(self.by_id, {"n": page + 1}).all()
+                else:
+                    rows = c.execute(self.after_id, {"after": after, "n": page + 1}).all()
+                more = len(rows) > page
+                rows = rows[:page]
+                self.load(c, rows)
+            yield from rows
+            if not more:
+                return
+            after = rows[-1].id
+
+
+def explain_first_page(store: idconnect.Store) -> str:
+    """PostgreSQL's plan of the statement the facade sent for the sorted first page."""
+    engine: sa.Engine = store.backend.engine  # type: ignore[attr-defined]
+    sent: list[tuple[str, Any]] = []
+
+    def capture(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        sent.append((statement, params))
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        store.search_accounts(sort_by="userName", count=PAGE)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    statement, params = next((s, p) for s, p in sent if "idc_accounts" in s and "ORDER BY" in s)
+    with engine.connect() as c:
+        rows = c.exec_driver_sql("EXPLAIN " + statement, params).all()
+    return "\n".join(f"    {row[0]}" for row in rows)
+
+
+def iterate(store: idconnect.Store, raw: RawCore, passes: int) -> None:
+    """Time iterating every account, facade and Core interleaved; print rates and RSS."""
+    rates: dict[str, list[float]] = {"facade iter_accounts": [], "raw Core keyset": []}
+    rss: list[float] = []
+
+    def facade() -> int:
+        seen = 0
+        for _ in store.iter_accounts(page_size=1000):
+            seen += 1
+            if seen % 1000 == 0:
+                rss.append(rss_mb())
+        return seen
+
+    def core() -> int:
+        return sum(1 for _ in raw.iterate(1000))
+
+    sides = [("facade iter_accounts", facade), ("raw Core keyset", core)]
+    for p in range(passes):
+        for name, fn in sides if p % 2 == 0 else sides[::-1]:
+            start = time.perf_counter()
+            seen = fn()
+            rates[name].append(seen / (time.perf_counter() - start))
+    print(f"iterate all {seen:,} accounts, pages of 1,000 ({passes} interleaved passes):")
+    for name, values in rates.items():
+        print(
+            f"  {name:<28} median {statistics.median(values):,.0f} accounts/s"
+            f" (range {min(values):,.0f}-{max(values):,.0f})"
+        )
+    ratio = statistics.median(rates["raw Core keyset"]) / statistics.median(
+        rates["facade iter_accounts"]
+    )
+    print(
+        f"  raw / facade rate: {ratio:.2f}x; RSS while iterating: first page {rss[0]:.0f} MiB,"
+        f" last {rss[-1]:.0f} MiB, peak {max(rss):.0f} MiB"
+    )
+
+
+def run(dialect: str, n: int, queries: int, rounds: int, passes: int) -> None:
+    """Seed one database and print every measurement for it."""
+    print(f"\n=== {dialect}: {n:,} accounts ===")
+    with tempfile.TemporaryDirectory() as tmp, open_store(dialect, Path(tmp)) as store:
+        start = time.perf_counter()
+        seed_demo(store, count=n, seed=1)
+        print(f"seeded in {time.perf_counter() - start:.1f} s; RSS {rss_mb():.0f} MiB")
+        raw = RawCore(store)
+        with raw.engine.begin() as c:
+            c.exec_driver_sql("ANALYZE")
+            emails = c.execute(sa.select(raw.t.emails.c.value)).scalars().all()
+        sample = random.Random(3).sample(emails, queries)
+
+        def facade_email(value: str) -> None:
+            assert store.search_accounts(f'emails.value eq "{value}"').items
+
+        def facade_first(_: object) -> None:
+            assert len(store.search_accounts(sort_by="userName", count=PAGE).items) == PAGE
+
+        for fn in (facade_email, raw.email):  # warm up: caches, prepared statements
+            for value in sample[:10]:
+                fn(value)
+        for _ in range(10):
+            facade_first(None)
+            raw.first_page(None)
+        report(
+            "exact email lookup",
+            interleaved({"facade": facade_email, "raw Core": raw.email}, sample, rounds),
+            "facade",
+            "raw Core",
+        )
+        report(
+            f"first page of {PAGE} sorted by userName",
+            interleaved(
+                {"facade": facade_first, "raw Core keyset": raw.first_page},
+                [None] * queries,
+                rounds,
+            ),
+            "facade",
+            "raw Core keyset",
+        )
+        if dialect == "postgresql":
+            print("PostgreSQL plan of the facade's sorted first page:")
+            print(explain_first_page(store))
+        iterate(store, raw, passes)
+
+
+def main() -> None:
+    """Parse the options and run every dialect asked for."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--dialects", default="sqlite,postgresql")
+    parser.add_argument("--queries", type=int, default=200, help="lookups per round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--passes", type=int, default=4, help="interleaved iterate-all passes")
+    args = parser.parse_args()
+    for dialect in args.dialects.split(","):
+        run(dialect, args.accounts, args.queries, args.rounds, args.passes)
+
+
+if __name__ == "__main__":
+    main()
