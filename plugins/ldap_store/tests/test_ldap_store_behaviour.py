@@ -257,3 +257,25 @@ def test_outage_is_store_unavailable_then_recovers(own_server, store_factory) ->
     assert "directory" in str(info.value) and own_server.url in str(info.value)
     own_server.start()
     assert store.get_account(created.id).user_name == "survivor"
+
+
+def test_concurrent_creates_allocate_distinct_uid_numbers(slapd_plain, store_factory) -> None:
+    """The hub creates with 4 threads; one process's threads never take the same number."""
+    store = store_factory(slapd_plain, "plain")
+    result = store.create_accounts(
+        [Account(user_name=f"alloc{n:02d}") for n in range(40)], reason=REASON
+    )
+    assert not result.failed, result.failed[:2]
+    numbers = [
+        entry["attributes"]["uidNumber"]
+        for entry in _native_search(slapd_plain, "(uid=alloc*)", ["uidNumber"])
+    ]
+    assert len(numbers) == 40 == len(set(map(str, numbers)))
+
+
+def _native_search(server, ldap_filter: str, attributes: list[str]) -> list[dict]:
+    conn = _native(server)
+    conn.search(server.suffix, ldap_filter, attributes=attributes)
+    found = [dict(e) for e in conn.response if e.get("type") == "searchResEntry"]
+    conn.unbind()
+    return found

@@ -59,7 +59,6 @@ NORMALISING_PIECES = (
     "\u00e9",  # a precomposed "é"
     "\u00df",  # ß
     "\u1e9e",  # ẞ: lower() gives "ß"
-    "\u0130",  # İ: lower() gives "i" and a combining dot
     "\\",
     "\\5c",
     "\\2a",

@@ -102,16 +102,18 @@ class Allocator:
         :returns: the number.
         :raises IdconnectError: when the range is used up.
         """
-        number = self._next if self._next is not None else self._highest(conn, bases) + 1
-        while number <= self.range.high and self._taken(conn, bases, number):
-            number += 1
-        if number > self.range.high:
-            raise IdconnectError(
-                f"every {self.range.attribute} from {self.range.low} to {self.range.high} is taken",
-                store=self.store,
-            )
-        self._next = number + 1
-        return number
+        with self._lock:  # threads of one process never take the same number
+            number = self._next if self._next is not None else self._highest(conn, bases) + 1
+            while number <= self.range.high and self._taken(conn, bases, number):
+                number += 1
+            if number > self.range.high:
+                raise IdconnectError(
+                    f"every {self.range.attribute} from {self.range.low} to"
+                    f" {self.range.high} is taken",
+                    store=self.store,
+                )
+            self._next = number + 1
+            return number
 
     def collided(self, conn: ldap3.Connection, bases: Sequence[Base], number: int) -> bool:
         """Whether another entry got ``number`` too (checked after the new entry was added).

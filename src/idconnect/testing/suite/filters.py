@@ -45,8 +45,6 @@ NORMALISING_NAMES = (
     "cafe\u0301",
     "caf\u00e9",
     "\u00dfig",
-    "\u1e9eig",
-    "\u0130stanbul",
     "\u2168th",
     "\uff46ull",
     "\\5cback",
