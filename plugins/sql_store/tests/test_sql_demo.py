@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 from idconnect_sql.demo import seed_demo
+from idconnect_sql.demo_data import transliterate
 
+import idconnect
 from idconnect import InvalidInput, NotSupported
+from idconnect.backend import format_instant, parse, utc_now
 
 
 def test_seed_demo_counts_and_reproducible(make_sql_store):
@@ -63,3 +73,146 @@ def test_the_seed_demo_hook_seeds_an_empty_managed_store_natively(make_sql_store
 def test_a_mapped_store_has_no_native_seeder(make_mapped_store):
     with pytest.raises(NotSupported):
         make_mapped_store().seed_demo(5, 1)
+
+
+# -- the demo as the README shows it -------------------------------------------------------------
+
+ROOT_README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def readme_filters() -> list[str]:
+    """The filters of the root README's Filters section (its first ``text`` block), one a line."""
+    text = ROOT_README.read_text(encoding="utf-8")
+    section = text.split("\n## Filters\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block is not None, "README.md's Filters section has no text block"
+    return [line.strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_the_readme_filters_section_is_read():
+    filters = readme_filters()
+    assert len(filters) >= 8
+    assert 'groups.display eq "beta testers"' in filters
+    assert all(parse(f) is not None for f in filters)
+
+
+def _demo_hub(home: Path, *args: str) -> idconnect.Hub:
+    """Run ``idconnect demo`` in an empty IDCONNECT_HOME; open its embedded store."""
+    command = Path(sys.executable).with_name("idconnect")
+    result = subprocess.run(
+        [str(command), "demo", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=home,
+        env={**os.environ, "IDCONNECT_HOME": str(home), "COLUMNS": "120"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Seeded store 'default'" in result.stdout
+    return idconnect.connect(
+        {
+            "hub": {"state": f"sqlite:///{home / 'idconnect-state.db'}"},
+            "stores": {"default": {"plugin": "sql", "url": f"sqlite:///{home / 'idconnect.db'}"}},
+        }
+    )
+
+
+@pytest.mark.parametrize("args", [(), ("--accounts", "2")], ids=["default", "two-accounts"])
+def test_every_readme_filter_matches_a_demo_account(tmp_path, args):
+    hub = _demo_hub(tmp_path, *args)
+    try:
+        store = hub.store("default")
+        empty = [f for f in readme_filters() if not store.search_accounts(f, count=1).items]
+        assert empty == [], f"README filters matching no demo account: {empty}"
+    finally:
+        hub.close()
+
+
+def test_the_demo_tour_shows_acme_and_the_beta_testers(tmp_path):
+    command = Path(sys.executable).with_name("idconnect")
+    result = subprocess.run(
+        [str(command), "demo", "--accounts", "50"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "IDCONNECT_HOME": str(tmp_path), "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'organization eq "Acme"' in result.stdout
+    assert "'beta testers'" in result.stdout
+
+
+def test_demo_dates_are_relative_to_the_seeding_time(make_sql_store):
+    now = utc_now()
+    store = make_sql_store()
+    seed_demo(store, count=400, seed=3)
+    after = utc_now()
+    accounts = list(store.iter_accounts())
+    assert max(a.created for a in accounts) <= after
+    assert min(a.created for a in accounts) >= now - timedelta(days=5 * 365 + 1)
+    logins = [a.last_login for a in accounts if a.last_login is not None]
+    assert max(logins) <= after
+    assert sum(login >= now - timedelta(days=90) for login in logins) > len(logins) / 2
+    week = format_instant(now - timedelta(days=7))
+    recent = store.search_accounts(f'lastLogin gt "{week}"', count=50).items
+    assert recent, "no demo account logged in in the last week"
+    live = [
+        s
+        for a in recent
+        for s in store.list_sessions(a.id)
+        if s.expires is not None and s.expires > after
+    ]
+    assert live, "every demo session has expired"
+
+
+def test_demo_dates_follow_the_now_given(make_sql_store):
+    then = datetime(2021, 3, 1, 9, 30, tzinfo=UTC)
+    store = make_sql_store()
+    seed_demo(store, count=300, seed=3, now=then)
+    accounts = list(store.iter_accounts())
+    assert max(a.created for a in accounts) <= then
+    logins = [a.last_login for a in accounts if a.last_login is not None]
+    assert max(logins) <= then
+    assert sum(login >= then - timedelta(days=90) for login in logins) > len(logins) / 2
+    with pytest.raises(InvalidInput, match="aware datetime"):
+        seed_demo(make_sql_store(), count=1, now=datetime(2021, 3, 1))
+
+
+def test_demo_user_names_spell_every_letter(make_sql_store):
+    store = make_sql_store()
+    seed_demo(store, count=600, seed=11)
+    accounts = list(store.iter_accounts())
+    assert all(re.fullmatch(r"[a-z0-9.]+", a.user_name) for a in accounts)
+    spelled = {"Øyvind": "oyvind.", "Søren": "soren.", "Łukasz": "lukasz.", "Zoë": "zoe."}
+    for given, prefix in spelled.items():
+        named = [a for a in accounts if a.name.given_name == given]
+        assert named, given
+        assert all(a.user_name.startswith(prefix) for a in named), given
+    turkish = [a for a in accounts if a.name.family_name == "Yılmaz"]  # noqa: RUF001
+    assert turkish and all(".yilmaz." in a.user_name for a in turkish)
+    assert all(
+        e.value.split("@")[0].replace(".", "").isalnum() and e.value.isascii()
+        for a in accounts
+        for e in a.emails
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "spelled"),
+    [
+        ("Øyvind", "oyvind"),
+        ("Søren", "soren"),
+        ("Łukasz", "lukasz"),
+        ("Strauß", "strauss"),
+        ("Dvořák", "dvorak"),
+        ("Nguyễn", "nguyen"),
+        ("O'Brien", "obrien"),
+        ("Ægir", "aegir"),
+        ("Þóra", "thora"),
+    ],
+)
+def test_transliterate_keeps_every_letter(name, spelled):
+    assert transliterate(name) == spelled
