@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
@@ -26,6 +27,7 @@ from idconnect.backend import (
     Page,
     Query,
     StoreConfig,
+    StoreUnavailable,
     hookimpl,
 )
 from idconnect_sql import locks
@@ -44,12 +46,50 @@ _WRITING: ContextVar[bool] = ContextVar("idc_sql_writing", default=False)
 """Whether the running hook is a mutating operation (its transactions are writers)."""
 
 
+_COMMITTING: ContextVar[list[bool] | None] = ContextVar("idc_sql_committing", default=None)
+"""Set by :func:`_reconnecting`: whether the hook's failure came from a ``COMMIT``."""
+
+
+def _dead_connection(exc: StoreUnavailable) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, DBAPIError) and bool(cause.connection_invalidated)
+
+
+def _reconnecting(call: Callable[[], T]) -> T:
+    """Run a hook, once more when it met a connection the server had closed.
+
+    Pooled connections are not pinged at checkout; one the server terminated (a restart, an
+    idle timeout, ``pg_terminate_backend``) fails on its first statement and is invalidated
+    with every connection the pool held before it, so the second run gets a new one. A failure
+    during ``COMMIT`` is never run again: the database may have applied it.
+    """
+    committing = [False]
+    token = _COMMITTING.set(committing)
+    try:
+        try:
+            return call()
+        except StoreUnavailable as exc:
+            if committing[0] or not _dead_connection(exc):
+                raise
+        return call()
+    finally:
+        _COMMITTING.reset(token)
+
+
+def _reader(hook: F) -> F:
+    @functools.wraps(hook)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return _reconnecting(lambda: hook(*args, **kwargs))
+
+    return run  # type: ignore[return-value]
+
+
 def _writer(hook: F) -> F:
     @functools.wraps(hook)
     def run(*args: Any, **kwargs: Any) -> Any:
         token = _WRITING.set(True)
         try:
-            return retried(lambda: hook(*args, **kwargs))
+            return retried(lambda: _reconnecting(lambda: hook(*args, **kwargs)))
         finally:
             _WRITING.reset(token)
 
@@ -69,17 +109,20 @@ class SqlBackend:
     """Unique index name to the attribute it protects, for Conflict messages."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Make every mutating hook a subclass defines a writer, retried on conflicts.
+        """Wrap every operation hook a subclass defines: writers retried, all reconnecting.
 
         Which hooks mutate comes from the operation specs (``OPERATIONS[name].mutates``): their
         transactions begin as writers (``BEGIN IMMEDIATE`` on SQLite) and the whole hook runs
         again (bounded) when the database aborts it for a deadlock or a lock wait timeout.
+        Every operation hook runs once more when it met a dead pooled connection
+        (:func:`_reconnecting`).
         """
         super().__init_subclass__(**kwargs)
         for name, operation in OPERATIONS.items():
             hook = cls.__dict__.get(f"idconnect_{name}")
-            if hook is not None and operation.mutates:
-                setattr(cls, f"idconnect_{name}", _writer(hook))
+            if hook is not None:
+                wrap = _writer if operation.mutates else _reader
+                setattr(cls, f"idconnect_{name}", wrap(hook))
 
     def __init__(self, config: StoreConfig) -> None:
         self.name = config.name
@@ -146,12 +189,20 @@ class SqlBackend:
         with self.errors(account), self.engine.connect() as connection:
             if self.dialect == "sqlite" and _WRITING.get():
                 connection.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
-            with (
-                locks.session_locks(connection, self.dialect, locked, timeout, self.name),
-                connection.begin(),
-            ):
-                locks.transaction_locks(connection, self.dialect, locked)
-                yield connection
+            with locks.session_locks(connection, self.dialect, locked, timeout, self.name):
+                transaction = connection.begin()
+                try:
+                    locks.transaction_locks(connection, self.dialect, locked)
+                    yield connection
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                committing = _COMMITTING.get()
+                if committing is not None:
+                    committing[0] = True
+                transaction.commit()
+                if committing is not None:
+                    committing[0] = False
 
     def not_found(self, what: str, ident: str, account: str | None = None) -> NotFound:
         """Build the NotFound error for a missing object.

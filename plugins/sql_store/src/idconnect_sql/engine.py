@@ -34,6 +34,9 @@ def _python_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+POOL_RECYCLE = 1800
+"""Seconds after which a pooled connection is replaced rather than reused."""
+
 SQLITE_BEGIN = "idc_sqlite_begin"
 """Execution option naming the statement that begins a SQLite transaction (``BEGIN IMMEDIATE``
 for writers: the read-check-write of a transaction then holds the write lock from its start)."""
@@ -95,7 +98,10 @@ def create_engine(settings: SqlSettings) -> Engine:
     """
     url = settings.url
     backend = url.get_backend_name()
-    kwargs: dict[str, Any] = {"pool_pre_ping": backend != "sqlite"}
+    # No pre-ping (a round trip per checkout): connections are recycled before servers and
+    # proxies drop idle ones, and a hook that meets a dead one runs again once
+    # (idconnect_sql.backend).
+    kwargs: dict[str, Any] = {"pool_pre_ping": False, "pool_recycle": POOL_RECYCLE}
     connect_args: dict[str, Any] = {}
     if backend == "sqlite":
         connect_args["timeout"] = settings.connect_timeout
