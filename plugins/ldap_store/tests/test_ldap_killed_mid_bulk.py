@@ -29,9 +29,10 @@ from typing import Any
 import ldap3
 import pytest
 from idconnect_ldap.testing import Slapd, slapd_available
+from ldap3.utils.conv import escape_filter_chars
 
 import idconnect
-from idconnect import Account
+from idconnect import Account, Group
 from idconnect.testing.servers import require_server
 
 TRIALS = int(os.environ.get("IDCONNECT_STRESS_TRIALS", "2"))
@@ -72,18 +73,21 @@ def _directory_state(server: Slapd) -> dict[str, bool]:
     return state
 
 
-def _disabled_count(conn: ldap3.Connection, suffix: str, prefix: str) -> int:
-    conn.search(suffix, f"(&(uid={prefix}*)(pwdAccountLockedTime=*))", attributes=["1.1"])
+def _count(conn: ldap3.Connection, suffix: str, prefix: str, having: str) -> int:
+    conn.search(suffix, f"(&(uid={prefix}*){having})", attributes=["1.1"])
     return len(conn.response or [])
 
 
-def _killer(server: Slapd, prefix: str, after: int, done: threading.Event) -> threading.Thread:
-    """Kill slapd once ``after`` accounts named ``prefix…`` are disabled, then start it again."""
+def _killer(
+    server: Slapd, prefix: str, after: int, done: threading.Event, having: str = ""
+) -> threading.Thread:
+    """Kill slapd once ``after`` accounts named ``prefix…`` match ``having`` (default: are
+    disabled), then start it again."""
     srv = ldap3.Server(server.host, port=server.port, get_info=ldap3.NONE)
     conn = ldap3.Connection(srv, server.root_dn, server.password, auto_bind=True)
 
     def run() -> None:
-        while _disabled_count(conn, server.suffix, prefix) < after:
+        while _count(conn, server.suffix, prefix, having or "(pwdAccountLockedTime=*)") < after:
             time.sleep(0.002)
         server.kill()
         server.start()
@@ -151,3 +155,49 @@ def test_outcomes_and_audit_equal_the_directory_after_slapd_is_killed_mid_bulk(
             Path(REPORT).write_text(json.dumps(tallies))
     interrupted = sum(t["failed"] + t["indeterminate"] + t["settled"] for t in tallies)
     assert interrupted > 0, f"no trial was interrupted: {tallies}"
+
+
+def test_membership_outcomes_equal_the_directory_after_slapd_is_killed_mid_bulk(
+    fresh_slapd: Slapd, store_factory: Callable[..., idconnect.Store]
+) -> None:
+    """Adding 300 accounts to a group (one modify per account) while slapd is killed."""
+    rng = random.Random(int(os.environ.get("IDCONNECT_STRESS_SEED", "11")))
+    store = store_factory(fresh_slapd, "openldap")
+    prefix = f"g{rng.randrange(10**9)}-"
+    created = store.create_accounts(
+        [Account(user_name=f"{prefix}{n:03d}") for n in range(300)], reason="seed"
+    )
+    ids = [o.account_id for o in created.outcomes]
+    group = store.create_group(Group(display_name=f"{prefix}group"), reason="seed")
+    conn = ldap3.Connection(
+        ldap3.Server(fresh_slapd.host, port=fresh_slapd.port, get_info=ldap3.NONE),
+        fresh_slapd.root_dn,
+        fresh_slapd.password,
+        auto_bind=True,
+    )
+    conn.search(fresh_slapd.suffix, f"(cn={prefix}group)", attributes=["1.1"])
+    group_dn = conn.response[0]["dn"]
+    conn.unbind()
+    restarted = threading.Event()
+    having = f"(memberOf={escape_filter_chars(group_dn)})"
+    killer = _killer(fresh_slapd, prefix, rng.randrange(20, 250), restarted, having)
+    killer.start()
+    result = store.add_to_group(group.id, ids, reason="kill slapd meanwhile")
+    killer.join(timeout=60)
+    assert restarted.is_set()
+    members = set(store.get_group(group.id).members)
+    statuses = {o.account_id: o.status for o in result.outcomes}
+    assert set(statuses.values()) <= {"ok", "failed", "indeterminate"}
+    wrong = [
+        i
+        for i, status in statuses.items()
+        if status != "indeterminate" and (i in members) != (status == "ok")
+    ]
+    assert wrong == [], f"{len(wrong)} outcomes differ from the directory"
+    assert list(statuses.values()).count("ok") < len(ids), "the kill interrupted nothing"
+    last: dict[str, Any] = {}
+    for event in store.events(action="add_group_member", limit=100_000):
+        last[event.account_id or ""] = event
+    for outcome in result.outcomes:
+        expected = "success" if outcome.status == "ok" else "failure"
+        assert last[outcome.account_id].outcome == expected, outcome

@@ -352,5 +352,9 @@ class AccountsMixin(PagingMixin):
         )
         code = check(conn.result, store=self.name, what="remove member", ok=frozenset({0, 16, 65}))
         if code == 65:  # the last member: groupOfNames needs one, so the placeholder stays
-            conn.modify(group_dn, {member: [(ldap3.MODIFY_REPLACE, [placeholder])]})
+            answer_lost(
+                lambda: conn.modify(group_dn, {member: [(ldap3.MODIFY_REPLACE, [placeholder])]}),
+                store=self.name,
+                what="remove the last member",
+            )
             check(conn.result, store=self.name, what="remove the last member")

@@ -177,7 +177,13 @@ class GroupsMixin(AccountsMixin):
                 account=account_id,
                 ok=frozenset({0, 20}),
             )
-            conn.modify(group_dn, {member: [(ldap3.MODIFY_DELETE, [placeholder])]})
+            # the member is in: a lost answer now is settled by re-reading, never "failed"
+            answer_lost(
+                lambda: conn.modify(group_dn, {member: [(ldap3.MODIFY_DELETE, [placeholder])]}),
+                store=self.name,
+                what="drop the placeholder member",
+                account=account_id,
+            )
             check(
                 conn.result,
                 store=self.name,
