@@ -7,12 +7,12 @@ the public backend API, so this module names only what it uses of it (:class:`_A
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import click
 
-from idconnect import Store
-from idconnect_sql.demo import seed_demo
+if TYPE_CHECKING:
+    from idconnect import Store
 
 __all__ = ["sql"]
 
@@ -44,6 +44,8 @@ def sql() -> None:
 @click.pass_obj
 def seed_demo_command(app: _App, store: str, count: int, seed: int) -> None:
     """Write demo customers straight into the empty managed SQL store STORE (no audit events)."""
+    from idconnect_sql.demo import seed_demo  # SQLAlchemy loads only when the command runs
+
     counts = seed_demo(app.store(store), count=count, seed=seed)
     for kind, rows in counts.items():
         click.echo(f"{kind}: {rows:,}")
