@@ -166,6 +166,10 @@ def test_demo_dates_are_relative_to_the_seeding_time(make_sql_store):
         if s.expires is not None and s.expires > after
     ]
     assert live, "every demo session has expired"
+    for account in accounts[:100]:
+        assert account.disabled_at is None or account.disabled_at >= account.created
+        for used in (a.last_used for a in store.list_authenticators(account.id)):
+            assert used is None or account.created <= used <= after
 
 
 def test_demo_dates_follow_the_now_given(make_sql_store):

@@ -274,7 +274,7 @@ class _Seeder:
                 "secret_hash": None,
                 "verified": True,
                 "created": created,
-                "last_used": self.before(90) if self.rng.random() < 0.5 else None,
+                "last_used": max(created, self.before(90)) if self.rng.random() < 0.5 else None,
             },
         )
 
