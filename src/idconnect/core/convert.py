@@ -8,46 +8,37 @@ Unset values are omitted, as SCIM does. ``structure(unstructure(x)) == x`` for e
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-
+from idconnect.core.changes import (
+    WRITABLE_ATTRIBUTES,
+    apply_changes,
+    changes_from_json,
+    writable_values,
+)
+from idconnect.core.converter import CONVERTER, PLAIN, drop_none, make_converter, structure
 from idconnect.core.errors import IdconnectError, InvalidInput
-from idconnect.core.instants import format_instant, parse_instant
+from idconnect.core.instants import format_instant
 from idconnect.core.model import (
     Account,
-    Authenticator,
-    AuthenticatorKind,
     BulkResult,
-    Consent,
     Email,
-    Event,
     ExternalIdentity,
     FailedAttempts,
     Group,
     GroupRef,
-    IdentityVerification,
     Name,
-    Organization,
     Outcome,
     PhoneNumber,
-    Role,
     RoleAssignment,
-    Session,
 )
 from idconnect.core.query import Page
 from idconnect.core.schema import (
     ACCOUNT_ATTRIBUTES,
     CORE_USER_SCHEMA,
     EXTENSION_SCHEMA,
-    USER_CATALOGUE,
-    AttrType,
     Catalogue,
 )
 
@@ -81,80 +72,9 @@ BULK_RESULT_SCHEMA = "urn:ietf:params:scim:api:messages:idconnect:2.0:BulkResult
 
 M = TypeVar("M")
 
-_CAMEL = {
-    "family_name": "familyName",
-    "given_name": "givenName",
-    "middle_name": "middleName",
-    "display_name": "displayName",
-    "last_used": "lastUsed",
-    "last_seen": "lastSeen",
-    "ip_address": "ipAddress",
-    "user_agent": "userAgent",
-    "granted_at": "grantedAt",
-    "revoked_at": "revokedAt",
-    "verified_at": "verifiedAt",
-    "verified_by": "verifiedBy",
-    "request_id": "requestId",
-    "account_id": "accountId",
-    "error_code": "errorCode",
-}
-
-_PLAIN = (
-    Name,
-    Email,
-    PhoneNumber,
-    ExternalIdentity,
-    FailedAttempts,
-    GroupRef,
-    RoleAssignment,
-    Organization,
-    Role,
-    Authenticator,
-    Session,
-    Consent,
-    IdentityVerification,
-    Event,
-)
-
-
-def make_converter() -> cattrs.Converter:
-    """Build the converter for canonical JSON: camelCase names, ISO instants, unset omitted.
-
-    :returns: a new converter; idconnect keeps one private instance and never a global one.
-    """
-    conv = cattrs.Converter(omit_if_default=False, forbid_extra_keys=True)
-    conv.register_unstructure_hook(datetime, format_instant)
-    conv.register_structure_hook(datetime, lambda v, _: _instant(v))
-    conv.register_unstructure_hook(AuthenticatorKind, lambda k: k.value)
-    for cls in _PLAIN:
-        renames: dict[str, Any] = {
-            a.name: override(rename=_CAMEL[a.name]) for a in attrs.fields(cls) if a.name in _CAMEL
-        }
-        unstructure = make_dict_unstructure_fn(cls, conv, **renames)
-        conv.register_unstructure_hook(cls, lambda obj, fn=unstructure: _drop_none(fn(obj)))
-        conv.register_structure_hook(
-            cls, make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **renames)
-        )
-    return conv
-
-
-def _instant(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}")
-        return value
-    return parse_instant(value)
-
-
-def _drop_none(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if v is not None and v != [] and v != ()}
-
-
-_conv = make_converter()
-
 
 def _account_to_json(account: Account) -> dict[str, Any]:
-    u = _conv.unstructure
+    u = CONVERTER.unstructure
     doc: dict[str, Any] = {
         "schemas": [CORE_USER_SCHEMA, EXTENSION_SCHEMA],
         "id": account.id,
@@ -165,7 +85,7 @@ def _account_to_json(account: Account) -> dict[str, Any]:
         "phoneNumbers": [u(p) for p in account.phone_numbers],
         "active": account.active,
         "groups": [u(g) for g in account.groups],
-        "meta": _drop_none(
+        "meta": drop_none(
             {
                 "resourceType": "User",
                 "created": u(account.created) if account.created else None,
@@ -184,8 +104,8 @@ def _account_to_json(account: Account) -> dict[str, Any]:
         "disabledAt": u(account.disabled_at) if account.disabled_at else None,
         "roleAssignments": [u(r) for r in account.role_assignments],
     }
-    doc[EXTENSION_SCHEMA] = _drop_none(ext)
-    return _drop_none(doc)
+    doc[EXTENSION_SCHEMA] = drop_none(ext)
+    return drop_none(doc)
 
 
 _ACCOUNT_KEYS = {
@@ -195,17 +115,6 @@ _ACCOUNT_KEYS = {
     *(a.name for a in ACCOUNT_ATTRIBUTES if a.schema == CORE_USER_SCHEMA),
 }
 _EXTENSION_KEYS = {a.name for a in ACCOUNT_ATTRIBUTES if a.schema == EXTENSION_SCHEMA}
-
-
-def _structure(value: Any, cls: type[M], what: str) -> M:
-    try:
-        return _conv.structure(value, cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        if isinstance(exc, cattrs.BaseValidationError):
-            reasons = "; ".join(cattrs.transform_error(exc, path=what))
-        else:
-            reasons = f"{what}: {exc}"
-        raise InvalidInput(f"invalid {what}: {reasons}", attribute=what) from exc
 
 
 def _lower_keys(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -247,14 +156,14 @@ def account_from_json(doc: Mapping[str, Any], *, strict: bool = True) -> Account
         raise InvalidInput("active must be true or false", attribute="active")
 
     def opt(value: Any, cls: type[M], what: str) -> M | None:
-        return None if value is None else _structure(value, cls, what)
+        return None if value is None else structure(value, cls, what)
 
     def many(value: Any, cls: type[M], what: str) -> tuple[M, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
             raise InvalidInput(f"{what} must be a list", attribute=what)
-        return tuple(_structure(v, cls, what) for v in value)
+        return tuple(structure(v, cls, what) for v in value)
 
     def text(value: Any, what: str) -> str | None:
         if value is not None and not isinstance(value, str):
@@ -289,13 +198,13 @@ def account_from_json(doc: Mapping[str, Any], *, strict: bool = True) -> Account
 
 
 def _group_to_json(group: Group) -> dict[str, Any]:
-    return _drop_none(
+    return drop_none(
         {
             "schemas": [GROUP_SCHEMA],
             "id": group.id,
             "displayName": group.display_name,
             "members": [{"value": m} for m in group.members],
-            "meta": _drop_none(
+            "meta": drop_none(
                 {
                     "resourceType": "Group",
                     "created": format_instant(group.created) if group.created else None,
@@ -329,137 +238,9 @@ def group_from_json(doc: Mapping[str, Any]) -> Group:
         id=doc.get("id"),
         display_name=name,
         members=tuple(m["value"] for m in members),
-        created=_structure(created, datetime, "meta.created") if created else None,
+        created=structure(created, datetime, "meta.created") if created else None,
         version=meta.get("version"),
     )
-
-
-WRITABLE_ATTRIBUTES = frozenset(a.name for a in ACCOUNT_ATTRIBUTES if a.writable)
-"""Top-level attributes an update may change."""
-
-_MODEL_FIELDS = {a.name: a.field for a in ACCOUNT_ATTRIBUTES if a.writable}
-
-
-def writable_values(account: Account) -> dict[str, Any]:
-    """Return every writable attribute of ``account`` as an update's changes would carry it.
-
-    :param account: an account.
-    :returns: canonical top-level name (``WRITABLE_ATTRIBUTES``) to typed value.
-    """
-    return {name: getattr(account, field) for name, field in _MODEL_FIELDS.items()}
-
-
-def apply_changes(account: Account, changes: Mapping[str, Any]) -> Account:
-    """Return ``account`` with typed changes applied (for stores that keep Account objects).
-
-    :param account: the current account.
-    :param changes: canonical top-level name to typed value, as ``changes_from_json`` returns.
-    :returns: the changed copy.
-    :raises InvalidInput: for a name that is not a writable attribute.
-    """
-    unknown = [k for k in changes if k not in _MODEL_FIELDS]
-    if unknown:
-        raise InvalidInput(f"attribute {unknown[0]!r} cannot be changed", attribute=unknown[0])
-    return attrs.evolve(account, **{_MODEL_FIELDS[k]: v for k, v in changes.items()})
-
-
-_TEXT = {
-    name
-    for name in WRITABLE_ATTRIBUTES
-    if (d := USER_CATALOGUE.get(name)) is not None and d.type is AttrType.STRING
-}
-_ITEMS: Mapping[str, type[Any]] = {
-    "emails": Email,
-    "phoneNumbers": PhoneNumber,
-    "externalIdentities": ExternalIdentity,
-}
-_NAME_SUBS = {s.lower(): s for s in ("formatted", "familyName", "givenName", "middleName")}
-
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def _not_writable(key: str) -> InvalidInput:
-    """The error for changing an attribute no update may change: read-only, or unknown."""
-    read_only = {a.name.lower() for a in ACCOUNT_ATTRIBUTES if not a.writable}
-    if key.lower() in read_only or key in USER_CATALOGUE or key.lower() == "id":
-        return InvalidInput(
-            f"attribute {key!r} cannot be changed here: it is read-only", attribute=key
-        )
-    close = difflib.get_close_matches(key, sorted(WRITABLE_ATTRIBUTES), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    writable = ", ".join(sorted(WRITABLE_ATTRIBUTES))
-    return InvalidInput(f"unknown attribute {key!r}{hint} (writable: {writable})", attribute=key)
-
-
-def _check_addresses(emails: tuple[Any, ...]) -> None:
-    """Refuse an email entry whose value is not an address."""
-    for email in emails:
-        if not _EMAIL.fullmatch(email.value):
-            raise InvalidInput(
-                f"emails: {email.value!r} is not an email address", attribute="emails"
-            )
-
-
-def changes_from_json(changes: Mapping[str, Any], current: Account | None = None) -> dict[str, Any]:
-    """Validate and type an update's changes.
-
-    :param changes: canonical attribute name (any case) to its new value, as JSON or already
-        typed; ``name.givenName`` style keys change one part of the name, merged into
-        ``current.name``; ``None`` clears an attribute.
-    :param current: the account as last read, to merge partial ``name`` changes into.
-    :returns: canonical top-level name to typed value, as ``idconnect_update_account`` receives.
-    :raises InvalidInput: for an unknown or read-only attribute (the message says which, and
-        the closest writable name), a wrong type, an ``emails`` value that is not an address,
-        or clearing ``userName``.
-    """
-    canonical = {k.lower(): k for k in WRITABLE_ATTRIBUTES}
-    typed: dict[str, Any] = {}
-    name_parts: dict[str, Any] = {}
-    for key, value in changes.items():
-        if not isinstance(key, str):
-            raise InvalidInput(f"attribute names must be text, got {key!r}")
-        head, _, sub = key.lower().partition(".")
-        if head == "name" and sub:
-            if sub not in _NAME_SUBS:
-                raise InvalidInput(f"unknown attribute {key!r}", attribute=key)
-            if value is not None and not isinstance(value, str):
-                raise InvalidInput(f"{key} must be text", attribute=key)
-            name_parts[_NAME_SUBS[sub]] = value
-            continue
-        attr = canonical.get(key.lower())
-        if attr is None:
-            raise _not_writable(key)
-        if attr in _TEXT:
-            if value is None and attr != "userName":
-                typed[attr] = None
-            elif not isinstance(value, str) or not value.strip():
-                raise InvalidInput(f"{attr} must be non-empty text", attribute=attr)
-            else:
-                typed[attr] = value
-        elif attr == "name":
-            typed[attr] = (
-                value if value is None or isinstance(value, Name) else _structure(value, Name, attr)
-            )
-        else:
-            item = _ITEMS[attr]
-            if value is None:
-                value = ()
-            if not isinstance(value, list | tuple):
-                raise InvalidInput(f"{attr} must be a list", attribute=attr)
-            typed[attr] = tuple(
-                v if isinstance(v, item) else _structure(v, item, attr) for v in value
-            )
-            if attr == "emails":
-                _check_addresses(typed[attr])
-    if name_parts:
-        if "name" in typed:
-            raise InvalidInput("change name or its parts, not both", attribute="name")
-        base = _conv.unstructure(current.name) if current and current.name else {}
-        base.update(name_parts)
-        base = _drop_none(base)
-        typed["name"] = _structure(base, Name, "name") if base else None
-    return typed
 
 
 def to_json(obj: Any, *, catalogue: Catalogue | None = None) -> Any:
@@ -492,8 +273,8 @@ def to_json(obj: Any, *, catalogue: Catalogue | None = None) -> Any:
         return _bulk_result_to_json(obj)
     if isinstance(obj, list | tuple):
         return [to_json(item, catalogue=catalogue) for item in obj]
-    if isinstance(obj, _PLAIN):
-        return _conv.unstructure(obj)
+    if isinstance(obj, PLAIN):
+        return CONVERTER.unstructure(obj)
     raise TypeError(f"{type(obj).__name__} has no canonical JSON")
 
 
@@ -555,4 +336,4 @@ def from_json(doc: Any, cls: type[M]) -> M:
     :returns: the object.
     :raises InvalidInput: naming what is missing or of a wrong type.
     """
-    return _structure(doc, cls, cls.__name__)
+    return structure(doc, cls, cls.__name__)

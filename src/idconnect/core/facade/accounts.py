@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from idconnect.core.convert import account_from_json, changes_from_json, writable_values
+from idconnect.core.changes import changes_from_json, writable_values
+from idconnect.core.convert import account_from_json
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported
 from idconnect.core.facade.bulk import bulk_by_id, run_bulk
 from idconnect.core.facade.calls import StoreCalls, with_cursor
