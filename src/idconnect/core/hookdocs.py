@@ -13,13 +13,7 @@ from idconnect.core import hookspecs
 
 __all__ = ["render"]
 
-_BANNER = re.compile(r"^# -{20,}\n# (?P<title>[^\n]+)\n# -{20,}$", re.MULTILINE)
 _FIELD = re.compile(r"^:(?P<kind>param|returns|raises)\s*(?P<name>\w*):\s*", re.MULTILINE)
-
-
-def _sections() -> list[tuple[int, str]]:
-    source = inspect.getsource(hookspecs)
-    return [(source[: m.start()].count("\n"), m["title"]) for m in _BANNER.finditer(source)]
 
 
 def _markdown(doc: str) -> str:
@@ -43,26 +37,26 @@ def _markdown(doc: str) -> str:
 
 
 def render() -> str:
-    """Return the Markdown reference of every hook, in the order and sections of the spec file.
+    """Return the Markdown reference of every hook, one section per hook spec module, in order.
 
     :returns: the document's text.
     """
     out = ["# Hook reference", "", _markdown(inspect.getdoc(hookspecs) or ""), ""]
-    sections = _sections()
-    specs = [
-        (inspect.getsourcelines(fn)[1], name, fn)
-        for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-        if name.startswith("idconnect_")
-    ]
-    for line, name, fn in sorted(specs):
-        while sections and sections[0][0] < line:
-            out += [f"## {sections.pop(0)[1]}", ""]
-        opts = getattr(fn, "idconnect_spec", {})
-        signature = str(inspect.signature(fn)).replace("'", "")
-        out += [f"### `{name}{signature}`", ""]
-        if opts.get("firstresult"):
-            out += ["*firstresult: the first implementation's answer is the result.*", ""]
-        out += [_markdown(inspect.getdoc(fn) or ""), ""]
+    for module in hookspecs.SPEC_MODULES:
+        title, _, intro = (inspect.getdoc(module) or module.__name__).partition(": ")
+        out += [f"## {title}", "", intro[:1].upper() + intro[1:], ""]
+        specs = [
+            (inspect.getsourcelines(fn)[1], name, fn)
+            for name, fn in inspect.getmembers(module, inspect.isfunction)
+            if name.startswith("idconnect_") and fn.__module__ == module.__name__
+        ]
+        for _, name, fn in sorted(specs):
+            opts = getattr(fn, "idconnect_spec", {})
+            signature = str(inspect.signature(fn)).replace("'", "")
+            out += [f"### `{name}{signature}`", ""]
+            if opts.get("firstresult"):
+                out += ["*firstresult: the first implementation's answer is the result.*", ""]
+            out += [_markdown(inspect.getdoc(fn) or ""), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -44,19 +44,21 @@ STORE_HOOKS = frozenset(
 def read_operations(module: object) -> Mapping[str, Operation]:
     """Read the operations declared in a hook spec module.
 
-    :param module: a module (or any object) holding ``idconnect_*`` spec functions.
+    :param module: a module (or any object) holding ``idconnect_*`` spec functions; a package
+        with ``SPEC_MODULES`` is read in that module order.
     :returns: operation name to its metadata, in declaration order.
     :raises TypeError: when a spec is neither a store hook nor marked with ``@operation``, when
         metadata names an unknown family, an argument the spec does not take, or a bulk form of
         an operation that does not exist.
     """
     found: dict[str, Operation] = {}
+    rank = {m.__name__: n for n, m in enumerate(getattr(module, "SPEC_MODULES", ()))}
     specs = [
-        (fn.__code__.co_firstlineno, name, fn)
+        (rank.get(fn.__module__, 0), fn.__code__.co_firstlineno, name, fn)
         for name, fn in inspect.getmembers(module, inspect.isfunction)
         if name.startswith("idconnect_")
     ]
-    for _, name, fn in sorted(specs):
+    for _, _, name, fn in sorted(specs):
         short = name.removeprefix("idconnect_")
         meta = getattr(fn, ATTRIBUTE, None)
         if meta is None:
