@@ -91,3 +91,5 @@ def test_an_account_that_cannot_be_read_back_stays_indeterminate(store: idconnec
     doc = to_json(result)
     assert (doc["succeeded"], doc["failed"], doc["indeterminate"]) == (1, 0, 1)
     assert doc["outcomes"][0]["error"]["status"] == "504"
+    outcomes = {e.account_id: e.outcome for e in store.events(action="disable_account")}
+    assert outcomes == {ids[0]: "indeterminate", ids[1]: "success"}

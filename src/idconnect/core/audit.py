@@ -23,7 +23,7 @@ from idconnect.core.context import CallContext
 from idconnect.core.errors import IdconnectError, PluginError, StoreUnavailable
 from idconnect.core.hookspecs import PROJECT
 from idconnect.core.instants import utc_now
-from idconnect.core.model import Account, Event, Group, Outcome, RoleAssignment
+from idconnect.core.model import Account, Event, Group, Outcome, RoleAssignment, event_outcome
 from idconnect.core.operations import OPERATIONS, Operation
 from idconnect.core.state import EventRow, StateDatabase, new_event_id, new_event_ids
 
@@ -82,7 +82,7 @@ class AuditTrail:
             actor=context.actor,
             store=context.store,
             action=action,
-            outcome="success" if error is None else "failure",
+            outcome=event_outcome(error),
             request_id=context.request_id,
             account_id=account_id,
             reason=context.reason,
@@ -247,7 +247,7 @@ def _rows(
                 actor,
                 store,
                 action,
-                "failure",
+                event_outcome(error),
                 request,
                 account_id,
                 reason,
@@ -275,7 +275,7 @@ def _row(
         context.actor,
         context.store,
         action,
-        "success" if error is None else "failure",
+        event_outcome(error),
         context.request_id,
         account_id,
         context.reason,

@@ -15,6 +15,7 @@ import attrs
 from attrs import field, frozen
 
 __all__ = [
+    "EVENT_OUTCOMES",
     "Account",
     "Authenticator",
     "AuthenticatorKind",
@@ -35,6 +36,7 @@ __all__ = [
     "RoleAssignment",
     "Secret",
     "Session",
+    "event_outcome",
 ]
 
 
@@ -321,6 +323,22 @@ class IdentityVerification:
     """When the verification was revoked, if it was."""
 
 
+EVENT_OUTCOMES = ("success", "failure", "indeterminate")
+"""What an audit event can say of its change: done, not done, or sent with no answer."""
+
+
+def event_outcome(error: BaseException | None) -> str:
+    """Return the audit outcome of a change that raised ``error`` (``None``: it succeeded).
+
+    :param error: the failure, if any.
+    :returns: ``success``, ``failure``, or ``indeterminate`` for
+        :class:`~idconnect.core.errors.OutcomeUnknown` (the request was sent, no answer came).
+    """
+    if error is None:
+        return "success"
+    return "indeterminate" if getattr(error, "code", None) == "outcome_unknown" else "failure"
+
+
 @frozen(kw_only=True)
 class Event:
     """One audited action on a store: who did what to which account, why, and how it went."""
@@ -335,7 +353,7 @@ class Event:
     """The store acted on."""
     action: str = field(validator=_non_empty)
     """The operation, e.g. ``disable_account``."""
-    outcome: str = field(validator=attrs.validators.in_(("success", "failure")))
+    outcome: str = field(validator=attrs.validators.in_(EVENT_OUTCOMES))
     """``success`` or ``failure``."""
     request_id: str = field(validator=_non_empty)
     """Shared by every event of one facade call (a bulk action has one)."""
