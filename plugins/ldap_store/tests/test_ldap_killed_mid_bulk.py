@@ -11,6 +11,10 @@ again on the same port and data. Afterwards:
   as many as the pipeline had in flight;
 - the last audit event of each account says what its outcome says.
 
+A second test kills slapd while 300 accounts are added to a group (one modify each, through
+the facade's concurrency): each outcome equals the membership the directory holds, and the last
+audit event of each account says what its outcome says.
+
 ``IDCONNECT_STRESS_TRIALS`` and ``IDCONNECT_STRESS_ACCOUNTS`` (default 2 and 1,000) set the size;
 ``tests/stress/ldap_kill.py`` runs 10 trials of 5,000 and prints the tallies.
 """
