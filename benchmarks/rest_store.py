@@ -3,24 +3,30 @@
 Prints facade/raw ratios measured in the same run:
 
 - get and search through the facade vs the same raw ``requests`` call (target <= 1.2x);
-- creating N accounts through the store's bulk path (/Bulk) vs a sequential raw POST loop
-  (target: bulk >= 2x faster);
-- walking every account (2N + 200) in pages of 200 through the facade (which checks each
-  answer: deadline, size cap, page and cursor guards) vs the same keyset requests sent and
-  parsed with ``requests`` (target <= 1.2x).
+- creating N accounts through the store's bulk path vs the same raw ``/Bulk`` requests, batched
+  by the server's ``maxOperations`` as the store batches them;
+- walking every account in pages of 200 through the facade (which checks each answer:
+  deadline, size cap, page and cursor guards) vs the same keyset requests sent and parsed with
+  ``requests`` (target <= 1.2x).
+
+Calls interleave facade and raw one by one (alternating which goes first; the server drifts);
+every line prints each side's median with its spread (10th-90th percentile, or the range for
+fewer than ten samples) and the ratio of the medians.
 
 With ``--hostile``, instead: against the hostile test server
 (``idconnect_rest.testing.hostile``), each big-body case in a fresh process with its peak
 memory (target < 200 MiB) and each slow case with its time to the store's error against the
 configured deadline (target: never past it).
 
-Run: python benchmarks/rest_store.py [--accounts 1000] [--repeat 200] [--hostile]
+Run: python benchmarks/rest_store.py [--accounts 1000] [--repeat 200] [--bulk-rounds 5]
+[--hostile]
 """
 
 from __future__ import annotations
 
 import argparse
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -31,6 +37,7 @@ import idconnect
 from idconnect import Account, Email, Name
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
 
 def free_port() -> int:
@@ -56,21 +63,38 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("scim2-server did not start")
 
 
-def timed(fn, repeat: int) -> float:
-    fn()
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn()
-    return (time.perf_counter() - start) / repeat
+def compare(facade, raw, repeat: int) -> tuple[list[float], list[float]]:
+    """Time facade and raw calls interleaved one by one, alternating which goes first.
+
+    :returns: each side's per-call seconds (after one warm-up call each).
+    """
+    facade()
+    raw()
+    f: list[float] = []
+    r: list[float] = []
+    for n in range(repeat):
+        sides = [(facade, f), (raw, r)]
+        for fn, times in sides if n % 2 == 0 else sides[::-1]:
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return f, r
 
 
-def compare(facade, raw, repeat: int, rounds: int = 5) -> tuple[float, float]:
-    """Alternate facade and raw rounds (the server drifts) and keep each side's best round."""
-    f, r = [], []
-    for _ in range(rounds):
-        f.append(timed(facade, repeat // rounds))
-        r.append(timed(raw, repeat // rounds))
-    return min(f), min(r)
+def spread(seconds: list[float], scale: float = 1e3) -> str:
+    """Median and spread (10th-90th percentile, the range under ten samples) of timings."""
+    values = sorted(x * scale for x in seconds)
+    if len(values) >= 10:
+        deciles = statistics.quantiles(values, n=10)
+        low, high, what = deciles[0], deciles[-1], "p10-p90"
+    else:
+        low, high, what = values[0], values[-1], "range"
+    return f"{statistics.median(values):.3f} ({what} {low:.3f}-{high:.3f})"
+
+
+def ratio(facade: list[float], raw: list[float]) -> float:
+    """The ratio of the medians."""
+    return statistics.median(facade) / statistics.median(raw)
 
 
 def account(n: int, prefix: str) -> Account:
@@ -131,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--bulk-rounds", type=int, default=5, help="interleaved bulk rounds")
     parser.add_argument("--hostile", action="store_true")
     args = parser.parse_args()
     if args.hostile:
@@ -171,39 +196,60 @@ def main() -> None:
                 *compare(lambda: store.search_accounts(flt, count=50), raw_search, args.repeat),
             ),
         ]
-        print(f"scim2-server subprocess at {base}; repeat={args.repeat}")
-        print(f"{'operation':<28}{'facade ms':>12}{'raw ms':>12}{'facade/raw':>12}")
+        print(f"scim2-server subprocess at {base}; {args.repeat} interleaved calls per side")
+        print(f"{'operation':<18}{'facade ms (spread)':>32}{'raw ms (spread)':>32}{'ratio':>8}")
         for name, facade, direct in rows:
-            print(f"{name:<28}{facade * 1e3:>12.3f}{direct * 1e3:>12.3f}{facade / direct:>12.2f}")
+            line = f"{name:<18}{spread(facade):>32}{spread(direct):>32}"
+            print(f"{line}{ratio(facade, direct):>8.2f}")
 
-        batch = [account(n, "bulk") for n in range(args.accounts)]
-        start = time.perf_counter()
-        result = store.create_accounts(batch, reason="benchmark")
-        bulk_s = time.perf_counter() - start
-        assert result.ok, result.failed[:3]
+        config = raw.get(f"{base}/ServiceProviderConfig", timeout=30).json()
+        max_ops = int(config.get("bulk", {}).get("maxOperations") or 100)
 
-        docs = [
-            {
-                "schemas": [USER],
-                "userName": f"loop{n:05d}",
-                "active": True,
-                "name": {"givenName": "Bench", "familyName": str(n)},
-                "emails": [{"value": f"loop{n}@example.org", "type": "work", "primary": True}],
-            }
-            for n in range(args.accounts)
-        ]
-        start = time.perf_counter()
-        for doc in docs:
-            raw.post(
-                f"{base}/Users",
-                json=doc,
-                timeout=30,
-                headers={"Content-Type": "application/scim+json"},
-            ).raise_for_status()
-        loop_s = time.perf_counter() - start
+        def raw_bulk(prefix: str) -> None:
+            """The same creations as raw /Bulk requests, batched like the store batches them."""
+            docs = [
+                {
+                    "schemas": [USER],
+                    "userName": f"{prefix}{n:05d}",
+                    "name": {"givenName": "Bench", "familyName": str(n)},
+                    "emails": [
+                        {"value": f"{prefix}{n}@example.org", "type": "work", "primary": True}
+                    ],
+                }
+                for n in range(args.accounts)
+            ]
+            for start in range(0, len(docs), max_ops):
+                operations = [
+                    {"method": "POST", "path": "/Users", "bulkId": f"op{start + n}", "data": doc}
+                    for n, doc in enumerate(docs[start : start + max_ops])
+                ]
+                r = raw.post(
+                    f"{base}/Bulk",
+                    json={"schemas": [BULK], "Operations": operations},
+                    timeout=60,
+                    headers={"Content-Type": "application/scim+json"},
+                )
+                r.raise_for_status()
+                answers = r.json()["Operations"]
+                assert all(str(a["status"]).startswith("2") for a in answers), answers[:3]
+
+        def facade_bulk(prefix: str) -> None:
+            batch = [account(n, prefix) for n in range(args.accounts)]
+            result = store.create_accounts(batch, reason="benchmark")
+            assert result.ok, result.failed[:3]
+
+        bulk: dict[str, list[float]] = {"facade": [], "raw": []}
+        for n in range(args.bulk_rounds):
+            sides = [("facade", facade_bulk), ("raw", raw_bulk)]
+            for name, fn in sides if n % 2 == 0 else sides[::-1]:
+                start = time.perf_counter()
+                fn(f"b{n}{name[0]}")
+                bulk[name].append(time.perf_counter() - start)
         print(
-            f"create {args.accounts} accounts: bulk path {bulk_s:.2f}s, sequential raw loop"
-            f" {loop_s:.2f}s, speed-up {loop_s / bulk_s:.2f}x"
+            f"create {args.accounts} accounts through /Bulk (batches of {max_ops}),"
+            f" {args.bulk_rounds} interleaved rounds, seconds median (spread):"
+            f" facade bulk path {spread(bulk['facade'], 1)}, raw /Bulk {spread(bulk['raw'], 1)},"
+            f" ratio {ratio(bulk['facade'], bulk['raw']):.2f}"
         )
 
         def raw_walk() -> None:
@@ -223,8 +269,9 @@ def main() -> None:
             lambda: sum(1 for _ in store.iter_accounts(page_size=200)), raw_walk, 10
         )
         print(
-            f"walk {walked} accounts in pages of 200: facade {facade_walk * 1e3:.1f} ms,"
-            f" raw {raw_walk_s * 1e3:.1f} ms, facade/raw {facade_walk / raw_walk_s:.2f}"
+            f"walk {walked} accounts in pages of 200, {len(facade_walk)} interleaved walks, ms"
+            f" median (spread): facade {spread(facade_walk)}, raw {spread(raw_walk_s)},"
+            f" ratio {ratio(facade_walk, raw_walk_s):.2f}"
         )
         hub.close()
     finally:

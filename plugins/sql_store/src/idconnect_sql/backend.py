@@ -260,7 +260,7 @@ class SqlBackend:
                     if clause is not None:
                         stmt = stmt.where(clause)
                 stmt = stmt.order_by(*segment.order_by).limit(query.count + 1 - len(rows))
-                rows.extend(connection.execute(stmt))
+                rows.extend(connection.execute(stmt).all())
                 if len(rows) > query.count:
                     break
             more = len(rows) > query.count

@@ -9,7 +9,7 @@ kinds the query's ``attributes`` ask for are read (all of them when it asks for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -167,7 +167,13 @@ class Children:
         found: dict[str, dict[str, list[Any]]] = {kind: {} for kind in kinds}
         if not ids or not kinds:
             return found
-        rows: Iterable[Any] = connection.execute(self.statement(kinds), {"ids": list(ids)})
+        rows = connection.execute(self.statement(kinds), {"ids": list(ids)}).all()
+        lists = [found.get(kind) for kind in KINDS]
         for row in rows:
-            found[KINDS[row[0]]].setdefault(row[1], []).append(row)
+            owned = lists[row[0]]
+            assert owned is not None
+            if row[1] in owned:
+                owned[row[1]].append(row)
+            else:
+                owned[row[1]] = [row]
         return found
