@@ -10,8 +10,20 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from idconnect.testing.servers import in_ci
+
+# Under CI=true hypothesis runs its own derandomized "ci" profile without a per-example deadline
+# or the too_slow health check (a loaded 2-core machine fails it although nothing is wrong);
+# elsewhere the default profile, also when CI holds another value.
+settings.register_profile(
+    "ci",
+    settings.get_profile("ci"),
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+)
+settings.load_profile("ci" if in_ci() else "default")
 
 SUITES = {
     "plugins/sql_store/tests": (("idconnect_sql", "psycopg", "pymysql"), "plugins/sql_store[test]"),

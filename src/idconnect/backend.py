@@ -94,6 +94,7 @@ from idconnect.core.model import (
     Secret,
     Session,
 )
+from idconnect.core.names import transliterate
 from idconnect.core.operations import FAMILIES, OPERATIONS, Operation, operations_of
 from idconnect.core.plugins import hookimpl
 from idconnect.core.query import MAX_PAGE_SIZE, Page, Query, decode_cursor, encode_cursor
@@ -197,6 +198,7 @@ __all__ = [
     "sort_key",
     "to_json",
     "to_text",
+    "transliterate",
     "utc_now",
     "values_at",
     "writable_values",

@@ -8,12 +8,12 @@ store's catalogue holds are sent. The same seed gives the same people.
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from idconnect.core.errors import InvalidInput, NotSupported
 from idconnect.core.model import Outcome
+from idconnect.core.names import transliterate
 from idconnect.core.schema import EXTENSION_SCHEMA
 
 if TYPE_CHECKING:
@@ -46,18 +46,6 @@ _FAMILY = (
     "Kowalski", "Jensen", "Rossi", "Dubois", "Tanaka", "Kim", "Okafor", "Silva",
 )  # fmt: skip
 _DOMAINS = ("example.com", "example.org", "example.net", "mail.example")
-_LETTERS = {"ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "ł": "l", "Ł": "L", "đ": "d"}
-
-
-def transliterate(text: str) -> str:
-    """Spell a name in lower-case ASCII letters and digits, keeping every letter's sound.
-
-    :param text: a name, e.g. ``Øyvind`` or ``Łukasz``.
-    :returns: e.g. ``oyvind``, ``lukasz`` (never a dropped letter).
-    """
-    spelled = "".join(_LETTERS.get(c, c) for c in text)
-    plain = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    return "".join(c for c in plain.lower() if c.isalnum())
 
 
 def demo_people(count: int, seed: int) -> list[dict[str, Any]]:

@@ -6,8 +6,9 @@ spells them for user names and addresses. :data:`STORIES` are the fixed first ac
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
+
+from idconnect.backend import transliterate
 
 __all__ = [
     "AGENTS",
@@ -147,12 +148,6 @@ PLACES = (
 """Where the demo sessions come from."""
 IDPS = ("google", "apple", "okta")
 """External identity providers accounts are linked to."""
-_LETTERS = {
-    "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
-    "\u0131": "i", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
-}  # fmt: skip
-"""Letters NFKD does not decompose into an ASCII base letter (``\\u0131`` is the dotless i),
-and how they are spelled."""
 
 STORIES: tuple[dict[str, Any], ...] = (
     {
@@ -184,14 +179,3 @@ STORIES: tuple[dict[str, Any], ...] = (
     },
 )
 """The demo's first accounts, fixed whatever the seed: what the README's examples find."""
-
-
-def transliterate(text: str) -> str:
-    """Spell a name in lower-case ASCII letters and digits, keeping every letter's sound.
-
-    :param text: a name, e.g. ``Øyvind``, ``Łukasz`` or ``Strauß``.
-    :returns: e.g. ``oyvind``, ``lukasz``, ``strauss`` (never a dropped letter).
-    """
-    spelled = "".join(_LETTERS.get(c, c) for c in text)
-    plain = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    return "".join(c for c in plain.lower() if c.isalnum())
