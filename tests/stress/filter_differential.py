@@ -56,7 +56,8 @@ class Tally:
     name: str
     accounts: int = 0
     answered: int = 0
-    deviations: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    deviations: list[tuple[str, int, list[str], list[str]]] = field(default_factory=list)
+    """Filter, how many the evaluator expects, user names missing and user names extra."""
     errors: list[tuple[str, str]] = field(default_factory=list)
     refused: list[Filter] = field(default_factory=list)
     refused_with_io: int = 0
@@ -239,11 +240,13 @@ def run_store(opened: Opened, name: str, trees: list[Filter], data: list[Account
         tally.answered += 1
         expected = {i for i, a in held.items() if evaluate(bound, a, store.catalogue)}
         if set(found) != expected or len(found) != len(set(found)):
+            got = set(found)
             tally.deviations.append(
                 (
                     to_text(tree),
-                    sorted(names[i] for i in expected),
-                    sorted(names.get(i or "", "?") for i in found),
+                    len(expected),
+                    sorted(names[i] for i in expected - got),
+                    sorted(names.get(i or "", "?") for i in got - expected),
                 )
             )
     if opened.stop is not None and tally.refused:
@@ -288,6 +291,7 @@ def main() -> int:
         trees = generate(args.filters, catalogue, values, args.seed)
         print(f"{len(data)} accounts, {len(trees)} filters over {len(common)} common attributes")
         for kind in kinds:
+            print(f"  running {kind}...", flush=True)
             try:
                 tallies.append(run_store(opened[kind], kind, trees, data))
             except Exception:
@@ -300,8 +304,9 @@ def main() -> int:
         cells = [*row, t.refused_with_io if t.name in _LDAP else "-"]
         print(" ".join(f"{c:>11}" for c in cells))
     for t in tallies:
-        for text, expected, got in t.deviations[: args.show]:
-            print(f"{t.name} DEVIATION {text!r}\n  expected {expected}\n  got      {got}")
+        for text, expected, missing, extra in t.deviations[: args.show]:
+            print(f"{t.name} DEVIATION {text[:120]!r} (evaluator: {expected} accounts)")
+            print(f"  missing {len(missing)}: {missing[:6]}\n  extra {len(extra)}: {extra[:6]}")
         for text, error in t.errors[: args.show]:
             print(f"{t.name} ERROR {text!r}: {error}")
     bad = [

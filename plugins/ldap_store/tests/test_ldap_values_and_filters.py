@@ -154,3 +154,23 @@ def test_active_directory_compilation() -> None:
     assert _compile('userName eq "bob"', ACTIVE_DIRECTORY) == "(sAMAccountName=bob)"
     with pytest.raises(UnsupportedFilter):
         _compile('userName gt "bob"', ACTIVE_DIRECTORY)
+
+
+def test_a_refusal_comes_before_any_group_lookup() -> None:
+    asked: list[str] = []
+
+    def group_dn(group_id: str) -> str:
+        asked.append(group_id)
+        return "cn=g,ou=groups,dc=x"
+
+    compiler = FilterCompiler(OPENLDAP, USER_CATALOGUE, group_dn, lambda f: [])
+    tree = bind(
+        parse(
+            'groups.value eq "3f2504e0-4f89-11d3-9a0c-0305e82c3301"'
+            ' and not (phoneNumbers.value co "1")'
+        ),
+        USER_CATALOGUE,
+    )
+    with pytest.raises(UnsupportedFilter):
+        compiler.compile(tree)
+    assert asked == []

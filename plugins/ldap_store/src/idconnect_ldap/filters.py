@@ -120,9 +120,22 @@ class FilterCompiler:
         :param node: a filter bound to the store's catalogue.
         :returns: LDAP filter text whose matches include every account the reference evaluator
             matches, or a constant.
-        :raises UnsupportedFilter: naming a node the directory cannot answer.
+        :raises UnsupportedFilter: naming a node the directory cannot answer; a refusal that
+            does not depend on what the directory holds comes before any group lookup.
         """
+        self._dry_run()._node(node, negated=False)
         return self._node(node, negated=False)
+
+    def _dry_run(self) -> FilterCompiler:
+        """A copy of this compiler whose group lookups ask nothing (no group, no member)."""
+        return FilterCompiler(
+            self.profile,
+            self.catalogue,
+            lambda group_id: None,
+            lambda ldap_filter: [],
+            status=self.status,
+            group_members=(lambda groups: []) if self.group_members is not None else None,
+        )
 
     # -- structure --------------------------------------------------------------------------
 
