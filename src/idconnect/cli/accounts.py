@@ -40,6 +40,7 @@ from idconnect.core.opspec import covers
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
     from idconnect.core.query import Page
+    from idconnect.core.schema import Catalogue
 
 __all__ = ["accounts", "parse_assignment"]
 
@@ -83,7 +84,9 @@ def _scim_error(exc: IdconnectError) -> dict[str, Any]:
     return {"schemas": [SCIM_ERROR], "status": status, "detail": str(exc)}
 
 
-def _stream_list_response(pages: Iterator[Page[Account]]) -> IdconnectError | None:
+def _stream_list_response(
+    pages: Iterator[Page[Account]], catalogue: Catalogue
+) -> IdconnectError | None:
     """Print all pages as one SCIM ListResponse, page by page, always as a whole document.
 
     Each page is written only once it has been read in full; when a later page fails, the
@@ -96,7 +99,10 @@ def _stream_list_response(pages: Iterator[Page[Account]]) -> IdconnectError | No
     failure: IdconnectError | None = None
     try:
         for page in pages:
-            lines = [json.dumps(canonical(account), ensure_ascii=False) for account in page.items]
+            lines = [
+                json.dumps(canonical(account, catalogue), ensure_ascii=False)
+                for account in page.items
+            ]
             for text in lines:
                 click.echo(("    " if n == 0 else "    ,") + text)
                 n += 1
@@ -144,11 +150,11 @@ def list_accounts(
     pages = _pages(target, filter_text, sort_by, desc, count, cursor, every, not as_json)
     if as_json:
         if every:
-            failure = _stream_list_response(pages)
+            failure = _stream_list_response(pages, target.catalogue)
             if failure is not None:
                 raise failure
         else:
-            print_model(next(pages))
+            print_model(next(pages), target.catalogue)
         return
     shown = 0
     total: int | None = None
@@ -159,7 +165,9 @@ def list_accounts(
             total = page.total
             short = fit_accounts(app.out, page.items)
         if page.items or shown == 0:
-            table = account_table(page.items, header=shown == 0, short_ids=short)
+            table = account_table(
+                page.items, header=shown == 0, short_ids=short, catalogue=target.catalogue
+            )
             app.out.print(table)
         shown += len(page.items)
         last = page
@@ -184,7 +192,8 @@ def _overview(app: App, target: Store, account: Account) -> None:
     grid.add_row("ID", account.id or "")
     grid.add_row("User name", account.user_name)
     grid.add_row("Display name", display_name(account) or "-")
-    grid.add_row("Status", status_text(account))
+    status = status_text(account, catalogue)
+    grid.add_row("Status", status if status.plain else "-")
     if "organization" in catalogue:
         grid.add_row("Organization", account.organization or "-")
     for email in account.emails:
@@ -238,7 +247,7 @@ def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None
     target = app.store(store)
     account = resolve_account(target, account_id)
     if app.wants_json(json_flag):
-        print_model(account)
+        print_model(account, target.catalogue)
     else:
         _overview(app, target, account)
 
@@ -276,9 +285,10 @@ def create_account(app: App, store: str, source: IO[str], reason: str, json_flag
         raise click.BadParameter(
             "expected a JSON object or a list of them", param_hint="--from-json"
         )
-    created = app.store(store).create_account(doc, reason=reason)
+    target = app.store(store)
+    created = target.create_account(doc, reason=reason)
     if app.wants_json(json_flag):
-        print_model(created)
+        print_model(created, target.catalogue)
     else:
         app.out.print(f"Created account {created.id} ({created.user_name}) in store {store!r}.")
 
@@ -325,7 +335,7 @@ def update_account(
         account_id, changes, expected_version=version or current.version, reason=reason
     )
     if app.wants_json(json_flag):
-        print_model(updated)
+        print_model(updated, target.catalogue)
     else:
         app.out.print(
             f"Updated {', '.join(changes)} of account {account_id} in store {store!r}"

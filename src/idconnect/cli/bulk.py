@@ -155,7 +155,7 @@ def _preview(app: App, store: Store, selection: Selection, action: BulkAction) -
         if account is None:
             table.add_row(account_id, "", "[red]not found (would fail)[/red]")
         else:
-            table.add_row(account_id, account.user_name, status_text(account))
+            table.add_row(account_id, account.user_name, status_text(account, store.catalogue))
     app.out.print(table)
     if len(ids) > SHOWN_ROWS:
         app.out.print(f"... and {len(ids) - SHOWN_ROWS} more, not listed.")

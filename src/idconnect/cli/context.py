@@ -17,6 +17,7 @@ from idconnect.core.errors import IdconnectError
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Hub, Store
+    from idconnect.core.schema import Catalogue
 
 __all__ = [
     "LIST_RESPONSE",
@@ -118,26 +119,28 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 """The SCIM ListResponse URN (as :data:`idconnect.core.convert.LIST_RESPONSE_SCHEMA`)."""
 
 
-def canonical(obj: Any) -> Any:
+def canonical(obj: Any, catalogue: Catalogue | None = None) -> Any:
     """Return the canonical JSON of a model object, a page, a bulk result or a list of them.
 
     The converter (cattrs) is imported on first use, so commands that print no JSON never pay
     for it.
 
     :param obj: what :func:`idconnect.core.convert.to_json` takes.
+    :param catalogue: the store's catalogue, so accounts carry only what the store holds.
     :returns: plain JSON values.
     """
     from idconnect.core.convert import to_json
 
-    return to_json(obj)
+    return to_json(obj, catalogue=catalogue)
 
 
-def print_model(obj: Any) -> None:
+def print_model(obj: Any, catalogue: Catalogue | None = None) -> None:
     """Print the canonical JSON of a model object (see :func:`canonical`) on stdout.
 
     :param obj: an account, group, page, bulk result, or a list of model objects.
+    :param catalogue: the store's catalogue, so accounts carry only what the store holds.
     """
-    print_json(canonical(obj))
+    print_json(canonical(obj, catalogue))
 
 
 def print_json(doc: Any) -> None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from idconnect.core.model import Account, Authenticator, Event, Group, Session
+from idconnect.core.schema import Catalogue
 
 __all__ = [
     "SHORT_ID",
@@ -37,14 +38,18 @@ _LABEL_STYLES = {
 }
 
 
-def labels(account: Account) -> list[str]:
+def labels(account: Account, catalogue: Catalogue | None = None) -> list[str]:
     """Return an account's status labels, as support engineers know them.
 
     :param account: the account.
+    :param catalogue: the store's catalogue: a store that holds no status (a directory without
+        a lock attribute) gets no ``Enabled``/``Disabled`` label, rather than an invented one.
     :returns: ``Enabled`` or ``Disabled``, then ``Email verified``, ``Phone verified`` and
         ``External identity`` when they apply.
     """
-    found = ["Enabled" if account.active else "Disabled"]
+    found = []
+    if catalogue is None or "active" in catalogue:
+        found.append("Enabled" if account.active else "Disabled")
     if account.email_verified:
         found.append("Email verified")
     if account.phone_verified:
@@ -54,14 +59,15 @@ def labels(account: Account) -> list[str]:
     return found
 
 
-def status_text(account: Account) -> Text:
+def status_text(account: Account, catalogue: Catalogue | None = None) -> Text:
     """Return the labels as coloured text, comma separated.
 
     :param account: the account.
+    :param catalogue: the store's catalogue (see :func:`labels`).
     :returns: rich text.
     """
     text = Text()
-    for i, label in enumerate(labels(account)):
+    for i, label in enumerate(labels(account, catalogue)):
         if i:
             text.append(", ")
         text.append(label, style=_LABEL_STYLES[label])
@@ -119,6 +125,7 @@ def account_table(
     title: str | None = None,
     header: bool = True,
     short_ids: bool = False,
+    catalogue: Catalogue | None = None,
 ) -> Table:
     """Build the accounts table: id, user name, name, primary email, status, last login.
 
@@ -126,6 +133,7 @@ def account_table(
     :param title: an optional caption above the table.
     :param header: whether to show the header row (off for follow-up pages of ``--all``).
     :param short_ids: show the first :data:`SHORT_ID` characters of each id only.
+    :param catalogue: the store's catalogue: statuses it does not hold are not shown.
     :returns: the table.
     """
     table = Table(title=title, show_header=header, header_style="bold")
@@ -142,7 +150,7 @@ def account_table(
             account.user_name,
             display_name(account),
             account.primary_email or "",
-            status_text(account),
+            status_text(account, catalogue),
             when(account.last_login),
         )
     return table
