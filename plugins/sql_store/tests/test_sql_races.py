@@ -1,6 +1,6 @@
 """Two writers at once: no lost update, no case-variant duplicate, conflicts retried.
 
-Each race runs two threads released together (:mod:`idconnect_sql.testing.races`), a few rounds
+Each race runs two threads released together (:mod:`idconnect.testing.races`), a few rounds
 here; ``benchmarks/sql_races.py`` runs the full counts. On the mapped Django table the version is
 a digest of the row (no version column) and the table's unique index is case-sensitive, so only
 the store's own locking keeps these races clean.

@@ -1,8 +1,8 @@
-"""Test tooling of idconnect-sql: test servers (:mod:`.servers`) and write races (:mod:`.races`)."""
+"""Test tooling of idconnect-sql: test servers; the kit's write races, re-exported."""
 
 from __future__ import annotations
 
-from idconnect_sql.testing.races import RaceTally, create_races, update_races
+from idconnect.testing.races import RaceTally, create_races, update_races
 from idconnect_sql.testing.servers import (
     PREFIX,
     SERVERS,

@@ -5,8 +5,8 @@ at the same instant; exactly one may succeed, the other must get ``Conflict``. B
 is a lost update. :func:`create_races` has two threads create ``race-N`` and ``RACE-n`` at the
 same instant; exactly one may succeed. Both succeeding is a duplicate (userName is unique
 ignoring case). Anything else (neither succeeding, another error, a final state that is not the
-winner's) is counted too. Used by the race tests with few rounds and by
-``benchmarks/sql_races.py`` with the full counts.
+winner's) is counted too. Through the facade, so it races any backend: the sql and ldap race
+tests use it with few rounds, ``benchmarks/sql_races.py`` with the full counts.
 """
 
 from __future__ import annotations
