@@ -285,6 +285,54 @@ def iterate(store: idconnect.Store, raw: RawCore, passes: int) -> None:
     )
 
 
+def measure(store: idconnect.Store, queries: int, rounds: int, passes: int) -> None:
+    """Print every read measurement on a seeded managed store (also run by sql_store.py).
+
+    :param store: the store (its database seeded).
+    :param queries: lookups and first pages per round.
+    :param rounds: interleaved rounds of lookups and first pages.
+    :param passes: interleaved iterate-all passes.
+    """
+    raw = RawCore(store)
+    with raw.engine.begin() as c:
+        c.exec_driver_sql("ANALYZE")
+        emails = c.execute(sa.select(raw.t.emails.c.value)).scalars().all()
+    sample = random.Random(3).sample(emails, queries)
+
+    def facade_email(value: str) -> None:
+        assert store.search_accounts(f'emails.value eq "{value}"').items
+
+    def facade_first(_: object) -> None:
+        assert len(store.search_accounts(sort_by="userName", count=PAGE).items) == PAGE
+
+    for fn in (facade_email, raw.email):  # warm up: caches, prepared statements
+        for value in sample[:10]:
+            fn(value)
+    for _ in range(10):
+        facade_first(None)
+        raw.first_page(None)
+    report(
+        "exact email lookup",
+        interleaved({"facade": facade_email, "raw Core": raw.email}, sample, rounds),
+        "facade",
+        "raw Core",
+    )
+    report(
+        f"first page of {PAGE} sorted by userName",
+        interleaved(
+            {"facade": facade_first, "raw Core keyset": raw.first_page},
+            [None] * queries,
+            rounds,
+        ),
+        "facade",
+        "raw Core keyset",
+    )
+    if raw.engine.dialect.name == "postgresql":
+        print("PostgreSQL plan of the facade's sorted first page:")
+        print(explain_first_page(store))
+    iterate(store, raw, passes)
+
+
 def run(dialect: str, n: int, queries: int, rounds: int, passes: int) -> None:
     """Seed one database and print every measurement for it."""
     print(f"\n=== {dialect}: {n:,} accounts ===")
@@ -292,44 +340,7 @@ def run(dialect: str, n: int, queries: int, rounds: int, passes: int) -> None:
         start = time.perf_counter()
         seed_demo(store, count=n, seed=1)
         print(f"seeded in {time.perf_counter() - start:.1f} s; RSS {rss_mb():.0f} MiB")
-        raw = RawCore(store)
-        with raw.engine.begin() as c:
-            c.exec_driver_sql("ANALYZE")
-            emails = c.execute(sa.select(raw.t.emails.c.value)).scalars().all()
-        sample = random.Random(3).sample(emails, queries)
-
-        def facade_email(value: str) -> None:
-            assert store.search_accounts(f'emails.value eq "{value}"').items
-
-        def facade_first(_: object) -> None:
-            assert len(store.search_accounts(sort_by="userName", count=PAGE).items) == PAGE
-
-        for fn in (facade_email, raw.email):  # warm up: caches, prepared statements
-            for value in sample[:10]:
-                fn(value)
-        for _ in range(10):
-            facade_first(None)
-            raw.first_page(None)
-        report(
-            "exact email lookup",
-            interleaved({"facade": facade_email, "raw Core": raw.email}, sample, rounds),
-            "facade",
-            "raw Core",
-        )
-        report(
-            f"first page of {PAGE} sorted by userName",
-            interleaved(
-                {"facade": facade_first, "raw Core keyset": raw.first_page},
-                [None] * queries,
-                rounds,
-            ),
-            "facade",
-            "raw Core keyset",
-        )
-        if dialect == "postgresql":
-            print("PostgreSQL plan of the facade's sorted first page:")
-            print(explain_first_page(store))
-        iterate(store, raw, passes)
+        measure(store, queries, rounds, passes)
 
 
 def main() -> None:

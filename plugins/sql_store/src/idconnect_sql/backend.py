@@ -7,6 +7,7 @@ are its subclasses, each assembled from one mixin per operation family.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -77,11 +78,24 @@ def _reconnecting(call: Callable[[], T]) -> T:
 
 
 def _reader(hook: F) -> F:
-    @functools.wraps(hook)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        return _reconnecting(lambda: hook(*args, **kwargs))
-
-    return run  # type: ignore[return-value]
+    # A wrapper with the hook's own parameters (pluggy reads the argument names from the code
+    # object) and without ``__wrapped__``, which marks the writers retried on conflicts.
+    parameters = list(inspect.signature(hook).parameters.values())
+    scope: dict[str, Any] = {"hook": hook, "again": _reconnecting}
+    declared = []
+    for parameter in parameters:
+        if parameter.default is inspect.Parameter.empty:
+            declared.append(parameter.name)
+        else:
+            scope[f"default_{parameter.name}"] = parameter.default
+            declared.append(f"{parameter.name}=default_{parameter.name}")
+    names = ", ".join(p.name for p in parameters)
+    source = f"def run({', '.join(declared)}):\n    return again(lambda: hook({names}))\n"
+    exec(compile(source, f"<reader {hook.__name__}>", "exec"), scope)
+    run = scope["run"]
+    functools.update_wrapper(run, hook)
+    del run.__wrapped__
+    return run  # type: ignore[no-any-return]
 
 
 def _writer(hook: F) -> F:
