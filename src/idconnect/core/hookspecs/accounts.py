@@ -120,7 +120,7 @@ def idconnect_update_account(
 @operation(
     family="accounts",
     mutates=True,
-    permission="accounts.status",
+    permission="accounts.enable",
     subject="account_id",
     switch=("enabled", "enable_account", "disable_account"),
     changed=("active",),
@@ -154,7 +154,7 @@ def idconnect_delete_account(context: CallContext, account_id: str) -> None:
 @operation(
     family="accounts",
     mutates=True,
-    permission="accounts.status",
+    permission="accounts.enable",
     subject="account_ids",
     switch=("enabled", "enable_account", "disable_account"),
     changed=("active",),
