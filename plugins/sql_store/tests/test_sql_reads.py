@@ -7,6 +7,9 @@
   the statements the store actually sent).
 - Revision 0002 creates those indexes on a database at the baseline and its downgrade restores
   the baseline's.
+- A search's statements are built once per filter shape (sort and cursor kind) and run again
+  with the next filter's values as parameters; shapes that differ only in a value that changes
+  the SQL (an empty prefix; a NUL on SQLite and PostgreSQL) are kept apart.
 - Pooled connections are not pinged: one PostgreSQL terminated is replaced, and the read or
   write that met it succeeds (run once more), exactly once.
 """
@@ -98,6 +101,37 @@ def test_a_full_page_and_get_account_read_every_child_list_in_one_statement(stor
     assert [g.display for g in first.groups] == ["Readers"]
     assert store.get_account(first.id) == first
     assert list(page.items) == [store.get_account(a.id) for a in page.items]
+
+
+def test_searches_of_one_shape_share_built_statements_and_bind_their_values(store):
+    _seed(store, 12)
+    searches: dict[Any, Any] = store.backend._searches  # type: ignore[attr-defined]
+    searches.clear()
+    for n in range(12):
+        page = store.search_accounts(f'emails.value eq "READER{n}@example.org"')
+        assert [a.user_name for a in page.items] == [f"reader{n:02d}"]
+    assert len(searches) == 1
+    for n in range(10):
+        page = store.search_accounts(f'userName sw "reader0{n}" or displayName co "{n}"')
+        expected = {f"reader0{n}"} | {f"reader{m:02d}" for m in range(1, 12, 2) if str(n) in str(m)}
+        assert {a.user_name for a in page.items} == expected, n
+    assert len(searches) == 2
+    # An empty prefix needs no range and a NUL no LIKE on SQLite: other SQL, other entries.
+    assert len(store.search_accounts('userName sw ""').items) == 12
+    assert len(store.search_accounts('userName sw "reader"').items) == 12
+    assert store.search_accounts('userName sw "reader\\u0000"').items == ()
+    nul_apart = store.backend.dialect in ("sqlite", "postgresql")  # type: ignore[attr-defined]
+    assert len(searches) == (5 if nul_apart else 4)
+    assert [a.user_name for a in store.search_accounts('userName sw "READER11"').items] == [
+        "reader11"
+    ]
+    assert len(searches) == (5 if nul_apart else 4)
+    first = store.search_accounts(sort_by="userName", count=5)
+    after = store.search_accounts(sort_by="userName", count=5, cursor=first.next_cursor)
+    last = store.search_accounts(sort_by="userName", count=5, cursor=after.next_cursor)
+    names = [a.user_name for p in (first, after, last) for a in p.items]
+    assert names == [f"reader{n:02d}" for n in range(12)]
+    assert len(searches) == (7 if nul_apart else 6)  # the first page, every page after one
 
 
 def _plan(store: idconnect.Store, statement: str, params: Any) -> str:

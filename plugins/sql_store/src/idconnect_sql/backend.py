@@ -34,7 +34,7 @@ from idconnect.backend import (
 from idconnect_sql import locks
 from idconnect_sql.engine import SQLITE_BEGIN, create_engine
 from idconnect_sql.errors import retried, translate_errors
-from idconnect_sql.filters import FilterCompiler, Layout, sort_expression
+from idconnect_sql.filters import FilterCompiler, Layout, Shape, sort_expression
 from idconnect_sql.paging import Keyset
 from idconnect_sql.settings import settings_from_config
 
@@ -46,6 +46,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _WRITING: ContextVar[bool] = ContextVar("idc_sql_writing", default=False)
 """Whether the running hook is a mutating operation (its transactions are writers)."""
 
+
+_SEARCHES_CACHED = 256
+"""How many search statements (one per filter shape, sort and cursor kind) a store keeps built."""
 
 _COMMITTING: ContextVar[list[bool] | None] = ContextVar("idc_sql_committing", default=None)
 """Set by :func:`_reconnecting`: whether the hook's failure came from a ``COMMIT``."""
@@ -147,6 +150,7 @@ class SqlBackend:
         self.schema = self.settings.schema
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        self._searches: dict[tuple[Any, ...], tuple[list[sa.Select[Any]], sa.Select[Any]]] = {}
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -251,11 +255,8 @@ class SqlBackend:
         :raises NotSupported: when sorting by an attribute the store does not hold.
         :raises InvalidInput: for a cursor of another query.
         """
-        condition = (
-            FilterCompiler(layout, catalogue, self.dialect, self.name).compile(query.filter)
-            if query.filter is not None
-            else None
-        )
+        compiler = FilterCompiler(layout, catalogue, self.dialect, self.name)
+        shape, values = compiler.plan(query.filter) if query.filter is not None else (None, [])
         sort = None
         if query.sort_by is not None:
             definition = catalogue.get(query.sort_by.dotted)
@@ -265,16 +266,21 @@ class SqlBackend:
                     f"this store cannot sort by {query.sort_by.dotted!r}", store=self.name
                 )
         keyset = Keyset(query, key, sort)
-        segments = keyset.segments()
+        cached = (source, shape, query.sort_by, keyset.shape())
+        statements = self._searches.get(cached)
+        if statements is None:
+            statements = self._search_statements(compiler, shape, source, keyset)
+            if len(self._searches) >= _SEARCHES_CACHED:
+                self._searches.clear()
+            self._searches[cached] = statements
+        pages, count = statements
+        parameters = {f"idc_f{n}": value for n, value in enumerate(values)}
+        parameters.update(keyset.parameters())
         with self.begin() as connection:
             rows: list[Row[Any]] = []
-            for segment in segments:
-                stmt = sa.select(source, *keyset.columns()).select_from(source)
-                for clause in (condition, segment.where):
-                    if clause is not None:
-                        stmt = stmt.where(clause)
-                stmt = stmt.order_by(*segment.order_by).limit(query.count + 1 - len(rows))
-                rows.extend(connection.execute(stmt).all())
+            for stmt in pages:
+                parameters["idc_limit"] = query.count + 1 - len(rows)
+                rows.extend(connection.execute(stmt, parameters).all())
                 if len(rows) > query.count:
                     break
             more = len(rows) > query.count
@@ -282,10 +288,7 @@ class SqlBackend:
             items = load(connection, rows, query.attributes)
             total = None
             if query.include_total:
-                count = sa.select(sa.func.count()).select_from(source)
-                if condition is not None:
-                    count = count.where(condition)
-                total = int(connection.execute(count).scalar_one())
+                total = int(connection.execute(count, parameters).scalar_one())
         next_cursor = None
         if more and rows:
             last = rows[-1]
@@ -293,6 +296,31 @@ class SqlBackend:
                 last._mapping[key], last._mapping["idc_sort"] if sort is not None else None
             )
         return Page(items=items, next_cursor=next_cursor, total=total)
+
+    @staticmethod
+    def _search_statements(
+        compiler: FilterCompiler, shape: Shape | None, source: FromClause, keyset: Keyset
+    ) -> tuple[list[sa.Select[Any]], sa.Select[Any]]:
+        """Build a search's statements, every value a parameter, to be cached and run again.
+
+        :param compiler: the filter compiler.
+        :param shape: the filter's shape, or ``None`` without a filter.
+        :param source: the table searched.
+        :param keyset: the order and the page boundary.
+        :returns: the page's statements (one per keyset segment) and the count statement.
+        """
+        condition = compiler.build(shape) if shape is not None else None
+        pages = []
+        for segment in keyset.segments():
+            stmt = sa.select(source, *keyset.columns()).select_from(source)
+            for clause in (condition, segment.where):
+                if clause is not None:
+                    stmt = stmt.where(clause)
+            pages.append(stmt.order_by(*segment.order_by).limit(sa.bindparam("idc_limit")))
+        count = sa.select(sa.func.count()).select_from(source)
+        if condition is not None:
+            count = count.where(condition)
+        return pages, count
 
     # -- store-wide hooks ---------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ The translation follows :func:`idconnect.backend.evaluate` exactly:
   managed schema, ``lower(col)`` in a mapped one) with the Python-lowered value; case-exact
   ones compare the stored value; ordering is by code point (binary collations, see
   :mod:`idconnect_sql.types`);
-- ``co``/``sw``/``ew`` are ``LIKE`` with ``%``, ``_`` and the escape character escaped
-  (``autoescape``); ``ew`` becomes a prefix search on a reversed column when the layout has one;
+- ``co``/``sw``/``ew`` are ``LIKE ... ESCAPE '/'`` with ``%``, ``_`` and ``/`` escaped in the
+  bound pattern; ``ew`` becomes a prefix search on a reversed column when the layout has one;
 - multi-valued attributes are semi-joins (``id IN (SELECT account_id ...)``, equivalent to
   ``EXISTS``) over their element rows; a value path is one such subquery with the whole inner
   condition on the same element row;
@@ -22,7 +22,7 @@ The translation follows :func:`idconnect.backend.evaluate` exactly:
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ from idconnect.backend import (
 )
 from idconnect_sql.types import naive_utc
 
-__all__ = ["FilterCompiler", "Layout", "Multi", "Scalar"]
+__all__ = ["FilterCompiler", "Layout", "Multi", "Scalar", "Shape", "like_escape"]
 
 
 @frozen(kw_only=True)
@@ -120,37 +120,41 @@ _ORDER: dict[CompareOp, Callable[[Any, Any], Any]] = {
 
 _SUBSTRING = frozenset({CompareOp.CO, CompareOp.SW, CompareOp.EW})
 
+Shape = tuple[Any, ...]
+"""A compiled filter's structure without its values: nested tuples, hashable, so statements
+built from it can be cached and run again with other values (see :class:`FilterCompiler`)."""
 
-def _sqlite_substring(op: CompareOp, expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
-    """SQLite's LIKE stops at a NUL in the pattern; ``instr`` and ``hex`` see every character."""
-    if op is CompareOp.CO:
-        return sa.func.instr(expr, value) > 0
-    if op is CompareOp.SW:
-        return sa.func.instr(expr, value) == 1
-    # A suffix of the hex text ending at its end is aligned to whole bytes, so it is exact.
-    return sa.func.hex(expr).endswith(value.encode().hex().upper())
+Place = tuple[str | None, str, str]
+"""Where a leaf reads its value: (multi-valued attribute or ``None``, attribute or
+sub-attribute, ``expr`` | ``folded`` | ``reversed``)."""
 
 
-def _prefix(expr: ColumnElement[Any], prefix: str) -> list[ColumnElement[bool]]:
-    """``expr`` starts with ``prefix``: LIKE, plus a code-point range an index can seek.
+def like_escape(value: str) -> str:
+    """Escape ``LIKE``'s wildcards and its escape character (``/``) in a literal value.
 
-    SQLite does not use an index for ``LIKE ... ESCAPE``; ``prefix <= expr < successor`` (the
-    prefix with its last character incremented) holds for exactly the same strings under a
-    binary collation, so it narrows the scan and the LIKE keeps the answer exact.
+    :param value: the literal text.
+    :returns: the text matching only itself in a pattern with ``ESCAPE '/'``.
     """
-    conditions = [expr.startswith(prefix, autoescape=True)]
-    if prefix:
-        last = ord(prefix[-1]) + 1
-        if 0xD800 <= last <= 0xDFFF:
-            last = 0xE000
-        conditions.append(expr >= prefix)
-        if last <= 0x10FFFF:
-            conditions.append(expr < prefix[:-1] + chr(last))
-    return conditions
+    return value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _successor(prefix: str) -> str | None:
+    """The least string greater than every string starting with ``prefix`` (code points)."""
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:
+        last = 0xE000
+    return prefix[:-1] + chr(last) if last <= 0x10FFFF else None
 
 
 class FilterCompiler:
     """Compiles bound filters over one layout to SQLAlchemy conditions.
+
+    Compiling is two steps: :meth:`plan` walks the filter in plain Python and returns its
+    *shape* (the structure of the SQL condition, hashable) and its *values* (everything the
+    condition binds, in order); :meth:`build` turns a shape into a condition whose values are
+    bound parameters ``idc_f0``, ``idc_f1``... A search caches the statement built for a shape
+    and runs it again with the next filter's values, so a lookup of another email builds no
+    SQLAlchemy construct at all.
 
     :param layout: where attributes live.
     :param catalogue: the catalogue filters are bound to (types and case rules).
@@ -169,83 +173,154 @@ class FilterCompiler:
         """Compile a bound filter into a never-NULL condition on the account row.
 
         :param node: the bound filter.
-        :returns: the SQL condition.
+        :returns: the SQL condition, its values bound (parameters of unique names).
         :raises UnsupportedFilter: when a path has no place in this store's tables.
         """
-        return self._node(node, None)
+        shape, values = self.plan(node)
+        return self.build(shape, values)
 
-    def _node(self, node: Filter, scope: Multi | None) -> ColumnElement[bool]:
-        if isinstance(node, And):
-            return sa.and_(*(self._node(o, scope) for o in left_operands(node)))
-        if isinstance(node, Or):
-            return sa.or_(*(self._node(o, scope) for o in left_operands(node)))
+    def plan(self, node: Filter) -> tuple[Shape, list[Any]]:
+        """Translate a bound filter into a condition's shape and the values it binds.
+
+        :param node: the bound filter.
+        :returns: the shape and the values, in the order of the parameters ``build`` names.
+        :raises UnsupportedFilter: when a path has no place in this store's tables.
+        """
+        values: list[Any] = []
+        return self._node(node, None, values), values
+
+    def build(self, shape: Shape, values: Sequence[Any] | None = None) -> ColumnElement[bool]:
+        """Build the condition of a shape.
+
+        :param shape: a shape from :meth:`plan` on this compiler.
+        :param values: the values to bind; ``None`` to leave parameters ``idc_f<n>`` unset
+            (to be given when the statement runs, see :func:`parameters`).
+        :returns: the never-NULL condition.
+        """
+        counter = iter(range(len(values) if values is not None else 1 << 30))
+
+        def param() -> Any:
+            n = next(counter)
+            if values is None:
+                return sa.bindparam(f"idc_f{n}")
+            return sa.bindparam(f"idc_f{n}", values[n], unique=True)
+
+        return self._build(shape, param)
+
+    # -- planning: plain Python ------------------------------------------------------------
+
+    def _node(self, node: Filter, scope: str | None, values: list[Any]) -> Shape:
+        if isinstance(node, And | Or):
+            kind = "and" if isinstance(node, And) else "or"
+            return (kind, tuple(self._node(o, scope, values) for o in left_operands(node)))
         if isinstance(node, Not):
-            return sa.not_(self._node(node.operand, scope))
+            return ("not", self._node(node.operand, scope, values))
         if isinstance(node, ValuePath):
-            multi = self._multi(node.path.name)
-            return self.layout.exists(multi, self._node(node.filter, multi))
+            name = self._multi(node.path.name)
+            return ("in", name, self._node(node.filter, name, values))
         if isinstance(node, Comparison) and node.op is CompareOp.NE:
-            return sa.not_(self._node(Comparison(node.path, CompareOp.EQ, node.value), scope))
+            equal = Comparison(node.path, CompareOp.EQ, node.value)
+            return ("not", self._node(equal, scope, values))
         definition = self._definition(node.path)
         if scope is None and definition.multi_valued:
-            multi = self._multi(node.path.name)
-            return self.layout.exists(
-                multi, self._leaf(node, definition, self._sub(multi, node.path))
-            )
+            name = self._multi(node.path.name)
+            return ("in", name, self._leaf(node, definition, self._sub(name, node.path), values))
         if scope is not None:
-            return self._leaf(node, definition, self._sub(scope, node.path))
-        scalar = self.layout.scalars.get(definition.path.lower())
-        if scalar is None:
+            return self._leaf(node, definition, self._sub(scope, node.path), values)
+        key = definition.path.lower()
+        if key not in self.layout.scalars:
             raise self._unsupported(node.path)
-        return self._leaf(node, definition, scalar)
+        return self._leaf(node, definition, (None, key), values)
 
     def _leaf(
-        self, node: Comparison | Present, definition: AttributeDef, scalar: Scalar
-    ) -> ColumnElement[bool]:
+        self,
+        node: Comparison | Present,
+        definition: AttributeDef,
+        where: tuple[str | None, str],
+        values: list[Any],
+    ) -> Shape:
+        scalar = self._scalar(where)
+        expr: Place = (*where, "expr")
         if scalar.predicate:
             if isinstance(node, Present):
-                return sa.true()
-            return scalar.expr if node.value is True else sa.not_(scalar.expr)
+                return ("true",)
+            return ("pred", expr) if node.value is True else ("not", ("pred", expr))
         if isinstance(node, Present):
-            present = scalar.expr.is_not(None)
             if definition.type is AttrType.STRING:
-                return sa.and_(present, scalar.expr != "")
-            return present
-        return self._comparison(node, definition, scalar)
+                return ("and", (("known", expr), ("filled", expr)))
+            return ("known", expr)
+        return self._comparison(node, definition, where, values)
 
     def _comparison(
-        self, node: Comparison, definition: AttributeDef, scalar: Scalar
-    ) -> ColumnElement[bool]:
+        self,
+        node: Comparison,
+        definition: AttributeDef,
+        where: tuple[str | None, str],
+        values: list[Any],
+    ) -> Shape:
         value: Any = node.value
         op = node.op
-        expr = scalar.expr
+        place: Place = (*where, "expr")
         if isinstance(value, str):
             if not definition.case_exact:
-                assert scalar.folded is not None
-                expr, value = scalar.folded, value.lower()
+                place, value = (*where, "folded"), value.lower()
             if self.no_nul and "\x00" in value:
-                if op in _ORDER:
-                    # No stored text holds NUL: s > p+"\0"+r  <=>  s > p, and s < ... <=> s <= p.
-                    value = value.partition("\x00")[0]
-                    op = CompareOp.GT if op in (CompareOp.GT, CompareOp.GE) else CompareOp.LE
-                else:
-                    return sa.false()
+                if op not in _ORDER:
+                    return ("false",)
+                # No stored text holds NUL: s > p+"\0"+r  <=>  s > p, and s < ... <=> s <= p.
+                value = value.partition("\x00")[0]
+                op = CompareOp.GT if op in (CompareOp.GT, CompareOp.GE) else CompareOp.LE
         elif isinstance(value, datetime):
             value = naive_utc(value)
-        known = expr.is_not(None)
+        known: Shape = ("known", place)
         if self.sqlite and isinstance(value, str) and "\x00" in value and op in _SUBSTRING:
-            return sa.and_(known, _sqlite_substring(op, expr, value))
+            if op is CompareOp.EW:
+                values.append("%" + value.encode().hex().upper())
+                return ("and", (known, ("hex_like", place)))
+            values.append(value)
+            return ("and", (known, ("instr_" + op.value, place)))
         if op is CompareOp.EQ:
-            return sa.and_(known, expr == value)
+            values.append(value)
+            return ("and", (known, ("eq", place)))
         if op is CompareOp.CO:
-            return sa.and_(known, expr.contains(value, autoescape=True))
+            values.append(f"%{like_escape(value)}%")
+            return ("and", (known, ("like", place)))
         if op is CompareOp.SW:
-            return sa.and_(known, *_prefix(expr, value))
+            return ("and", (known, *self._prefix(place, value, values)))
         if op is CompareOp.EW:
-            if scalar.reversed is not None and not definition.case_exact:
-                return sa.and_(scalar.reversed.is_not(None), *_prefix(scalar.reversed, value[::-1]))
-            return sa.and_(known, expr.endswith(value, autoescape=True))
-        return sa.and_(known, _ORDER[op](expr, value))
+            if self._scalar(where).reversed is not None and not definition.case_exact:
+                backwards: Place = (*where, "reversed")
+                return (
+                    "and",
+                    (("known", backwards), *self._prefix(backwards, value[::-1], values)),
+                )
+            values.append(f"%{like_escape(value)}")
+            return ("and", (known, ("like", place)))
+        values.append(value)
+        return ("and", (known, (op.value, place)))
+
+    @staticmethod
+    def _prefix(place: Place, prefix: str, values: list[Any]) -> list[Shape]:
+        """``place`` starts with ``prefix``: LIKE, plus a code-point range an index can seek.
+
+        SQLite does not use an index for ``LIKE ... ESCAPE``; ``prefix <= expr < successor``
+        (the prefix with its last character incremented) holds for exactly the same strings
+        under a binary collation, so it narrows the scan and the LIKE keeps the answer exact.
+        """
+        values.append(like_escape(prefix) + "%")
+        shapes: list[Shape] = [("like", place)]
+        if prefix:
+            values.append(prefix)
+            shapes.append(("ge", place))
+            successor = _successor(prefix)
+            if successor is not None:
+                values.append(successor)
+                shapes.append(("lt", place))
+        return shapes
+
+    def _scalar(self, where: tuple[str | None, str]) -> Scalar:
+        multi, key = where
+        return self.layout.scalars[key] if multi is None else self.layout.multis[multi].subs[key]
 
     def _definition(self, path: AttrPath) -> AttributeDef:
         definition = self.catalogue.get(path.dotted)
@@ -253,22 +328,59 @@ class FilterCompiler:
             raise self._unsupported(path)
         return definition
 
-    def _multi(self, name: str) -> Multi:
-        multi = self.layout.multis.get(name.lower())
-        if multi is None:
+    def _multi(self, name: str) -> str:
+        if name.lower() not in self.layout.multis:
             raise self._unsupported(AttrPath(name))
-        return multi
+        return name.lower()
 
-    def _sub(self, multi: Multi, path: AttrPath) -> Scalar:
-        scalar = multi.subs.get((path.sub or "value").lower())
-        if scalar is None:
+    def _sub(self, multi: str, path: AttrPath) -> tuple[str, str]:
+        key = (path.sub or "value").lower()
+        if key not in self.layout.multis[multi].subs:
             raise self._unsupported(path)
-        return scalar
+        return multi, key
 
     def _unsupported(self, path: AttrPath) -> UnsupportedFilter:
         return UnsupportedFilter(
             f"this store cannot filter on {path.dotted!r}", store=self.store, attribute=path.dotted
         )
+
+    # -- building: SQLAlchemy --------------------------------------------------------------
+
+    def _build(self, shape: Shape, param: Callable[[], Any]) -> ColumnElement[bool]:
+        kind = shape[0]
+        if kind == "and":
+            return sa.and_(*(self._build(s, param) for s in shape[1]))
+        if kind == "or":
+            return sa.or_(*(self._build(s, param) for s in shape[1]))
+        if kind == "not":
+            return sa.not_(self._build(shape[1], param))
+        if kind == "in":
+            multi = self.layout.multis[shape[1]]
+            return self.layout.exists(multi, self._build(shape[2], param))
+        if kind == "true":
+            return sa.true()
+        if kind == "false":
+            return sa.false()
+        multi, key, variant = shape[1]
+        expr: ColumnElement[Any] = getattr(self._scalar((multi, key)), variant)
+        if kind == "pred":
+            return expr
+        if kind == "known":
+            return expr.is_not(None)
+        if kind == "filled":
+            return expr != ""
+        if kind == "like":
+            return expr.like(param(), escape="/")
+        if kind == "instr_co":
+            return sa.func.instr(expr, param()) > 0
+        if kind == "instr_sw":
+            return sa.func.instr(expr, param()) == 1
+        if kind == "hex_like":
+            # A suffix of the hex text ending at its end is aligned to whole bytes: exact.
+            return sa.func.hex(expr).like(param())
+        compare = operator.eq if kind == "eq" else _ORDER[CompareOp(kind)]
+        condition: ColumnElement[bool] = compare(expr, param())
+        return condition
 
 
 def sort_expression(layout: Layout, definition: AttributeDef) -> ColumnElement[Any] | None:

@@ -62,6 +62,10 @@ class Keyset:
     :param query: the query (its ``sort_by``, ``descending`` and ``cursor``).
     :param key: the stable id column.
     :param sort: the sort expression, or ``None`` to order by id only.
+    :raises InvalidInput: when the cursor is not one of this query's.
+
+    The page boundary is bound as parameters (``idc_after_value``, ``idc_after_id``) rather
+    than as values, so the statements of one :meth:`shape` serve every page of it.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class Keyset:
         self.query = query
         self.key = key
         self.sort = sort
+        self.position = self._position()
 
     def _order(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         return column.desc() if self.query.descending else column.asc()
@@ -104,32 +109,51 @@ class Keyset:
             raise InvalidInput("the cursor is not valid for this query") from None
         return missing, value, ident
 
+    def shape(self) -> tuple[bool, bool, int | None]:
+        """Return what the statements depend on besides the parameters.
+
+        :returns: the order's direction, whether it sorts by an expression, and the cursor's
+            missing flag (``None`` on the first page).
+        """
+        flag = None if self.position is None else self.position[0]
+        return self.query.descending, self.sort is not None, flag
+
+    def parameters(self) -> dict[str, Any]:
+        """Return the values of the page boundary's parameters.
+
+        :returns: ``idc_after_value`` and ``idc_after_id`` after a cursor; nothing before.
+        """
+        if self.position is None:
+            return {}
+        _, value, ident = self.position
+        return {"idc_after_value": value, "idc_after_id": ident}
+
     def segments(self) -> list[Segment]:
         """Return the statements' shares of the page, in order, after the cursor.
 
         :returns: one or two segments (see the module's docstring).
-        :raises InvalidInput: when the cursor is not one of this query's.
         """
-        position = self._position()
+        position = self.position
         key, sort = self.key, self.sort
+        after_id: sa.BindParameter[Any] = sa.bindparam("idc_after_id")
         if sort is None:
-            after = None if position is None else self._beyond(key, position[2])
+            after = None if position is None else self._beyond(key, after_id)
             return [Segment(after, [self._order(key)])]
         nullable = may_be_null(sort)
         segments: list[Segment] = []
         if position is None or not position[0]:
             where: ColumnElement[bool] | None = sort.is_not(None) if nullable else None
             if position is not None:
-                _, value, ident = position
+                value: sa.BindParameter[Any] = sa.bindparam("idc_after_value")
                 where = sa.and_(
                     self._at_or_beyond(sort, value),
-                    sa.or_(self._beyond(sort, value), self._beyond(key, ident)),
+                    sa.or_(self._beyond(sort, value), self._beyond(key, after_id)),
                 )
             segments.append(Segment(where, [self._order(sort), self._order(key)]))
         if nullable:
             missing: ColumnElement[bool] = sort.is_(None)
             if position is not None and position[0]:
-                missing = sa.and_(missing, self._beyond(key, position[2]))
+                missing = sa.and_(missing, self._beyond(key, after_id))
             segments.append(Segment(missing, [self._order(key)]))
         return segments
 
