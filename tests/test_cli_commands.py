@@ -657,6 +657,8 @@ def test_sessions_list_and_revoke(mem_env: CliEnv) -> None:
 
 
 def test_export_to_file_is_audited(env: CliEnv, people: dict[str, str], tmp_path: Path) -> None:
+    for who in (env.hub.actor, "agent-7"):  # another actor acts only with a role
+        env.hub.admins.grant(who, "owner", reason="agents of this test")
     out = tmp_path / "ann.json"
     result = env.run(
         "--actor",
@@ -679,6 +681,8 @@ def test_export_to_file_is_audited(env: CliEnv, people: dict[str, str], tmp_path
 
 
 def test_events_filters_and_json(env: CliEnv, people: dict[str, str]) -> None:
+    for who in (env.hub.actor, "agent-7"):  # another actor acts only with a role
+        env.hub.admins.grant(who, "owner", reason="agents of this test")
     env.run(
         "--actor",
         "agent-7",

@@ -11,27 +11,19 @@ success or failure, with the actor, reason, request id and the *names* of change
 from __future__ import annotations
 
 import enum
-import inspect
 import json
-import keyword
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pluggy
-
 from idconnect.core.context import CallContext
-from idconnect.core.errors import IdconnectError, PluginError, StoreUnavailable
-from idconnect.core.hookspecs import PROJECT
+from idconnect.core.errors import IdconnectError, PermissionDenied, PluginError, StoreUnavailable
 from idconnect.core.instants import utc_now
 from idconnect.core.model import Account, Event, Group, Outcome, RoleAssignment, event_outcome
 from idconnect.core.operations import OPERATIONS, Operation
 from idconnect.core.state import EventRow, StateDatabase, new_event_id, new_event_ids
+from idconnect.core.wrappers import Wrapped, generate
 
 __all__ = ["AuditTrail"]
-
-_impl = pluggy.HookimplMarker(PROJECT)
-
-Wrapped = Generator[None, Any, Any]
 
 _MAX_ERROR = 2000
 """Characters of an error message kept in an event."""
@@ -54,7 +46,8 @@ class AuditTrail:
         """The hook names this trail wraps."""
         for op in operations.values():
             if op.mutates:
-                setattr(self, op.hook, _generate(op, self._bulk if op.is_bulk else self._single))
+                shape = self._bulk if op.is_bulk else self._single
+                setattr(self, op.hook, generate(op, shape, owner="audit"))
 
     def event(
         self,
@@ -91,6 +84,29 @@ class AuditTrail:
             error_code=None if error is None else _code(error),
             error=None if error is None else str(error)[:_MAX_ERROR],
         )
+
+    def denied(self, op: Operation, arguments: Mapping[str, Any], error: PermissionDenied) -> None:
+        """Record that a call of ``op`` was refused before it ran (outcome ``denied``).
+
+        Written like the call's own events would have been: one event, or one per account of a
+        bulk form.
+
+        :param op: the refused operation (reads are recorded too).
+        :param arguments: the call's keyword arguments (``context`` included); an argument
+            the metadata names but the caller did not give counts as ``None``.
+        :param error: the refusal.
+        :raises StoreUnavailable: when neither the database nor the spool takes the events.
+        """
+        context: CallContext = arguments["context"]
+        action = op.audit_action(arguments)
+        subject = arguments.get(op.subject) if op.subject else None
+        target = _target_text(arguments.get(op.target)) if op.target else None
+        if op.is_bulk:
+            pairs = [_pair(s, error, target) for s in subject or ()]
+            self.state.write(_rows(context, action, pairs))
+            return
+        changed = _changed_json(op.changed_names(arguments))
+        self.state.write([_row(context, action, subject, target, changed, error)])
 
     # -- the two shapes every generated wrapper takes ---------------------------------------------
 
@@ -144,36 +160,6 @@ class AuditTrail:
                 store=context.store,
                 account=account,
             ) from exc
-
-
-def _generate(
-    op: Operation, shape: Callable[[Operation, Mapping[str, Any]], Wrapped]
-) -> Callable[..., Wrapped]:
-    """Build the wrapper of one operation: a generator function with the spec's argument names.
-
-    pluggy passes an implementation the arguments its code object names, so the wrapper is
-    compiled from a two-line template over the spec's own (checked) argument names.
-    """
-    assert op.spec is not None
-    signature = inspect.signature(op.spec)
-    names = tuple(signature.parameters)
-    for name in names:
-        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
-            raise TypeError(f"{op.hook}: argument {name!r} cannot be wrapped")
-    listed = ", ".join(names)
-    namespace: dict[str, Any] = {"_shape": shape, "_op": op, "_names": names}
-    source = (
-        f"def {op.hook}({listed}):\n"
-        f"    return (yield from _shape(_op, dict(zip(_names, ({listed},)))))\n"
-    )
-    exec(compile(source, f"<audit wrapper of {op.hook}>", "exec"), namespace)
-    wrapper: Callable[..., Wrapped] = namespace[op.hook]
-    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        return_annotation=Wrapped
-    )
-    wrapper.__doc__ = f"Audit ``{op.name}`` (generated from its operation metadata)."
-    wrapper.__module__ = __name__
-    return _impl(wrapper=True)(wrapper)
 
 
 def _target_text(value: Any) -> str | None:

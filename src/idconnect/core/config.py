@@ -31,6 +31,7 @@ from typing import Any, TypeVar, overload
 
 from attrs import field, frozen
 
+from idconnect.core.admins import AdminPolicy, read_admins
 from idconnect.core.errors import ConfigError, SecretUnavailable
 from idconnect.core.model import Secret
 from idconnect.core.secrets import (
@@ -230,6 +231,8 @@ class HubConfig:
     """The file it was read from, ``None`` for a dict or the embedded default."""
     concurrency: int = 4
     """How many single operations a bulk action runs at once when the store has no bulk hook."""
+    admins: AdminPolicy = field(factory=AdminPolicy)
+    """Admin roles and their members from ``[admins]`` (:mod:`idconnect.core.admins`)."""
 
 
 def _home() -> Path:
@@ -289,9 +292,10 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         ``$IDCONNECT_CONFIG``, else :func:`embedded_default`.
     :returns: the checked configuration.
     :raises ConfigError: for an unreadable or malformed file, an unknown key in ``[hub]``, a store
-        without ``plugin``, a bad store name, a secret-looking key, or a URL with a password
-        (:mod:`idconnect.core.secrets`); the message names the file, the store and the key,
-        never the secret.
+        without ``plugin``, a bad store name, a secret-looking key, a URL with a password
+        (:mod:`idconnect.core.secrets`), or a bad ``[admins]`` table
+        (:func:`~idconnect.core.admins.read_admins`); the message names the file, the store
+        and the key, never the secret.
     """
     source: Path | None = None
     if config is None and os.environ.get(CONFIG_ENV):
@@ -311,7 +315,7 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
             raise ConfigError(f"config file {source}: not valid TOML: {exc}") from exc
     where = f"config file {source}" if source else "config"
 
-    unknown = set(doc) - {"hub", "stores"}
+    unknown = set(doc) - {"hub", "stores", "admins"}
     if unknown:
         raise ConfigError(f"{where}: unknown top-level key {sorted(unknown)[0]!r}")
     hub = doc.get("hub", {})
@@ -356,4 +360,7 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         store = StoreConfig(name=name, plugin=plugin, settings=settings, source=source)
         _refuse_literal_secrets(store)
         stores[name] = store
-    return HubConfig(state_url=state_url, stores=stores, source=source, concurrency=concurrency)
+    admins = read_admins(doc.get("admins"), where=where, stores=stores)
+    return HubConfig(
+        state_url=state_url, stores=stores, source=source, concurrency=concurrency, admins=admins
+    )

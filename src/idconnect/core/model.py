@@ -323,20 +323,26 @@ class IdentityVerification:
     """When the verification was revoked, if it was."""
 
 
-EVENT_OUTCOMES = ("success", "failure", "indeterminate")
-"""What an audit event can say of its change: done, not done, or sent with no answer."""
+EVENT_OUTCOMES = ("success", "failure", "indeterminate", "denied")
+"""What an audit event can say of its change: done, not done, sent with no answer, or refused
+for lack of a permission (before any I/O)."""
 
 
 def event_outcome(error: BaseException | None) -> str:
     """Return the audit outcome of a change that raised ``error`` (``None``: it succeeded).
 
     :param error: the failure, if any.
-    :returns: ``success``, ``failure``, or ``indeterminate`` for
-        :class:`~idconnect.core.errors.OutcomeUnknown` (the request was sent, no answer came).
+    :returns: ``success``, ``failure``, ``indeterminate`` for
+        :class:`~idconnect.core.errors.OutcomeUnknown` (the request was sent, no answer came),
+        or ``denied`` for :class:`~idconnect.core.errors.PermissionDenied` (the admin's
+        permissions, or the store's refusal of idconnect's own credentials).
     """
     if error is None:
         return "success"
-    return "indeterminate" if getattr(error, "code", None) == "outcome_unknown" else "failure"
+    code = getattr(error, "code", None)
+    if code == "outcome_unknown":
+        return "indeterminate"
+    return "denied" if code == "permission_denied" else "failure"
 
 
 @frozen(kw_only=True)
@@ -354,7 +360,7 @@ class Event:
     action: str = field(validator=_non_empty)
     """The operation, e.g. ``disable_account``."""
     outcome: str = field(validator=attrs.validators.in_(EVENT_OUTCOMES))
-    """``success`` or ``failure``."""
+    """One of :data:`EVENT_OUTCOMES`."""
     request_id: str = field(validator=_non_empty)
     """Shared by every event of one facade call (a bulk action has one)."""
     account_id: str | None = None

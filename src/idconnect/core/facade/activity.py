@@ -26,6 +26,7 @@ class ActivityOperations(StoreCalls):
         since: datetime | None = None,
         action: str | None = None,
         limit: int = 1000,
+        actor: str | None = None,
     ) -> list[Event]:
         """Read the audit trail of this store.
 
@@ -33,13 +34,19 @@ class ActivityOperations(StoreCalls):
         :param since: only events at or after this aware instant.
         :param action: only this action, e.g. ``disable_account``.
         :param limit: at most this many, the newest (1 to 100,000).
+        :param actor: the acting admin.
         :returns: events, oldest first.
         :raises InvalidInput: for a naive ``since`` or a bad limit.
+        :raises PermissionDenied: without ``activity.read``.
         """
         if account_id is not None:
             account_id = self._id(account_id)
         check_since(since, store=self.name)
         check_limit(limit, store=self.name)
+        context = self._context(actor, None, need_reason=False)
+        self.hub.permissions.check_action(
+            context, "activity.read", "read_events", account_id=account_id
+        )
         return list(
             self.hub.state.events(
                 self.name, account_id=account_id, since=since, action=action, limit=limit
@@ -59,9 +66,15 @@ class ActivityOperations(StoreCalls):
         :param actor: the acting admin.
         :returns: a JSON-ready dict.
         :raises NotFound: when the account does not exist.
+        :raises PermissionDenied: without ``accounts.export``, or without the read permission of
+            a part it holds (``accounts.read``, ``credentials.read``, ``sessions.read``,
+            ``activity.read``).
         """
         account_id = self._id(account_id)
         context = self._context(actor, reason, need_reason=True)
+        self.hub.permissions.check_action(
+            context, "accounts.export", "export_account", account_id=account_id
+        )
         read = self._context(context.actor, None, need_reason=False)
         try:
             doc: dict[str, Any] = {
@@ -75,7 +88,7 @@ class ActivityOperations(StoreCalls):
                 if op in self.capabilities:
                     found = self._call(op, read, subject=account_id, account_id=account_id)
                     doc[key] = to_json(list(found))
-            doc["events"] = to_json(self.events(account_id))
+            doc["events"] = to_json(self.events(account_id, actor=context.actor))
         except IdconnectError as exc:
             self.hub.state.record(
                 [self.hub.audit.event(context, "export_account", account_id=account_id, error=exc)]

@@ -46,12 +46,17 @@ def run_bulk(
     :param extra: further hook arguments, the same for every item (``enabled``, ``group_id``).
     :param progress: called with how many more accounts are done, as they get done.
     :returns: one outcome per item, in order.
+    :raises PermissionDenied: when the actor lacks the operation's permission (before any I/O,
+        one ``denied`` event per account).
     :raises NotSupported: when the store has neither form (before any I/O).
     :raises PluginError: when a bulk hook answers for other or fewer accounts than it was given.
     """
     extra = dict(extra or {})
     creates = single == "create_account"
     bulk = bulk_form(single)
+    gate = OPERATIONS[bulk or single]
+    asked = {gate.subject: items} if bulk is not None and gate.subject else {}
+    store.hub.permissions.check(gate, {"context": context, **extra, **asked})
     capabilities = store.capabilities
     if bulk is not None and bulk in capabilities:
         argument = OPERATIONS[bulk].subject

@@ -21,6 +21,7 @@ from idconnect.core.facade.checks import check_text
 from idconnect.core.filter import Filter, bind, parse, resolve_path
 from idconnect.core.filter.ast import AttrPath
 from idconnect.core.model import BulkResult
+from idconnect.core.operations import OPERATIONS
 from idconnect.core.plugins import implemented_operations
 from idconnect.core.query import Query
 from idconnect.core.schema import USER_CATALOGUE, Catalogue
@@ -96,7 +97,12 @@ class StoreCalls:
     def _call(
         self, op: str, context: CallContext, *, subject: str | None = None, **kwargs: Any
     ) -> Any:
-        """Run operation ``op`` if the store has it, else raise ``NotSupported`` (no I/O)."""
+        """Run operation ``op``, refused without its permission or if the store lacks it.
+
+        Both refusals come before any I/O, the permission first (``PermissionDenied``, then
+        ``NotSupported``): a denied actor learns nothing of the store's capabilities.
+        """
+        self.hub.permissions.check(OPERATIONS[op], {"context": context, **kwargs})
         if op not in self.capabilities:
             raise self._not_supported(op, subject=subject)
         return self._hook(op, context, subject=subject, **kwargs)
@@ -253,12 +259,14 @@ class StoreCalls:
 
         :param actor: the acting admin.
         :returns: what the backend did, for the admin to read.
+        :raises PermissionDenied: without ``stores.manage``.
         :raises NotSupported: when the store type needs (or allows) no setting up.
         :raises StoreUnavailable: when the store cannot be reached.
         """
+        context = self._context(actor, None, need_reason=False)
+        self.hub.permissions.check_action(context, "stores.manage", "provision")
         if not self._backend_has("provision"):
             raise self._not_supported("provision")
-        context = self._context(actor, None, need_reason=False)
         return str(self._hook("provision", context, subject=None))
 
     def seed_demo(self, count: int, seed: int, *, actor: str | None = None) -> dict[str, int]:
@@ -268,14 +276,16 @@ class StoreCalls:
         :param seed: the random seed (same seed, same data).
         :param actor: the acting admin.
         :returns: how many of each kind were written.
+        :raises PermissionDenied: without ``stores.manage``.
         :raises NotSupported: when the backend has no native seeder (seed through the facade).
         :raises InvalidInput: for a bad count or a store that already holds accounts.
         """
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000_000:
             raise InvalidInput("count must be from 1 to 10000000", store=self.name)
+        context = self._context(actor, None, need_reason=False)
+        self.hub.permissions.check_action(context, "stores.manage", "seed_demo")
         if not self._backend_has("seed_demo"):
             raise self._not_supported("seed_demo")
-        context = self._context(actor, None, need_reason=False)
         return dict(self._hook("seed_demo", context, subject=None, count=count, seed=int(seed)))
 
     def close(self) -> None:

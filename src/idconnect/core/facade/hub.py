@@ -10,11 +10,14 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from idconnect.core.admin_state import AdminState
 from idconnect.core.audit import AuditTrail
 from idconnect.core.config import HubConfig, StoreConfig, load_config
 from idconnect.core.errors import ConfigError, IdconnectError, PluginError, SecretUnavailable
+from idconnect.core.facade.admins import Admins
 from idconnect.core.facade.checks import check_text
 from idconnect.core.facade.store import Store
+from idconnect.core.permissions import Permissions
 from idconnect.core.plugins import (
     make_root_manager,
     make_store_manager,
@@ -51,7 +54,8 @@ class Hub:
     """The configured stores, their plugins and the hub's state (audit trail).
 
     Build it with :func:`connect`. Built-in cross-cutting features are named plugins registered
-    on every store's manager like third-party ones (:attr:`default_plugins`).
+    on every store's manager like third-party ones (:attr:`default_plugins`): the audit trail
+    and the permission check (:mod:`idconnect.core.permissions`).
     """
 
     def __init__(
@@ -64,7 +68,17 @@ class Hub:
         self.config = config
         self.state = StateDatabase(config.state_url)
         self.audit = AuditTrail(self.state)
-        self.default_plugins: dict[str, object] = {"idconnect.audit": self.audit}
+        self.permissions = Permissions(
+            config.admins, AdminState(self.state), self.audit, local_user=lambda: self._os_user
+        )
+        """The permission check every operation goes through (the ``idconnect.permissions``
+        plugin)."""
+        self.admins = Admins(self)
+        """Admin roles and their members: list them, define and grant them in the state."""
+        self.default_plugins: dict[str, object] = {
+            "idconnect.audit": self.audit,
+            "idconnect.permissions": self.permissions,
+        }
         """The built-in cross-cutting plugins by name."""
         self._actor: contextvars.ContextVar[str | None] = contextvars.ContextVar(
             "idconnect_actor", default=None
