@@ -7,6 +7,9 @@ Loads N inetOrgPerson entries offline with slapadd, then measures in the same ru
 - exact search by uid and by mail: the facade (``search_accounts('userName eq "..."',
   count=10)``) vs the same raw ldap3 search (same base, ``(&(objectClass=inetOrgPerson)(uid=...))``,
   the same attribute list the backend reads, no controls), in interleaved rounds;
+- a first page of 50 of every entry: the facade (id windows) against raw ldap3 with the Server
+  Side Sort control and raw ldap3 unsorted, wall time and the CPU time slapd spent on it
+  (``/proc/<pid>/stat``);
 - listing every entry page by page (time and peak RSS);
 - disabling accounts: both sides start from account ids (entryUUIDs). The facade's bulk hook
   resolves them with OR-filters and pipelines the modifies; the raw ldap3 loop looks up each
@@ -27,12 +30,14 @@ import argparse
 import os
 import random
 import resource
+import statistics
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import ldap3
+from idconnect_ldap.protocol import sort_by
 from idconnect_ldap.testing import Slapd
 
 import idconnect
@@ -154,6 +159,58 @@ def plain_paging(args: argparse.Namespace) -> None:
         server.close()
 
 
+def slapd_cpu(server: Slapd) -> float:
+    """The CPU seconds (user + system) the slapd process has used so far."""
+    assert server._process is not None
+    fields = Path(f"/proc/{server._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def first_page(store, raw: ldap3.Connection, server: Slapd, base: str, attrs, rounds: int) -> None:
+    """Time a first page of 50 of every account, with the CPU time slapd spent on it.
+
+    The facade (id windows on entryUUID; no sort control although the directory offers it)
+    against raw ldap3 asking the same page with the Server Side Sort control on entryUUID (the
+    server sorts every entry to answer) and raw ldap3 reading 50 entries unsorted (the floor).
+    """
+    sort = [sort_by("entryUUID")]
+
+    def facade() -> None:
+        assert len(store.search_accounts(count=50).items) == 50
+
+    def sorted_raw() -> None:
+        raw.search(
+            base, "(objectClass=inetOrgPerson)", attributes=attrs, paged_size=50, controls=sort
+        )
+        assert len(raw.response) == 50
+
+    def unsorted_raw() -> None:
+        raw.search(base, "(objectClass=inetOrgPerson)", attributes=attrs, paged_size=50)
+        assert len(raw.response) == 50
+
+    sides = [
+        ("facade (id windows)", facade),
+        ("raw ldap3, sort control", sorted_raw),
+        ("raw ldap3, unsorted", unsorted_raw),
+    ]
+    wall: dict[str, list[float]] = {name: [] for name, _ in sides}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in sides}
+    for r in range(rounds):
+        for name, fn in sides if r % 2 == 0 else sides[::-1]:
+            c0, t0 = slapd_cpu(server), time.perf_counter()
+            fn()
+            wall[name].append((time.perf_counter() - t0) * 1e3)
+            cpu[name].append((slapd_cpu(server) - c0) * 1e3)
+    print(f"first page of 50 of every account ({rounds} interleaved rounds; median, range):")
+    for name, _ in sides:
+        print(
+            f"  {name:<26} {statistics.median(wall[name]):6.1f} ms wall"
+            f" ({min(wall[name]):.1f}-{max(wall[name]):.1f}),"
+            f" slapd CPU {statistics.median(cpu[name]):5.0f} ms"
+            f" ({min(cpu[name]):.0f}-{max(cpu[name]):.0f}, clock ticks of 10 ms)"
+        )
+
+
 def timed(fn, repeat: int) -> float:
     start = time.perf_counter()
     for i in range(repeat):
@@ -250,6 +307,8 @@ def main() -> None:
                 f" ratio {t_facade / t_raw:.2f}x ({done} lookups each in {args.rounds}"
                 f" interleaved rounds; per-round ratios {min(ratios):.2f}x-{max(ratios):.2f}x)"
             )
+
+        first_page(store, raw, server, base, attrs, args.rounds)
 
         before = rss_mb()
         started = time.perf_counter()

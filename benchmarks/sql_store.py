@@ -1,27 +1,31 @@
 """Benchmark the SQL store through the facade against raw SQLAlchemy Core, in the same run.
 
-    python benchmarks/sql_store.py --accounts 1000000 --dialects sqlite,postgresql
+    python benchmarks/sql_store.py --accounts 100000 --dialects sqlite,postgresql
     python benchmarks/sql_store.py --accounts 100000 --sections bulk --state same
 
-Loads N demo accounts (idconnect_sql.demo.seed_demo: executemany in batches), then measures:
-exact search by email (median, facade vs the same statements in Core), the EXPLAIN plan of a
-filtered search, iterating every account page by page (peak memory), and bulk enable/disable.
+Loads N demo accounts (idconnect_sql.demo.seed_demo: executemany in batches), then measures
+(``--sections``, default all):
 
-The bulk figure compares the same work on both sides: the audited facade call
-(``store.disable_accounts``/``enable_accounts``: the backend's set-based hook per batch of the
-store's ``batch_size`` plus one audit event per account) against the backend's hook alone, called
-with the same batches; rounds interleave the two sides (alternating which goes first) and each
-side does as many disables as enables. It prints each side's median rate with its range, and
-the ratio of the medians. ``--state same`` keeps the hub's state (the audit trail) in the store's
-own database; the default is a SQLite file beside it. Not part of CI.
+- ``reads``: exact email lookup, the first page of 50 sorted by userName (with PostgreSQL's plan
+  of the statement the facade sent) and iterating every account, each against the same
+  statements written by hand in Core and built once, in interleaved rounds, medians with their
+  spread (:func:`sql_reads.measure`, also runnable alone as ``benchmarks/sql_reads.py``);
+- ``plan``: the EXPLAIN plan of a filtered search;
+- ``bulk``: the same work on both sides: the audited facade call
+  (``store.disable_accounts``/``enable_accounts``: the backend's set-based hook per batch of the
+  store's ``batch_size`` plus one audit event per account) against the backend's hook alone,
+  called with the same batches; rounds interleave the two sides (alternating which goes first)
+  and each side does as many disables as enables. It prints each side's median rate with its
+  range, and the ratio of the medians. ``--state same`` keeps the hub's state (the audit trail)
+  in the store's own database; the default is a SQLite file beside it.
+
+Not part of CI.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import random
 import secrets
 import statistics
 import tempfile
@@ -29,6 +33,7 @@ import time
 from pathlib import Path
 
 import idconnect_sql
+import sql_reads
 import sqlalchemy as sa
 from idconnect_sql.demo import seed_demo
 from idconnect_sql.filters import FilterCompiler
@@ -68,15 +73,6 @@ def _open(
     return hub, drop
 
 
-def _median_ms(fn, values) -> float:
-    times = []
-    for v in values:
-        start = time.perf_counter()
-        fn(v)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def _explain(engine: sa.Engine, stmt: sa.Select) -> str:
     compiled = stmt.compile(dialect=engine.dialect)
     params = compiled.construct_params()
@@ -90,79 +86,11 @@ def _explain(engine: sa.Engine, stmt: sa.Select) -> str:
     return "\n".join("    " + " | ".join(str(x) for x in row) for row in rows)
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _iterate_all(settings: dict[str, object]) -> tuple[int, float, float, float]:
-    # ru_maxrss would report the forking parent's peak (it survives exec), so sample the
-    # current RSS after every page instead.
-    with tempfile.TemporaryDirectory() as tmp:
-        config = {
-            "hub": {"state": f"sqlite:///{tmp}/state.db"},
-            "stores": {"s": {"plugin": "sql", **settings}},
-        }
-        with idconnect.connect(config) as hub:
-            start = time.perf_counter()
-            seen, first, peak = 0, 0.0, 0.0
-            for _ in hub.store("s").iter_accounts(page_size=1000):
-                seen += 1
-                if seen % 1000 == 0:
-                    peak = max(peak, _rss_mb())
-                    first = first or peak
-            took = time.perf_counter() - start
-    return seen, took, first, peak
-
-
-def _search(store, engine, t, dialect: str, queries: int) -> None:
-    with engine.begin() as c:
-        c.exec_driver_sql("ANALYZE")
-        emails = c.execute(sa.select(t.emails.c.value)).scalars().all()
-    sample = random.Random(3).sample(emails, queries)
-
-    def facade(email: str) -> None:
-        assert store.search_accounts(f'emails.value eq "{email}"').items
-
-    a = t.accounts
-
-    def raw_row(email: str) -> None:
-        with engine.connect() as c:
-            exists = a.c.id.in_(
-                sa.select(t.emails.c.account_id).where(t.emails.c.value_ci == email.lower())
-            )
-            assert c.execute(sa.select(a).where(exists).order_by(a.c.id).limit(51)).all()
-
-    def raw_full(email: str) -> None:
-        with engine.connect() as c:
-            exists = a.c.id.in_(
-                sa.select(t.emails.c.account_id).where(t.emails.c.value_ci == email.lower())
-            )
-            rows = c.execute(sa.select(a).where(exists).order_by(a.c.id).limit(51)).all()
-            ids = [r.id for r in rows]
-            for table in (t.emails, t.phones, t.external_identities, t.role_assignments):
-                c.execute(sa.select(table).where(table.c.account_id.in_(ids))).all()
-            c.execute(
-                sa.select(t.memberships.c.account_id, t.groups.c.id, t.groups.c.display_name)
-                .join(t.groups, t.groups.c.id == t.memberships.c.group_id)
-                .where(t.memberships.c.account_id.in_(ids))
-            ).all()
-
-    for fn in (facade, raw_row, raw_full):  # warm up
-        fn(sample[0])
-    f_ms = _median_ms(facade, sample)
-    r_ms = _median_ms(raw_row, sample)
-    full_ms = _median_ms(raw_full, sample)
-    print(
-        f"exact email search, median of {queries}: facade {f_ms:.3f} ms;"
-        f" raw Core same 6 statements {full_ms:.3f} ms (ratio {f_ms / full_ms:.2f}x);"
-        f" raw Core account row only {r_ms:.3f} ms (ratio {f_ms / r_ms:.2f}x)"
-    )
-
+def _plan(store, engine, t, dialect: str) -> None:
     text = 'emails.value ew "@example.org" and meta.created gt "2025-05-01T00:00:00Z"'
     bound = bind(parse(text), USER_CATALOGUE)
     condition = FilterCompiler(store.backend.layout, USER_CATALOGUE, dialect, "s").compile(bound)
-    stmt = sa.select(a).where(condition).order_by(a.c.id).limit(51)
+    stmt = sa.select(t.accounts).where(condition).order_by(t.accounts.c.id).limit(51)
     start = time.perf_counter()
     page = store.search_accounts(text, include_total=True)
     print(
@@ -170,21 +98,6 @@ def _search(store, engine, t, dialect: str, queries: int) -> None:
         f" total {page.total:,}, {(time.perf_counter() - start) * 1000:.1f} ms; plan:"
     )
     print(_explain(engine, stmt))
-
-
-def _iterate(hub: idconnect.Hub, tmp: str, dialect: str) -> None:
-    if dialect == "sqlite":
-        wal = Path(tmp) / "bench.db-wal"
-        print(f"SQLite WAL before iterating: {wal.stat().st_size / 2**20:.0f} MB")
-    # Iterate in a fresh process so its peak RSS is the iteration's alone (the load
-    # above has its own, larger peak).
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        seen, took, first, rss = pool.apply(_iterate_all, (hub.config.stores["s"].settings,))
-    print(
-        f"iterate all (fresh process): {seen:,} accounts in {took:.1f} s"
-        f" ({seen / took:,.0f}/s); that process's RSS after the first page {first:.0f} MB,"
-        f" peak (sampled every page) {rss:.0f} MB"
-    )
 
 
 def _spread(rates: list[float]) -> str:
@@ -256,6 +169,7 @@ def run(
     *,
     sections: set[str],
     rounds: int,
+    passes: int,
     same_state: bool,
     batch_size: int,
 ) -> None:
@@ -269,10 +183,10 @@ def run(
             took = time.perf_counter() - start
             print(f"load: {took:.1f} s ({n / took:,.0f} accounts/s); rows: {counts}")
             engine, t = store.backend.engine, store.backend.tables
-            if "search" in sections:
-                _search(store, engine, t, dialect, queries)
-            if "iterate" in sections:
-                _iterate(hub, tmp, dialect)
+            if "reads" in sections:
+                sql_reads.measure(store, queries, rounds=rounds, passes=passes)
+            if "plan" in sections:
+                _plan(store, engine, t, dialect)
             if "bulk" in sections:
                 _bulk(hub, store, engine, t, bulk, rounds)
         finally:
@@ -282,16 +196,17 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--dialects", default="sqlite,postgresql")
     parser.add_argument("--bulk", type=int, default=100_000, help="accounts per bulk call")
-    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=200, help="lookups per round")
     parser.add_argument(
         "--sections",
-        default="search,iterate,bulk",
-        help="comma-separated: search, iterate, bulk (default all)",
+        default="reads,plan,bulk",
+        help="comma-separated: reads, plan, bulk (default all)",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved bulk rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (reads, bulk)")
+    parser.add_argument("--passes", type=int, default=4, help="interleaved iterate-all passes")
     parser.add_argument(
         "--batch-size", type=int, default=1000, help="the store's batch_size (ids per hook call)"
     )
@@ -303,7 +218,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     sections = set(args.sections.split(","))
-    unknown = sections - {"search", "iterate", "bulk"}
+    unknown = sections - {"reads", "plan", "bulk"}
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     for dialect in args.dialects.split(","):
@@ -314,6 +229,7 @@ def main() -> None:
             args.queries,
             sections=sections,
             rounds=args.rounds,
+            passes=args.passes,
             same_state=args.state == "same",
             batch_size=args.batch_size,
         )

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import attrs
 import ldap3
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -101,6 +102,51 @@ def test_listing_beyond_the_server_size_limit(slapd_server, store_factory) -> No
     assert ids == sorted(ids), "the stable order is the entryUUID order"
     page = store.search_accounts('userName sw "bulk"', count=1000, include_total=True)
     assert page.total == 1200 and len(page.items) == 1000
+
+
+def _record_controls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record the control OIDs of every search sent from now on (the searches still run)."""
+    sent: list[list[str]] = []
+    original = ldap3.Connection.search
+
+    def search(self, *args, **kwargs):
+        sent.append([c[0] for c in kwargs.get("controls") or ()])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ldap3.Connection, "search", search)
+    return sent
+
+
+def test_pages_are_id_windows_the_sort_control_only_without_an_ordered_id(
+    slapd_server, store_factory, monkeypatch
+) -> None:
+    """With an ordered entryUUID no page asks the server to sort every match (sssvlv is loaded);
+    a directory whose id has no ordering rule (as Active Directory's objectGUID) pages with it."""
+    from idconnect_ldap.protocol import SORT_OID
+
+    store = store_factory(slapd_server, "openldap")
+    base = store.config.settings["users_base"]
+    conn = _native(slapd_server)
+    for n in range(300):
+        conn.add(
+            f"uid=win{n:04d},{base}",
+            ["inetOrgPerson"],
+            {"uid": f"win{n:04d}", "cn": "w", "sn": "w"},
+        )
+    conn.unbind()
+    view = store.backend.view
+    assert SORT_OID in view.directory.controls
+    sent = _record_controls(monkeypatch)
+    windows = [a.id for a in store.iter_accounts(page_size=40)]
+    assert len(windows) == 300 == len(set(windows)) and windows == sorted(windows)
+    assert sent and not any(SORT_OID in oids for oids in sent)
+
+    directory = view.directory
+    unordered = attrs.evolve(directory, ordered=directory.ordered - {"entryuuid"})
+    monkeypatch.setattr(store.backend, "_view", store.backend._learn(unordered))
+    sent.clear()
+    assert [a.id for a in store.iter_accounts(page_size=40)] == windows
+    assert any(SORT_OID in oids for oids in sent)
 
 
 def test_one_page_is_read_unsorted_and_ordered_by_id(slapd_server, store_factory) -> None:

@@ -108,11 +108,19 @@ def user_name_values(user_name: str) -> dict[str, str]:
 
 def name_from_row(row: Row[Any]) -> Name | None:
     """Read the name parts of an account row (``None`` when every part is missing)."""
-    parts = {p: getattr(row, p) for p in NAME_PARTS}
-    return Name(**parts) if any(v is not None for v in parts.values()) else None
+    formatted, family, given, middle = (
+        row.formatted,
+        row.family_name,
+        row.given_name,
+        row.middle_name,
+    )
+    if formatted is None and family is None and given is None and middle is None:
+        return None
+    return _NAME(formatted=formatted, family_name=family, given_name=given, middle_name=middle)
 
 
 _ACCOUNT = trusted(Account)
+_NAME = trusted(Name)
 _EMAIL = trusted(Email)
 _PHONE = trusted(PhoneNumber)
 _IDENTITY = trusted(ExternalIdentity)
