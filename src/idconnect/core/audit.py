@@ -20,6 +20,7 @@ from idconnect.core.errors import IdconnectError, PermissionDenied, PluginError,
 from idconnect.core.instants import utc_now
 from idconnect.core.model import Account, Event, Group, Outcome, RoleAssignment, event_outcome
 from idconnect.core.operations import OPERATIONS, Operation
+from idconnect.core.records import Consent, IdentityVerification
 from idconnect.core.state import EventRow, StateDatabase, new_event_id, new_event_ids
 from idconnect.core.wrappers import Wrapped, generate
 
@@ -171,6 +172,8 @@ def _target_text(value: Any) -> str | None:
         return value.user_name
     if isinstance(value, Group):
         return None  # a new group is named by the id in the result
+    if isinstance(value, IdentityVerification | Consent):
+        return value.id  # as revoking the record names it
     if isinstance(value, enum.Enum):
         return str(value.value)
     return None if value is None else str(value)

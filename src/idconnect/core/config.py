@@ -34,6 +34,7 @@ from attrs import field, frozen
 from idconnect.core.admins import AdminPolicy, read_admins
 from idconnect.core.errors import ConfigError, SecretUnavailable
 from idconnect.core.model import Secret
+from idconnect.core.policies import VerificationPolicy, read_verification
 from idconnect.core.secrets import (
     DeferredSecret,
     SecretRefused,
@@ -231,6 +232,8 @@ class HubConfig:
     """The file it was read from, ``None`` for a dict or the embedded default."""
     concurrency: int = 4
     """How many single operations a bulk action runs at once when the store has no bulk hook."""
+    verification_policies: Mapping[str, VerificationPolicy] = field(factory=dict)
+    """Identity verification policies by name, from ``[verification.policies]``."""
     admins: AdminPolicy = field(factory=AdminPolicy)
     """Admin roles and their members from ``[admins]`` (:mod:`idconnect.core.admins`)."""
 
@@ -315,7 +318,7 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
             raise ConfigError(f"config file {source}: not valid TOML: {exc}") from exc
     where = f"config file {source}" if source else "config"
 
-    unknown = set(doc) - {"hub", "stores", "admins"}
+    unknown = set(doc) - {"hub", "stores", "admins", "verification"}
     if unknown:
         raise ConfigError(f"{where}: unknown top-level key {sorted(unknown)[0]!r}")
     hub = doc.get("hub", {})
@@ -362,5 +365,10 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         stores[name] = store
     admins = read_admins(doc.get("admins"), where=where, stores=stores)
     return HubConfig(
-        state_url=state_url, stores=stores, source=source, concurrency=concurrency, admins=admins
+        state_url=state_url,
+        stores=stores,
+        source=source,
+        concurrency=concurrency,
+        admins=admins,
+        verification_policies=read_verification(doc.get("verification"), where=where),
     )

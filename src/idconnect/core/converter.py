@@ -32,6 +32,7 @@ from idconnect.core.model import (
     RoleAssignment,
     Session,
 )
+from idconnect.core.records import AssuranceLevel, ConsentEnd
 
 __all__ = ["CONVERTER", "PLAIN", "drop_none", "make_converter", "structure"]
 
@@ -46,10 +47,15 @@ _CAMEL = {
     "last_seen": "lastSeen",
     "ip_address": "ipAddress",
     "user_agent": "userAgent",
-    "granted_at": "grantedAt",
     "revoked_at": "revokedAt",
+    "revoked_by": "revokedBy",
+    "revoke_reason": "revokeReason",
     "verified_at": "verifiedAt",
     "verified_by": "verifiedBy",
+    "expires_at": "expiresAt",
+    "agreed_at": "agreedAt",
+    "opted_out_at": "optedOutAt",
+    "ended_how": "endedHow",
     "request_id": "requestId",
     "account_id": "accountId",
     "error_code": "errorCode",
@@ -81,7 +87,8 @@ def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(omit_if_default=False, forbid_extra_keys=True)
     conv.register_unstructure_hook(datetime, format_instant)
     conv.register_structure_hook(datetime, lambda v, _: _instant(v))
-    conv.register_unstructure_hook(AuthenticatorKind, lambda k: k.value)
+    for kind in (AuthenticatorKind, AssuranceLevel, ConsentEnd):
+        conv.register_unstructure_hook(kind, lambda k: k.value)
     for cls in PLAIN:
         renames: dict[str, Any] = {
             a.name: override(rename=_CAMEL[a.name]) for a in attrs.fields(cls) if a.name in _CAMEL

@@ -14,6 +14,10 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from idconnect.core.records import Consent, IdentityVerification
+from idconnect.core.validators import aware as _aware
+from idconnect.core.validators import non_empty as _non_empty
+
 __all__ = [
     "EVENT_OUTCOMES",
     "Account",
@@ -38,16 +42,6 @@ __all__ = [
     "Session",
     "event_outcome",
 ]
-
-
-def _aware(_: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(f"{attribute.name} must be a timezone-aware datetime, got {value!r}")
-
-
-def _non_empty(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not value or not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty")
 
 
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -287,40 +281,6 @@ class Session:
     """The browser's user agent string."""
     location: str | None = None
     """The approximate geographic location, e.g. ``Lisbon, PT``."""
-
-
-@frozen(kw_only=True)
-class Consent:
-    """One consent an account gave, with its history."""
-
-    id: str = field(validator=_non_empty)
-    """The record's id."""
-    purpose: str = field(validator=_non_empty)
-    """What was consented to, e.g. ``marketing-email``."""
-    version: str | None = None
-    """The version of the consent text agreed to."""
-    granted_at: datetime = field(validator=_aware)
-    """When the customer agreed."""
-    revoked_at: datetime | None = field(default=None, validator=_aware)
-    """When it was withdrawn or superseded, if it was."""
-
-
-@frozen(kw_only=True)
-class IdentityVerification:
-    """A record that an account's identity was verified, by a flow or manually by support."""
-
-    id: str = field(validator=_non_empty)
-    """The record's id."""
-    policy: str = field(validator=_non_empty)
-    """The identity verification policy applied."""
-    method: str | None = None
-    """The method inside the policy, e.g. ``document`` or ``manual``."""
-    verified_at: datetime = field(validator=_aware)
-    """When the identity was verified."""
-    verified_by: str | None = None
-    """The admin who verified it manually, if it was manual."""
-    revoked_at: datetime | None = field(default=None, validator=_aware)
-    """When the verification was revoked, if it was."""
 
 
 EVENT_OUTCOMES = ("success", "failure", "indeterminate", "denied")

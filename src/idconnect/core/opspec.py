@@ -18,7 +18,15 @@ __all__ = ["ATTRIBUTE", "COVERS", "FAMILIES", "Operation", "covers", "operation"
 ATTRIBUTE = "idconnect_operation"
 """The attribute of a spec function that holds its :class:`Operation`."""
 
-FAMILIES = ("accounts", "groups", "roles", "credentials", "sessions")
+FAMILIES = (
+    "accounts",
+    "groups",
+    "roles",
+    "credentials",
+    "sessions",
+    "verification",
+    "consents",
+)
 """The operation families: each has a hookspec section, facade module, kit suite and CLI group."""
 
 F = TypeVar("F", bound=Callable[..., Any])

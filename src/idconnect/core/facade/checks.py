@@ -18,7 +18,9 @@ __all__ = [
     "PasswordPolicy",
     "check_authenticator",
     "check_ids",
+    "check_instant",
     "check_limit",
+    "check_note",
     "check_password",
     "check_since",
     "check_text",
@@ -157,3 +159,42 @@ def check_limit(limit: Any, *, store: str, most: int = 100_000) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
         raise InvalidInput(f"limit must be from 1 to {most}", store=store)
     return limit
+
+
+def check_note(value: Any, what: str, *, most: int, store: str, account: str) -> str:
+    """Return ``value`` if it is non-blank text of at most ``most`` characters, none a control.
+
+    :param value: what the caller passed (an evidence note, a consent purpose or version).
+    :param what: how to name it in the error.
+    :param most: the longest accepted text.
+    :param store: the store, for the error.
+    :param account: the account, for the error.
+    :returns: the value.
+    :raises InvalidInput: otherwise (the message never repeats the value).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{what} must be non-empty text", store=store, account=account)
+    if len(value) > most or _CONTROL.search(value):
+        raise InvalidInput(
+            f"{what} must be at most {most} characters without control characters",
+            store=store,
+            account=account,
+        )
+    return value
+
+
+def check_instant(value: Any, what: str, *, store: str, latest: datetime) -> datetime:
+    """Return ``value`` if it is a timezone-aware datetime no later than ``latest``.
+
+    :param value: the caller's value.
+    :param what: how to name it in the error.
+    :param store: the store, for the error.
+    :param latest: the latest accepted instant (now).
+    :returns: the value.
+    :raises InvalidInput: for another type, a naive datetime or an instant after ``latest``.
+    """
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{what} must be a timezone-aware datetime", store=store)
+    if value > latest:
+        raise InvalidInput(f"{what} must not be in the future", store=store)
+    return value

@@ -17,6 +17,7 @@ from idconnect.core.errors import ConfigError, IdconnectError, PluginError, Secr
 from idconnect.core.facade.admins import Admins
 from idconnect.core.facade.checks import check_text
 from idconnect.core.facade.store import Store
+from idconnect.core.hubrecords import HubRecords
 from idconnect.core.permissions import Permissions
 from idconnect.core.plugins import (
     make_root_manager,
@@ -85,6 +86,9 @@ class Hub:
         )
         self._root = make_root_manager(plugins)
         self._providers = tuple(providers)
+        self.records = HubRecords(self.state, self.store)
+        """The hub's own identity verifications and consents, provided (after ``providers``) to
+        every store whose backend lacks them and can read its accounts (DESIGN §11)."""
         types = store_types(self._root)
         cross_cutting = [*self.default_plugins.items(), *self._loaded_plugins()]
         self._stores: dict[str, Store] = {}
@@ -96,7 +100,9 @@ class Hub:
                 # only calls on this store fail; the others work without its secret
                 self._unavailable[name] = exc
                 continue
-            pm = make_store_manager(name, backend, cross_cutting, providers=self._providers)
+            kept = self.records.for_backend(backend)
+            providers = (*self._providers, *([] if kept is None else [kept]))
+            pm = make_store_manager(name, backend, cross_cutting, providers=providers)
             self._stores[name] = Store(
                 self, store_config, backend, pm, fallbacks=provided_operations(pm, backend)
             )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from idconnect.core.facade.accounts import AccountOperations
 from idconnect.core.facade.activity import ActivityOperations
+from idconnect.core.facade.consents import ConsentOperations
 from idconnect.core.facade.credentials import CredentialOperations
 from idconnect.core.facade.groups import GroupOperations
 from idconnect.core.facade.roles import RoleOperations
 from idconnect.core.facade.sessions import SessionOperations
+from idconnect.core.facade.verification import VerificationOperations
 
 __all__ = ["Store"]
 
@@ -18,6 +20,8 @@ class Store(
     RoleOperations,
     CredentialOperations,
     SessionOperations,
+    VerificationOperations,
+    ConsentOperations,
     ActivityOperations,
 ):
     """One store's operations. Get it from :meth:`Hub.store`.

@@ -27,14 +27,17 @@ from types import ModuleType
 
 from idconnect.core.hookspecs import (
     accounts,
+    consents,
     credentials,
     groups,
     registration,
     roles,
     sessions,
     store,
+    verification,
 )
 from idconnect.core.hookspecs.accounts import *  # noqa: F403
+from idconnect.core.hookspecs.consents import *  # noqa: F403
 from idconnect.core.hookspecs.credentials import *  # noqa: F403
 from idconnect.core.hookspecs.groups import *  # noqa: F403
 from idconnect.core.hookspecs.markers import PROJECT, StoreFactory, hookspec
@@ -42,6 +45,7 @@ from idconnect.core.hookspecs.registration import *  # noqa: F403
 from idconnect.core.hookspecs.roles import *  # noqa: F403
 from idconnect.core.hookspecs.sessions import *  # noqa: F403
 from idconnect.core.hookspecs.store import *  # noqa: F403
+from idconnect.core.hookspecs.verification import *  # noqa: F403
 
 SPEC_MODULES: tuple[ModuleType, ...] = (
     registration,
@@ -51,6 +55,8 @@ SPEC_MODULES: tuple[ModuleType, ...] = (
     roles,
     credentials,
     sessions,
+    verification,
+    consents,
 )
 """One module per operation family (and the registration and store-wide hooks), in the order the
 reference documents them; each module's docstring names its section."""
