@@ -181,6 +181,12 @@ class TestMemoryStoreWithOrganizations(RoleSuite):
             "list_sessions",
             "revoke_session",
             "revoke_sessions",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 

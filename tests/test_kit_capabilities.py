@@ -41,6 +41,12 @@ MEMORY = sorted(
         "list_sessions",
         "revoke_session",
         "revoke_sessions",
+        "list_verifications",
+        "verify_identity",
+        "revoke_verification",
+        "list_consents",
+        "record_consent",
+        "revoke_consent",
     }
 )
 

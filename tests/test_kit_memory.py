@@ -11,7 +11,7 @@ import idconnect
 from idconnect.core.instants import utc_now
 from idconnect.core.model import Session
 from idconnect.testing.memory_store import MemoryStore
-from idconnect.testing.suite import ConformanceSuite
+from idconnect.testing.suite import KIT_VERIFICATION, ConformanceSuite
 
 
 def _backend(store: idconnect.Store) -> MemoryStore:
@@ -46,6 +46,12 @@ class TestMemoryStore(ConformanceSuite):
             "list_sessions",
             "revoke_session",
             "revoke_sessions",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 
@@ -56,7 +62,11 @@ class TestMemoryStore(ConformanceSuite):
 
         def factory() -> idconnect.Store:
             hub = idconnect.connect(
-                {"hub": {"state": "sqlite://"}, "stores": {"mem": {"plugin": "memory"}}}
+                {
+                    "hub": {"state": "sqlite://"},
+                    "stores": {"mem": {"plugin": "memory"}},
+                    "verification": KIT_VERIFICATION,
+                }
             )
             hubs.append(hub)
             return hub.store("mem")

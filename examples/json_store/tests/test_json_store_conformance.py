@@ -11,12 +11,16 @@ import pytest
 
 import idconnect
 from idconnect import ConfigError, Store
-from idconnect.testing.suite import ConformanceSuite
+from idconnect.testing.suite import KIT_VERIFICATION, ConformanceSuite
 
 
 def _connect(path: Path) -> idconnect.Hub:
     return idconnect.connect(
-        {"stores": {"files": {"plugin": "json", "path": str(path)}}, "hub": {"state": "sqlite://"}}
+        {
+            "stores": {"files": {"plugin": "json", "path": str(path)}},
+            "hub": {"state": "sqlite://"},
+            "verification": KIT_VERIFICATION,
+        }
     )
 
 
@@ -29,6 +33,12 @@ class TestJsonStoreConformance(ConformanceSuite):
             "update_account",
             "set_account_enabled",
             "delete_account",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 
@@ -67,4 +77,11 @@ def test_only_the_implemented_operations_are_capabilities(tmp_path: Path) -> Non
             "update_account",
             "set_account_enabled",
             "delete_account",
+            # kept for it in the hub's state database
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }

@@ -14,6 +14,7 @@ from idconnect_ldap.testing import Slapd, slapd_available
 
 import idconnect
 from idconnect.testing.servers import require_server
+from idconnect.testing.suite import KIT_VERIFICATION
 
 PASSWORD_ENV = "IDCONNECT_LDAP_TEST_BIND_PASSWORD"
 _counter = itertools.count()
@@ -144,6 +145,7 @@ def store_factory(
             {
                 "hub": {"state": f"sqlite:///{state_dir / f'state-{n}.db'}", "concurrency": 4},
                 "stores": {"directory": settings},
+                "verification": KIT_VERIFICATION,
             }
         )
         hubs.append(hub)

@@ -30,6 +30,12 @@ class TestOpenLdapProfile(ConformanceSuite):
             "remove_group_member",
             "set_password",
             "reset_failed_attempts",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 
@@ -65,6 +71,12 @@ class TestUniqueMemberLayout(ConformanceSuite):
             "remove_group_member",
             "set_password",
             "reset_failed_attempts",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 

@@ -36,6 +36,12 @@ class TestPlainDirectory(ConformanceSuite):
             "set_account_enabled",
             "set_password",
             "update_account",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 

@@ -16,6 +16,7 @@ from idconnect_rest.testing.scim2 import (
 )
 
 import idconnect
+from idconnect.testing.suite import KIT_VERIFICATION
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +40,7 @@ def _connect(url: str, **settings: Any) -> idconnect.Store:
         {
             "hub": {"state": "sqlite://"},
             "stores": {"scim": {"plugin": "rest", "url": url, **settings}},
+            "verification": KIT_VERIFICATION,
         }
     )
     return hub.store("scim")

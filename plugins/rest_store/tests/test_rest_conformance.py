@@ -33,6 +33,12 @@ class TestRestFullServer(ConformanceSuite):
             "add_group_member",
             "remove_group_member",
             "set_password",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 
@@ -59,6 +65,12 @@ class TestRestMinimalServer(ConformanceSuite):
             "delete_group",
             "add_group_member",
             "remove_group_member",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 

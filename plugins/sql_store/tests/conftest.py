@@ -21,6 +21,7 @@ from idconnect_sql.testing.django import django_settings, readme_block
 
 import idconnect
 from idconnect.backend import utc_now
+from idconnect.testing.suite import KIT_VERIFICATION
 
 DIALECTS = ("sqlite", "postgresql", "mariadb")
 HYGIENE = "test_sql_suite_hygiene.py"
@@ -83,6 +84,7 @@ class Hubs:
             {
                 "hub": {"state": f"sqlite:///{self.folder / f'state{self.opened}.db'}"},
                 "stores": {"s": {"plugin": "sql", **settings}},
+                "verification": KIT_VERIFICATION,
             }
         )
         self.opened += 1

@@ -40,6 +40,12 @@ class TestManagedSchema(ConformanceSuite):
             "list_sessions",
             "revoke_session",
             "revoke_sessions",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 
@@ -76,6 +82,12 @@ class TestMappedDjangoSchema(ConformanceSuite):
             "add_group_member",
             "remove_group_member",
             "set_password",
+            "list_verifications",
+            "verify_identity",
+            "revoke_verification",
+            "list_consents",
+            "record_consent",
+            "revoke_consent",
         }
     )
 

@@ -15,7 +15,8 @@ returning a zero-argument callable that gives a fresh, empty :class:`~idconnect.
 Read-only tests seed the canonical data set (:mod:`idconnect.testing.dataset`) once per class;
 mutating tests take a fresh store each. One module per operation family: :mod:`.accounts`,
 :mod:`.filters`, :mod:`.paging`, :mod:`.sorting`, :mod:`.bulk`, :mod:`.groups`, :mod:`.roles`,
-:mod:`.credentials`, :mod:`.sessions`; :mod:`.base` holds what they share.
+:mod:`.credentials`, :mod:`.sessions`, :mod:`.verification`, :mod:`.consents`; :mod:`.base`
+holds what they share.
 
 Capabilities:
 
@@ -32,6 +33,9 @@ Search results are compared with the reference evaluator (:func:`idconnect.core.
 applied to the accounts as the store itself returns them, so a store is judged on its query
 translation, not on data it cannot hold.
 
+The verification suite needs a configured verification policy: connect the stores under test
+with ``"verification": KIT_VERIFICATION`` in the config.
+
 Optional fixtures a backend may override (both default to ``None``):
 
 - ``seed_sessions``: ``(store, account_id) -> list[str]`` inserts two sessions natively and
@@ -46,6 +50,7 @@ from idconnect.testing.suite.accounts import AccountSuite
 from idconnect.testing.suite.base import REASON, BaseSuite, SeededStore, needs
 from idconnect.testing.suite.bulk import BulkSuite
 from idconnect.testing.suite.calls import KIT_CALLS, uncovered_operations
+from idconnect.testing.suite.consents import ConsentSuite
 from idconnect.testing.suite.credentials import AuthenticatorSuite
 from idconnect.testing.suite.filters import HANDWRITTEN_FILTERS, FilterSuite
 from idconnect.testing.suite.groups import GroupSuite
@@ -53,16 +58,19 @@ from idconnect.testing.suite.paging import PagingSuite
 from idconnect.testing.suite.roles import RoleSuite
 from idconnect.testing.suite.sessions import SessionSuite
 from idconnect.testing.suite.sorting import SortingSuite
+from idconnect.testing.suite.verification import KIT_VERIFICATION, VerificationSuite
 
 __all__ = [
     "HANDWRITTEN_FILTERS",
     "KIT_CALLS",
+    "KIT_VERIFICATION",
     "REASON",
     "AccountSuite",
     "AuthenticatorSuite",
     "BaseSuite",
     "BulkSuite",
     "ConformanceSuite",
+    "ConsentSuite",
     "FilterSuite",
     "GroupSuite",
     "PagingSuite",
@@ -70,6 +78,7 @@ __all__ = [
     "SeededStore",
     "SessionSuite",
     "SortingSuite",
+    "VerificationSuite",
     "needs",
     "uncovered_operations",
 ]
@@ -85,5 +94,7 @@ class ConformanceSuite(
     RoleSuite,
     AuthenticatorSuite,
     SessionSuite,
+    VerificationSuite,
+    ConsentSuite,
 ):
     """Every suite at once: subclass it, declare ``expected_capabilities``, give ``make_store``."""

@@ -49,6 +49,17 @@ KIT_CALLS: Mapping[str, KitCall] = MappingProxyType(
         "list_sessions": lambda s: s.list_sessions("x"),
         "revoke_session": lambda s: s.revoke_session("x", "y", reason=REASON),
         "revoke_sessions": lambda s: s.revoke_sessions("x", reason=REASON),
+        "list_verifications": lambda s: s.verifications("x"),
+        "verify_identity": lambda s: s.verify_identity(
+            "x",
+            policy=min(s.hub.config.verification_policies, default="p"),
+            evidence="e",
+            reason=REASON,
+        ),
+        "revoke_verification": lambda s: s.revoke_verification("x", "y", reason=REASON),
+        "list_consents": lambda s: s.consents("x"),
+        "record_consent": lambda s: s.record_consent("x", purpose="p", version="1"),
+        "revoke_consent": lambda s: s.revoke_consent("x", "y", reason=REASON),
     }
 )
 """Operation name to a facade call that needs it; every single operation has one."""
