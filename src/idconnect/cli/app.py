@@ -9,6 +9,7 @@ import click
 
 from idconnect import __version__
 from idconnect.cli.accounts import accounts
+from idconnect.cli.admins import admins
 from idconnect.cli.audit import events, export
 from idconnect.cli.context import App
 from idconnect.cli.credentials import authenticators, failed_attempts, password
@@ -115,6 +116,7 @@ for _command in (
     sessions,
     export,
     events,
+    admins,
     demo,
 ):
     cli.add_command(_command)

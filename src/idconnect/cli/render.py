@@ -257,7 +257,7 @@ def event_table(events: Iterable[Event], *, short_ids: bool = True) -> Table:
         outcome = (
             Text("success", style="green")
             if e.outcome == "success"
-            else Text(f"failure: {e.error or e.error_code or ''}", style="red")
+            else Text(f"{e.outcome}: {e.error or e.error_code or ''}", style="red")
         )
         table.add_row(
             when(e.at),

@@ -59,6 +59,7 @@ def stores(app: App, json_flag: bool) -> None:
         )
         table.add_row(row["name"], row["plugin"], health, ", ".join(row["capabilities"]))
     app.out.print(table)
+    app.out.print(app.hub.permissions.describe())
 
 
 @click.group()

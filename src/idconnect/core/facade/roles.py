@@ -5,6 +5,7 @@ from __future__ import annotations
 from idconnect.core.errors import InvalidInput
 from idconnect.core.facade.calls import StoreCalls
 from idconnect.core.model import Role, RoleAssignment
+from idconnect.core.operations import OPERATIONS
 from idconnect.core.opspec import covers
 
 __all__ = ["RoleOperations"]
@@ -94,9 +95,11 @@ class RoleOperations(StoreCalls):
             organization=None if organization is None else self._id(organization, "organization"),
         )
         context = self._context(actor, reason, need_reason=True)
+        arguments = {"account_id": account_id, "assignment": assignment}
+        self.hub.permissions.check(OPERATIONS[op], {"context": context, **arguments})
         if op == "assign_role" and op in self.capabilities:
             self._check_assignment(account_id, assignment, actor)
-        self._call(op, context, subject=account_id, account_id=account_id, assignment=assignment)
+        self._call(op, context, subject=account_id, **arguments)
 
     def _check_assignment(
         self, account_id: str, assignment: RoleAssignment, actor: str | None

@@ -1,0 +1,143 @@
+"""``idconnect admins ...``: admin roles and who holds them (README, "Administrator permissions").
+
+Roles of the config file are shown and used but changed only by editing the file; ``define``,
+``drop``, ``grant`` and ``revoke`` change the hub's state database, through :attr:`Hub.admins`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+from rich.table import Table
+
+from idconnect.cli.context import (
+    App,
+    complete_store,
+    json_option,
+    pass_app,
+    print_json,
+    reason_option,
+)
+from idconnect.cli.render import add_column
+from idconnect.core.admins import KNOWN_PERMISSIONS, describe_permission
+
+__all__ = ["admins"]
+
+
+@click.group()
+def admins() -> None:
+    """Admin roles, their permissions, and who holds them."""
+
+
+@admins.command("permissions")
+@json_option
+@pass_app
+def list_permissions(app: App, json_flag: bool) -> None:
+    """List every permission name a role may grant, and what it gates."""
+    if app.wants_json(json_flag):
+        print_json({name: describe_permission(name) for name in KNOWN_PERMISSIONS})
+        return
+    table = Table(header_style="bold")
+    add_column(table, "Permission", no_wrap=True)
+    add_column(table, "Gates")
+    for name in KNOWN_PERMISSIONS:
+        table.add_row(name, describe_permission(name))
+    app.out.print(table)
+
+
+@admins.command("roles")
+@json_option
+@pass_app
+def list_roles(app: App, json_flag: bool) -> None:
+    """List the roles in force (built in, config, state) and their members."""
+    roles = app.hub.admins.roles()
+    members = app.hub.admins.members()
+    holders = {r.name: sorted(a for a, held in members.items() if r.name in held) for r in roles}
+    if app.wants_json(json_flag):
+        print_json(
+            [
+                {
+                    "name": r.name,
+                    "permissions": list(r.permissions),
+                    "stores": None if r.stores is None else list(r.stores),
+                    "source": r.source,
+                    "members": holders[r.name],
+                }
+                for r in roles
+            ]
+        )
+        return
+    table = Table(header_style="bold")
+    add_column(table, "Role", no_wrap=True)
+    add_column(table, "Source", no_wrap=True)
+    add_column(table, "Permissions")
+    add_column(table, "Stores")
+    add_column(table, "Members")
+    for r in roles:
+        stores = "all" if r.stores is None else ", ".join(r.stores)
+        table.add_row(
+            r.name, r.source, ", ".join(r.permissions), stores, ", ".join(holders[r.name])
+        )
+    app.out.print(table)
+    app.out.print(app.hub.permissions.describe())
+
+
+@admins.command("define")
+@click.argument("role")
+@click.option(
+    "--permission",
+    "-p",
+    "permissions",
+    multiple=True,
+    required=True,
+    help="A permission, 'family.*' or '*' (repeat for more).",
+)
+@click.option(
+    "--store",
+    "stores",
+    multiple=True,
+    shell_complete=complete_store,
+    help="Limit the role to this store (repeat for more; default every store).",
+)
+@reason_option
+@pass_app
+def define(
+    app: App, role: str, permissions: Sequence[str], stores: Sequence[str], reason: str
+) -> None:
+    """Create ROLE in the hub's state database, or replace its permissions and stores."""
+    done = app.hub.admins.define_role(role, permissions, stores=list(stores) or None, reason=reason)
+    where = "every store" if done.stores is None else ", ".join(done.stores)
+    app.out.print(f"Role {done.name!r}: {', '.join(done.permissions)} on {where}.")
+
+
+@admins.command("drop")
+@click.argument("role")
+@reason_option
+@pass_app
+def drop(app: App, role: str, reason: str) -> None:
+    """Delete ROLE from the hub's state database (revoke its grants first)."""
+    app.hub.admins.drop_role(role, reason=reason)
+    app.out.print(f"Role {role!r} is dropped.")
+
+
+@admins.command("grant")
+@click.argument("actor")
+@click.argument("role")
+@reason_option
+@pass_app
+def grant(app: App, actor: str, role: str, reason: str) -> None:
+    """Let ACTOR hold ROLE (recorded in the hub's state database)."""
+    done = app.hub.admins.grant(actor, role, reason=reason)
+    app.out.print(f"{actor!r} holds role {role!r}{'' if done else ' (already did)'}.")
+
+
+@admins.command("revoke")
+@click.argument("actor")
+@click.argument("role")
+@reason_option
+@pass_app
+def revoke(app: App, actor: str, role: str, reason: str) -> None:
+    """Take ROLE from ACTOR in the hub's state database."""
+    app.hub.admins.revoke(actor, role, reason=reason)
+    app.out.print(f"{actor!r} no longer holds role {role!r} through the state database.")
