@@ -88,7 +88,9 @@ class _Root(click.Group):
     help=f"Config file (TOML). Default: ${CONFIG_ENV}, else the embedded SQLite store 'default'.",
 )
 @click.option(
-    "--actor", metavar="NAME", help="Who is acting, for the audit trail (default: OS user)."
+    "--actor",
+    metavar="NAME",
+    help="Who is acting: named in the audit trail, their admin roles count (default: OS user).",
 )
 @click.option("--json", "json_output", is_flag=True, help="Print canonical JSON on read commands.")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
