@@ -680,6 +680,21 @@ def test_export_to_file_is_audited(env: CliEnv, people: dict[str, str], tmp_path
     assert json.loads(to_stdout.stdout)["account"]["userName"] == "ann"
 
 
+def test_export_as_an_html_page(env: CliEnv, people: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "ann.html"
+    result = env.run(
+        "export", "main", people["ann"], "--format", "html", "-o", str(out), "--reason", "dsr 7"
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<script" not in page
+    assert "Account information: <bdi>ann</bdi>" in page
+    [event] = env.store.events(people["ann"], action="export_account")
+    assert event.reason == "dsr 7"
+    refused = env.run("export", "main", people["ann"], "--format", "pdf", "--reason", "x")
+    assert refused.exit_code == 2 and "'pdf' is not one of 'json', 'html'" in refused.output
+
+
 def test_events_filters_and_json(env: CliEnv, people: dict[str, str]) -> None:
     for who in (env.hub.actor, "agent-7"):  # another actor acts only with a role
         env.hub.admins.grant(who, "owner", reason="agents of this test")

@@ -100,10 +100,11 @@ def events(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json"]),
+    type=click.Choice(["json", "html"]),
     default="json",
     show_default=True,
-    help="Output format.",
+    help="json: the document; html: one self-contained, printable page (no scripts, no remote"
+    " assets).",
 )
 @click.option(
     "-o",
@@ -119,8 +120,11 @@ def export(
     """Export everything known about ACCOUNT (id, userName or email) for a data request. Audited."""
     target = app.store(store)
     ident = account_id(target, account_ref)
-    doc = target.export_account(ident, reason=reason)
-    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    if fmt == "html":
+        text = target.export_account(ident, format="html", reason=reason)
+    else:
+        doc = target.export_account(ident, reason=reason)
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
     if output is None:
         click.echo(text)
     else:

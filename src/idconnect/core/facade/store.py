@@ -6,6 +6,7 @@ from idconnect.core.facade.accounts import AccountOperations
 from idconnect.core.facade.activity import ActivityOperations
 from idconnect.core.facade.consents import ConsentOperations
 from idconnect.core.facade.credentials import CredentialOperations
+from idconnect.core.facade.export import ExportOperations
 from idconnect.core.facade.groups import GroupOperations
 from idconnect.core.facade.roles import RoleOperations
 from idconnect.core.facade.sessions import SessionOperations
@@ -22,6 +23,7 @@ class Store(
     SessionOperations,
     VerificationOperations,
     ConsentOperations,
+    ExportOperations,
     ActivityOperations,
 ):
     """One store's operations. Get it from :meth:`Hub.store`.
