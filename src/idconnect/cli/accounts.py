@@ -32,6 +32,7 @@ from idconnect.cli.render import (
     status_text,
     when,
 )
+from idconnect.cli.render_records import consent_summary, verification_summary
 from idconnect.cli.resolve import resolve_account
 from idconnect.core.errors import IdconnectError
 from idconnect.core.model import Account
@@ -222,6 +223,10 @@ def _overview(app: App, target: Store, account: Account) -> None:
             for r in account.role_assignments
         )
         grid.add_row("Roles", roles or "-")
+    if account.id is not None and "list_verifications" in caps:
+        grid.add_row("Verification", verification_summary(target.verifications(account.id)))
+    if account.id is not None and "list_consents" in caps:
+        grid.add_row("Consents", consent_summary(target.consents(account.id)))
     grid.add_row("Version", account.version or "-")
     app.out.print(grid)
     if account.id is not None and "list_authenticators" in caps:
@@ -243,7 +248,7 @@ def _overview(app: App, target: Store, account: Account) -> None:
 @pass_app
 @covers("get_account")
 def show_account(app: App, store: str, account_id: str, json_flag: bool) -> None:
-    """Show one account (ID, userName or email): statuses, dates, groups, roles, sessions."""
+    """Show one account (ID, userName or email): statuses, groups, verification, consents."""
     target = app.store(store)
     account = resolve_account(target, account_id)
     if app.wants_json(json_flag):

@@ -11,6 +11,7 @@ from idconnect import __version__
 from idconnect.cli.accounts import accounts
 from idconnect.cli.admins import admins
 from idconnect.cli.audit import events, export
+from idconnect.cli.consents import consents
 from idconnect.cli.context import App
 from idconnect.cli.credentials import authenticators, failed_attempts, password
 from idconnect.cli.demo import demo
@@ -19,6 +20,7 @@ from idconnect.cli.groups import groups
 from idconnect.cli.roles import roles
 from idconnect.cli.sessions import sessions
 from idconnect.cli.stores import store, stores
+from idconnect.cli.verification import verifications
 from idconnect.core.config import CONFIG_ENV
 from idconnect.core.errors import IdconnectError
 from idconnect.core.plugins import make_root_manager
@@ -116,6 +118,8 @@ for _command in (
     password,
     failed_attempts,
     sessions,
+    verifications,
+    consents,
     export,
     events,
     admins,
