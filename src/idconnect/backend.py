@@ -16,7 +16,7 @@ What is here, by job:
 - results: the model classes, :class:`Outcome`, :class:`Secret`;
 - errors: the :class:`IdconnectError` tree;
 - helpers every backend needs alike: instants, authenticator masking, change application,
-  canonical JSON.
+  canonical JSON, :class:`RecordSql` (identity verifications and consents in SQL tables).
 """
 
 from __future__ import annotations
@@ -98,6 +98,8 @@ from idconnect.core.names import transliterate
 from idconnect.core.operations import FAMILIES, OPERATIONS, Operation, operations_of
 from idconnect.core.plugins import hookimpl
 from idconnect.core.query import MAX_PAGE_SIZE, Page, Query, decode_cursor, encode_cursor
+from idconnect.core.records import ConsentEnd
+from idconnect.core.recordsql import RecordSql
 from idconnect.core.schema import (
     ACCOUNT_ATTRIBUTES,
     CORE_USER_SCHEMA,
@@ -137,6 +139,7 @@ __all__ = [
     "ConfigError",
     "Conflict",
     "Consent",
+    "ConsentEnd",
     "Email",
     "ExternalIdentity",
     "FailedAttempts",
@@ -163,6 +166,7 @@ __all__ = [
     "PluginError",
     "Present",
     "Query",
+    "RecordSql",
     "Role",
     "RoleAssignment",
     "Secret",

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 
 from idconnect_sql.types import UtcDateTime, text
 
-__all__ = ["SORT_INDEXES", "SUPERSEDED_INDEXES", "ManagedTables", "build_tables"]
+__all__ = [
+    "SORT_INDEXES",
+    "SUPERSEDED_INDEXES",
+    "ManagedTables",
+    "build_tables",
+    "consent_columns",
+    "verification_columns",
+]
 
 PREFIX = "idc_"
 ID = 36
@@ -52,6 +59,47 @@ SUPERSEDED_INDEXES = (
     f"{PREFIX}accounts_organization_idx",
 )
 """Single-column indexes of the baseline that the sort indexes replace (revision 0002)."""
+
+
+def verification_columns(account: sa.ForeignKey) -> list[sa.Column[Any]]:
+    """The columns of ``idc_verifications`` (revision 0003), as :class:`RecordSql` reads them.
+
+    :param account: the foreign key to the accounts (deleting an account deletes its records).
+    :returns: new column objects.
+    """
+    return [
+        sa.Column("id", text(ID), primary_key=True),
+        sa.Column("account_id", text(ID), account, nullable=False),
+        sa.Column("policy", text(64), nullable=False),
+        sa.Column("methods", text(SHORT), nullable=False),
+        sa.Column("level", text(16), nullable=False),
+        sa.Column("evidence", text(SHORT), nullable=False),
+        sa.Column("verified_at", UtcDateTime, nullable=False),
+        sa.Column("verified_by", text(512), nullable=False),
+        sa.Column("expires_at", UtcDateTime),
+        sa.Column("revoked_at", UtcDateTime),
+        sa.Column("revoked_by", text(512)),
+        sa.Column("revoke_reason", text(512)),
+    ]
+
+
+def consent_columns(account: sa.ForeignKey) -> list[sa.Column[Any]]:
+    """The columns of ``idc_consents`` (revision 0003), as :class:`RecordSql` reads them.
+
+    :param account: the foreign key to the accounts (deleting an account deletes its records).
+    :returns: new column objects.
+    """
+    return [
+        sa.Column("id", text(ID), primary_key=True),
+        sa.Column("account_id", text(ID), account, nullable=False),
+        sa.Column("purpose", text(128), nullable=False),
+        sa.Column("version", text(64), nullable=False),
+        sa.Column("agreed_at", UtcDateTime, nullable=False),
+        sa.Column("opted_out_at", UtcDateTime),
+        sa.Column("ended_how", text(32)),
+        sa.Column("revoked_by", text(512)),
+        sa.Column("reason", text(512)),
+    ]
 
 
 class ManagedTables:
@@ -221,25 +269,14 @@ class ManagedTables:
         self.consents = sa.Table(
             f"{PREFIX}consents",
             m,
-            sa.Column("id", text(ID), primary_key=True),
-            sa.Column("account_id", text(ID), fk("accounts"), nullable=False),
-            sa.Column("purpose", text(128), nullable=False),
-            sa.Column("version", text(64)),
-            sa.Column("granted_at", UtcDateTime, nullable=False),
-            sa.Column("revoked_at", UtcDateTime),
-            sa.Index(f"{PREFIX}consents_account_idx", "account_id", "granted_at"),
+            *consent_columns(fk("accounts")),
+            sa.Index(f"{PREFIX}consents_account_idx", "account_id", "purpose", "agreed_at"),
             **opts,
         )
         self.verifications = sa.Table(
             f"{PREFIX}verifications",
             m,
-            sa.Column("id", text(ID), primary_key=True),
-            sa.Column("account_id", text(ID), fk("accounts"), nullable=False),
-            sa.Column("policy", text(128), nullable=False),
-            sa.Column("method", text(64)),
-            sa.Column("verified_at", UtcDateTime, nullable=False),
-            sa.Column("verified_by", text(SHORT)),
-            sa.Column("revoked_at", UtcDateTime),
+            *verification_columns(fk("accounts")),
             sa.Index(f"{PREFIX}verifications_account_idx", "account_id", "verified_at"),
             **opts,
         )

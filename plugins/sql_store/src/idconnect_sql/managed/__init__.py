@@ -1,22 +1,27 @@
 """The managed store: every hook over the ``idc_`` tables idconnect owns.
 
 :class:`ManagedStore` is assembled from one mixin per operation family (:mod:`.accounts`,
-:mod:`.groups`, :mod:`.roles`, :mod:`.credentials`, :mod:`.sessions`) over :mod:`.base`.
+:mod:`.groups`, :mod:`.roles`, :mod:`.credentials`, :mod:`.sessions`, :mod:`.verification`,
+:mod:`.consents`) over :mod:`.base`.
 """
 
 from __future__ import annotations
 
 from idconnect_sql.managed.accounts import AccountOps
+from idconnect_sql.managed.consents import ConsentOps
 from idconnect_sql.managed.credentials import CredentialOps
 from idconnect_sql.managed.groups import GroupOps
 from idconnect_sql.managed.layout import managed_layout
 from idconnect_sql.managed.roles import RoleOps
 from idconnect_sql.managed.sessions import SessionOps
+from idconnect_sql.managed.verification import VerificationOps
 
 __all__ = ["ManagedStore", "managed_layout"]
 
 
-class ManagedStore(AccountOps, GroupOps, RoleOps, CredentialOps, SessionOps):
+class ManagedStore(
+    AccountOps, GroupOps, RoleOps, CredentialOps, SessionOps, VerificationOps, ConsentOps
+):
     """A store over the managed ``idc_`` schema (``plugin = "sql"`` without a ``mapping``).
 
     The schema is created automatically on first use for SQLite; elsewhere run

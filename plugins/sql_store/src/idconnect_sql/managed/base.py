@@ -13,6 +13,7 @@ from idconnect.backend import (
     Account,
     Catalogue,
     Outcome,
+    RecordSql,
     StoreConfig,
     StoreUnavailable,
     hookimpl,
@@ -46,6 +47,8 @@ class ManagedBase(SqlBackend):
         self.layout, self.group_layout = managed_layout(self.tables)
         self.create_schema = config.get("create_schema", bool, self.dialect == "sqlite")
         self.children = Children(self.tables)
+        self.records = RecordSql(self.tables.verifications, self.tables.consents)
+        """Statements on the verification and consent tables (shared with the hub's state)."""
 
     def prepare(self, engine: Engine) -> None:
         """Create or migrate the schema when allowed; otherwise check that it is there.

@@ -1,0 +1,107 @@
+"""Support records: identity verifications and consents in their full shape.
+
+The baseline's ``idc_verifications`` and ``idc_consents`` were placeholders no version of
+idconnect wrote to (one method, no level, evidence or revocation details; a consent without how
+it ended). They are rebuilt with the columns :class:`idconnect.backend.RecordSql` reads
+(:func:`idconnect_sql.tables.verification_columns`, :func:`~idconnect_sql.tables.consent_columns`)
+where they still have the old shape; a placeholder that holds rows is refused rather than
+guessed at. A database created at the baseline from today's :mod:`idconnect_sql.tables` already
+has the new shape and is left as it is. Downgrading rebuilds the placeholders (the records go).
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import context, op
+from idconnect_sql.tables import ID, PREFIX, SHORT, consent_columns, verification_columns
+from idconnect_sql.types import UtcDateTime, text
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+_OPTS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
+_NEW_COLUMN = {"verifications": "evidence", "consents": "ended_how"}
+
+
+def _schema() -> str | None:
+    schema: str | None = context.config.attributes["metadata"].schema
+    return schema
+
+
+def _account_key() -> sa.ForeignKey:
+    schema = _schema()
+    target = f"{schema}.{PREFIX}accounts.id" if schema else f"{PREFIX}accounts.id"
+    return sa.ForeignKey(target, ondelete="CASCADE")
+
+
+def _columns(table: str) -> set[str]:
+    inspector = sa.inspect(op.get_bind())
+    return {str(c["name"]) for c in inspector.get_columns(f"{PREFIX}{table}", schema=_schema())}
+
+
+def _drop_empty(table: str) -> None:
+    name = f"{PREFIX}{table}"
+    qualified = sa.table(name, schema=_schema())
+    held = op.get_bind().execute(sa.select(sa.func.count()).select_from(qualified)).scalar()
+    if held:
+        raise RuntimeError(
+            f"{name} holds {held} rows of the old placeholder shape, which idconnect never"
+            " wrote: move them out of the table before upgrading"
+        )
+    op.drop_table(name, schema=_schema())
+
+
+def _create(table: str, columns: list[sa.Column[Any]], index: tuple[str, ...]) -> None:
+    name = f"{PREFIX}{table}"
+    op.create_table(name, *columns, schema=_schema(), **_OPTS)
+    op.create_index(f"{name}_account_idx", name, list(index), schema=_schema())
+
+
+def upgrade() -> None:
+    """Rebuild the placeholder tables with the full columns (only where they are old)."""
+    if _NEW_COLUMN["verifications"] not in _columns("verifications"):
+        _drop_empty("verifications")
+        _create(
+            "verifications",
+            verification_columns(_account_key()),
+            ("account_id", "verified_at"),
+        )
+    if _NEW_COLUMN["consents"] not in _columns("consents"):
+        _drop_empty("consents")
+        _create("consents", consent_columns(_account_key()), ("account_id", "purpose", "agreed_at"))
+
+
+def downgrade() -> None:
+    """Rebuild the baseline's placeholder tables (the records are dropped)."""
+    for table in ("verifications", "consents"):
+        op.drop_table(f"{PREFIX}{table}", schema=_schema())
+    _create(
+        "consents",
+        [
+            sa.Column("id", text(ID), primary_key=True),
+            sa.Column("account_id", text(ID), _account_key(), nullable=False),
+            sa.Column("purpose", text(128), nullable=False),
+            sa.Column("version", text(64)),
+            sa.Column("granted_at", UtcDateTime, nullable=False),
+            sa.Column("revoked_at", UtcDateTime),
+        ],
+        ("account_id", "granted_at"),
+    )
+    _create(
+        "verifications",
+        [
+            sa.Column("id", text(ID), primary_key=True),
+            sa.Column("account_id", text(ID), _account_key(), nullable=False),
+            sa.Column("policy", text(128), nullable=False),
+            sa.Column("method", text(64)),
+            sa.Column("verified_at", UtcDateTime, nullable=False),
+            sa.Column("verified_by", text(SHORT)),
+            sa.Column("revoked_at", UtcDateTime),
+        ],
+        ("account_id", "verified_at"),
+    )
