@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -233,8 +234,10 @@ def test_values_at() -> None:
     assert values_at(u4, "groups.display") == []
     assert values_at(u1, "externalIdentities.provider") == ["google"]
     assert values_at(u1, "id") == ["u1"]
-    with pytest.raises(FilterError, match="unknown attribute 'title'"):
-        values_at(u1, "title")
+    # a short name of no built-in attribute is a custom attribute: absent, or its values
+    assert values_at(u1, "title") == []
+    titled = attrs.evolve(u1, attributes={"Title": "Dr", "codes": ("a", None, "b")})
+    assert values_at(titled, "title") == ["Dr"] and values_at(titled, "CODES") == ["a", "b"]
     with pytest.raises(FilterError, match=re.escape("unknown attribute 'emails.display'")):
         values_at(u1, "emails.display")
 

@@ -14,12 +14,25 @@ from typing import Any
 
 import attrs
 
+from idconnect.core.attributes import check_custom_value
 from idconnect.core.converter import CONVERTER, drop_none, structure
 from idconnect.core.errors import InvalidInput
 from idconnect.core.model import Account, Email, ExternalIdentity, Name, PhoneNumber
-from idconnect.core.schema import ACCOUNT_ATTRIBUTES, USER_CATALOGUE, AttrType
+from idconnect.core.schema import (
+    ACCOUNT_ATTRIBUTES,
+    CUSTOM_SCHEMA,
+    USER_CATALOGUE,
+    AttributeDef,
+    AttrType,
+)
 
-__all__ = ["WRITABLE_ATTRIBUTES", "apply_changes", "changes_from_json", "writable_values"]
+__all__ = [
+    "CUSTOM_CHANGES",
+    "WRITABLE_ATTRIBUTES",
+    "apply_changes",
+    "changes_from_json",
+    "writable_values",
+]
 
 WRITABLE_ATTRIBUTES = frozenset(a.name for a in ACCOUNT_ATTRIBUTES if a.writable)
 """Top-level attributes an update may change."""
@@ -36,18 +49,33 @@ def writable_values(account: Account) -> dict[str, Any]:
     return {name: getattr(account, field) for name, field in _MODEL_FIELDS.items()}
 
 
+CUSTOM_CHANGES = "attributes"
+"""The key of an update's changes holding custom attributes: name to typed value, ``None``
+clearing it (only names of the store's catalogue reach a backend)."""
+
+
 def apply_changes(account: Account, changes: Mapping[str, Any]) -> Account:
     """Return ``account`` with typed changes applied (for stores that keep Account objects).
 
     :param account: the current account.
-    :param changes: canonical top-level name to typed value, as ``changes_from_json`` returns.
+    :param changes: canonical top-level name to typed value, as ``changes_from_json`` returns;
+        custom attributes under :data:`CUSTOM_CHANGES`.
     :returns: the changed copy.
     :raises InvalidInput: for a name that is not a writable attribute.
     """
-    unknown = [k for k in changes if k not in _MODEL_FIELDS]
+    unknown = [k for k in changes if k not in _MODEL_FIELDS and k != CUSTOM_CHANGES]
     if unknown:
         raise InvalidInput(f"attribute {unknown[0]!r} cannot be changed", attribute=unknown[0])
-    return attrs.evolve(account, **{_MODEL_FIELDS[k]: v for k, v in changes.items()})
+    fields = {_MODEL_FIELDS[k]: v for k, v in changes.items() if k != CUSTOM_CHANGES}
+    if CUSTOM_CHANGES in changes:
+        merged = dict(account.attributes)
+        for name, value in changes[CUSTOM_CHANGES].items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        fields["attributes"] = merged
+    return attrs.evolve(account, **fields)
 
 
 _TEXT = {
@@ -88,14 +116,54 @@ def _check_addresses(emails: tuple[Any, ...]) -> None:
             )
 
 
-def changes_from_json(changes: Mapping[str, Any], current: Account | None = None) -> dict[str, Any]:
+def _custom_changes(
+    changes: Mapping[str, Any], custom: Mapping[str, AttributeDef], store: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split custom attributes (by short name, or under their schema URN) from the rest."""
+    rest: dict[str, Any] = {}
+    found: dict[str, Any] = {}
+    for key, value in changes.items():
+        if isinstance(key, str) and key.lower() == CUSTOM_SCHEMA.lower():
+            if not isinstance(value, Mapping):
+                raise InvalidInput("the custom attributes must be a JSON object")
+            inner, _ = _custom_changes(value, custom, store)
+            unknown = [k for k in value if str(k).lower() not in custom]
+            if unknown:
+                raise _unknown_custom(unknown[0], custom)
+            found.update(inner)
+        elif isinstance(key, str) and key.lower() in custom:
+            definition = custom[key.lower()]
+            found[definition.path] = check_custom_value(definition, value, store=store or "")
+        else:
+            rest[key] = value
+    return found, rest
+
+
+def _unknown_custom(key: Any, custom: Mapping[str, AttributeDef]) -> InvalidInput:
+    names = ", ".join(sorted(d.path for d in custom.values())) or "none"
+    return InvalidInput(
+        f"unknown custom attribute {key!r} (this store's: {names})", attribute=str(key)
+    )
+
+
+def changes_from_json(
+    changes: Mapping[str, Any],
+    current: Account | None = None,
+    *,
+    custom: Mapping[str, AttributeDef] | None = None,
+    store: str | None = None,
+) -> dict[str, Any]:
     """Validate and type an update's changes.
 
     :param changes: canonical attribute name (any case) to its new value, as JSON or already
         typed; ``name.givenName`` style keys change one part of the name, merged into
-        ``current.name``; ``None`` clears an attribute.
+        ``current.name``; ``None`` clears an attribute. Custom attributes go by their short
+        name or under :data:`~idconnect.core.schema.CUSTOM_SCHEMA`.
     :param current: the account as last read, to merge partial ``name`` changes into.
-    :returns: canonical top-level name to typed value, as ``idconnect_update_account`` receives.
+    :param custom: the store's custom attributes by lower-cased name.
+    :param store: the store's name, for errors.
+    :returns: canonical top-level name to typed value, as ``idconnect_update_account`` receives;
+        custom attributes under :data:`CUSTOM_CHANGES`.
     :raises InvalidInput: for an unknown or read-only attribute (the message says which, and
         the closest writable name), a wrong type, an ``emails`` value that is not an address,
         or clearing ``userName``.
@@ -103,6 +171,9 @@ def changes_from_json(changes: Mapping[str, Any], current: Account | None = None
     canonical = {k.lower(): k for k in WRITABLE_ATTRIBUTES}
     typed: dict[str, Any] = {}
     name_parts: dict[str, Any] = {}
+    found, changes = _custom_changes(changes, custom or {}, store)
+    if found:
+        typed[CUSTOM_CHANGES] = found
     for key, value in changes.items():
         if not isinstance(key, str):
             raise InvalidInput(f"attribute names must be text, got {key!r}")

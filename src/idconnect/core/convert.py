@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from idconnect.core.changes import (
@@ -38,6 +39,7 @@ from idconnect.core.query import Page
 from idconnect.core.schema import (
     ACCOUNT_ATTRIBUTES,
     CORE_USER_SCHEMA,
+    CUSTOM_SCHEMA,
     EXTENSION_SCHEMA,
     Catalogue,
 )
@@ -105,13 +107,28 @@ def _account_to_json(account: Account) -> dict[str, Any]:
         "roleAssignments": [u(r) for r in account.role_assignments],
     }
     doc[EXTENSION_SCHEMA] = drop_none(ext)
+    if account.attributes:
+        doc["schemas"].append(CUSTOM_SCHEMA)
+        doc[CUSTOM_SCHEMA] = {k: _custom_json(v) for k, v in account.attributes.items()}
     return drop_none(doc)
+
+
+def _custom_json(value: Any) -> Any:
+    """A custom attribute's value as JSON: instants as text, decimals as numbers."""
+    if isinstance(value, tuple | list):
+        return [_custom_json(v) for v in value]
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 _ACCOUNT_KEYS = {
     "schemas",
     "meta",
     EXTENSION_SCHEMA,
+    CUSTOM_SCHEMA,
     *(a.name for a in ACCOUNT_ATTRIBUTES if a.schema == CORE_USER_SCHEMA),
 }
 _EXTENSION_KEYS = {a.name for a in ACCOUNT_ATTRIBUTES if a.schema == EXTENSION_SCHEMA}
@@ -148,6 +165,9 @@ def account_from_json(doc: Mapping[str, Any], *, strict: bool = True) -> Account
     meta = doc.get("meta") or {}
     if not isinstance(meta, Mapping):
         raise InvalidInput("meta must be a JSON object", attribute="meta")
+    custom = doc.get(CUSTOM_SCHEMA) or {}
+    if not isinstance(custom, Mapping) or not all(isinstance(k, str) for k in custom):
+        raise InvalidInput("the custom attributes must be a JSON object", attribute="attributes")
     user_name = doc.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
         raise InvalidInput("userName is required and must be non-empty text", attribute="userName")
@@ -192,6 +212,11 @@ def account_from_json(doc: Mapping[str, Any], *, strict: bool = True) -> Account
             or FailedAttempts(),
             disabled_at=opt(ext.get("disabledAt"), datetime, "disabledAt"),
             role_assignments=many(ext.get("roleAssignments"), RoleAssignment, "roleAssignments"),
+            attributes={
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in custom.items()
+                if v is not None
+            },
         )
     except ValueError as exc:
         raise InvalidInput(f"invalid account: {exc}") from exc
@@ -282,13 +307,25 @@ _ALWAYS = {"schemas", "id", "meta", "userName"}
 
 
 def _held_only(doc: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-    held = {definition.parent for definition in catalogue}
-    kept = {k: v for k, v in doc.items() if k in _ALWAYS or k in held or k == EXTENSION_SCHEMA}
-    extension = {k: v for k, v in doc.get(EXTENSION_SCHEMA, {}).items() if k in held}
-    if extension:
-        kept[EXTENSION_SCHEMA] = extension
-    else:
-        kept.pop(EXTENSION_SCHEMA, None)
+    """Keep what the store holds and shows: no attribute it lacks, none configured invisible."""
+    shown: set[str] = set()
+    hidden: set[str] = set()
+    for definition in catalogue:
+        (shown if definition.visible else hidden).add(definition.parent)
+    held = shown - hidden
+    kept = {
+        k: v
+        for k, v in doc.items()
+        if k in _ALWAYS or k in held or k in (EXTENSION_SCHEMA, CUSTOM_SCHEMA)
+    }
+    for schema in (EXTENSION_SCHEMA, CUSTOM_SCHEMA):
+        section = {k: v for k, v in doc.get(schema, {}).items() if k in held}
+        if section:
+            kept[schema] = section
+        else:
+            kept.pop(schema, None)
+    if CUSTOM_SCHEMA not in kept and CUSTOM_SCHEMA in kept.get("schemas", ()):
+        kept["schemas"] = [s for s in kept["schemas"] if s != CUSTOM_SCHEMA]
     return kept
 
 

@@ -8,7 +8,9 @@ JSON form (SCIM 2.0 User plus the idconnect extension) lives in :mod:`idconnect.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -51,6 +53,12 @@ def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
 
 def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if value is not None else ()
+
+
+def _frozen_map(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value) if value is not None else {})
 
 
 @frozen(kw_only=True)
@@ -176,6 +184,9 @@ class Account:
     """Groups the account is a member of (read-only; change them through the group)."""
     role_assignments: tuple[RoleAssignment, ...] = field(default=(), converter=_tuple)
     """Roles held, each as a (role, organization) pair."""
+    attributes: Mapping[str, Any] = field(factory=dict, converter=_frozen_map, hash=False)
+    """Custom attributes the store's config declares, by name: a value, or a tuple of values
+    for a multi-valued one (read-only mapping; unset ones are missing)."""
     version: str | None = None
     """The opaque version the store gave this state of the account (SCIM ``meta.version``)."""
 

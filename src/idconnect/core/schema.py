@@ -18,6 +18,7 @@ from idconnect.core.errors import InvalidInput
 __all__ = [
     "ACCOUNT_ATTRIBUTES",
     "CORE_USER_SCHEMA",
+    "CUSTOM_SCHEMA",
     "EXTENSION_SCHEMA",
     "GROUP_CATALOGUE",
     "USER_CATALOGUE",
@@ -31,6 +32,9 @@ CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 """The SCIM core User schema URN (RFC 7643 §4.1)."""
 EXTENSION_SCHEMA = "urn:ietf:params:scim:schemas:extension:idconnect:2.0:User"
 """The idconnect User extension schema URN."""
+CUSTOM_SCHEMA = "urn:ietf:params:scim:schemas:extension:idconnect:2.0:Attributes"
+"""The schema URN of the attributes a store's config declares (``[stores.X.attributes.Y]``):
+canonical JSON carries them under this key, filters name them by their short name."""
 
 
 class AttrType(enum.StrEnum):
@@ -39,7 +43,9 @@ class AttrType(enum.StrEnum):
     STRING = "string"
     BOOLEAN = "boolean"
     INTEGER = "integer"
+    DECIMAL = "decimal"
     DATETIME = "dateTime"
+    REFERENCE = "reference"
 
 
 @frozen(kw_only=True)
@@ -57,7 +63,15 @@ class AttributeDef:
     case_exact: bool = False
     """Whether string comparisons respect case."""
     mutable: bool = True
-    """Whether support agents may change it (SCIM mutability ``readWrite``)."""
+    """Whether support agents may change it (SCIM mutability ``readWrite``; config ``editable``)."""
+    visible: bool = True
+    """Whether the CLI, exports and JSON show it (config ``visible``)."""
+    searchable: bool = True
+    """Whether filters and sorting may name it (config ``searchable``)."""
+    custom: bool = False
+    """Whether the store's config declares it (``CUSTOM_SCHEMA``) rather than idconnect."""
+    description: str = ""
+    """What it holds, for support agents (``idconnect attributes STORE``)."""
 
     @property
     def parent(self) -> str:
@@ -66,8 +80,8 @@ class AttributeDef:
 
     @property
     def sortable(self) -> bool:
-        """Whether results can be sorted by it (single-valued attributes only)."""
-        return not self.multi_valued
+        """Whether results can be sorted by it (searchable, single-valued attributes only)."""
+        return self.searchable and not self.multi_valued
 
 
 @frozen(kw_only=True)

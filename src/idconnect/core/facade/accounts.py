@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from idconnect.core.changes import changes_from_json, writable_values
+import attrs
+
+from idconnect.core.attributes import check_custom_value
+from idconnect.core.changes import CUSTOM_CHANGES, changes_from_json, writable_values
 from idconnect.core.convert import account_from_json
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported
 from idconnect.core.facade.bulk import bulk_by_id, run_bulk
@@ -123,12 +126,50 @@ class AccountOperations(StoreCalls):
         :raises Conflict: when the userName is taken.
         """
         try:
-            account = resource if isinstance(resource, Account) else account_from_json(resource)
+            account = self._typed(
+                resource if isinstance(resource, Account) else account_from_json(resource)
+            )
         except IdconnectError as exc:
             raise exc.in_context(store=self.name) from exc.__cause__
         context = self._context(actor, reason, need_reason=False)
         created: Account = self._call("create_account", context, account=account)
         return created
+
+    def _typed(self, account: Account) -> Account:
+        """Check and type an account's custom attributes against the store's catalogue.
+
+        :raises InvalidInput: naming an unknown custom attribute or a badly typed value.
+        """
+        if not account.attributes:
+            return account
+        custom = self.custom_attributes
+        typed: dict[str, Any] = {}
+        for name, value in account.attributes.items():
+            definition = custom.get(name.lower())
+            if definition is None:
+                names = ", ".join(sorted(d.path for d in custom.values())) or "none"
+                raise InvalidInput(
+                    f"unknown custom attribute {name!r} (this store's: {names})",
+                    store=self.name,
+                    attribute=name,
+                )
+            checked = check_custom_value(definition, value, store=self.name)
+            if checked is not None:
+                typed[definition.path] = checked
+        return attrs.evolve(account, attributes=typed)
+
+    def _refuse_not_editable(self, typed: Mapping[str, Any], account_id: str) -> None:
+        """Refuse changes to attributes the store's config makes read-only for support."""
+        names = [k for k in typed if k != CUSTOM_CHANGES]
+        names += list(typed.get(CUSTOM_CHANGES, {}))
+        for name in names:
+            if not self._editable(name):
+                raise InvalidInput(
+                    f"attribute {name!r} is not editable in this store",
+                    store=self.name,
+                    account=account_id,
+                    attribute=name,
+                )
 
     @covers("create_account")
     def create_accounts(
@@ -156,7 +197,9 @@ class AccountOperations(StoreCalls):
         for n, resource in enumerate(resources):
             try:
                 parsed.append(
-                    resource if isinstance(resource, Account) else account_from_json(resource)
+                    self._typed(
+                        resource if isinstance(resource, Account) else account_from_json(resource)
+                    )
                 )
             except IdconnectError as exc:
                 name = resource.get("userName") if isinstance(resource, Mapping) else None
@@ -218,14 +261,17 @@ class AccountOperations(StoreCalls):
             if expected_version is None:
                 expected_version = current.version
         try:
-            typed = changes_from_json(changes, current)
+            typed = changes_from_json(
+                changes, current, custom=self.custom_attributes, store=self.name
+            )
         except IdconnectError as exc:
             raise exc.in_context(store=self.name, account=account_id) from exc.__cause__
-        unknown = [k for k in typed if not self._holds(k)]
+        unknown = [k for k in typed if k != CUSTOM_CHANGES and not self._holds(k)]
         if unknown:
             raise NotSupported(
                 f"this store does not hold {unknown[0]!r}", store=self.name, account=account_id
             )
+        self._refuse_not_editable(typed, account_id)
         context = self._context(actor, reason, need_reason=False)
         updated: Account = self._call(
             "update_account",
@@ -259,11 +305,24 @@ class AccountOperations(StoreCalls):
         :raises Conflict: when the version is stale.
         """
         try:
-            account = resource if isinstance(resource, Account) else account_from_json(resource)
+            account = self._typed(
+                resource if isinstance(resource, Account) else account_from_json(resource)
+            )
         except IdconnectError as exc:
             raise exc.in_context(store=self.name, account=account_id) from exc.__cause__
         changes = writable_values(account)
-        changes = {k: v for k, v in changes.items() if self._holds(k) or v not in (None, ())}
+        changes = {
+            k: v
+            for k, v in changes.items()
+            if (self._holds(k) and self._editable(k)) or v not in (None, ())
+        }
+        changes.update(
+            {
+                d.path: account.attributes.get(d.path)
+                for d in self.custom_attributes.values()
+                if d.mutable
+            }
+        )
         return self.update_account(
             account_id,
             changes,

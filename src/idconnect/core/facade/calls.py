@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pluggy
 from attrs import evolve
 
+from idconnect.core.attributes import adjusted_catalogue, custom_names
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext, new_request_id
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported, PluginError
@@ -24,7 +25,7 @@ from idconnect.core.model import BulkResult
 from idconnect.core.operations import OPERATIONS
 from idconnect.core.plugins import implemented_operations
 from idconnect.core.query import Query
-from idconnect.core.schema import USER_CATALOGUE, Catalogue
+from idconnect.core.schema import USER_CATALOGUE, AttributeDef, Catalogue
 
 if TYPE_CHECKING:
     from idconnect.core.facade.hub import Hub
@@ -178,7 +179,8 @@ class StoreCalls:
             if sort_by is not None:
                 definition = resolve_path(AttrPath.of(check_text(sort_by, "sort_by")), catalogue)
                 if not definition.sortable:
-                    raise InvalidInput(f"cannot sort by multi-valued attribute {definition.path!r}")
+                    why = "multi-valued" if definition.multi_valued else "a non-searchable"
+                    raise InvalidInput(f"cannot sort by {why} attribute {definition.path!r}")
                 sort_path = AttrPath.of(definition.path)
             if cursor is not None:
                 check_text(cursor, "cursor")
@@ -223,15 +225,34 @@ class StoreCalls:
 
     @property
     def catalogue(self) -> Catalogue:
-        """The account attributes this store holds and can filter on."""
+        """The account attributes this store holds, with the config's attribute settings.
+
+        Custom attributes the config declares are included (each ``custom``, under
+        :data:`~idconnect.core.schema.CUSTOM_SCHEMA`), and every attribute carries whether
+        support sees it, may change it and may search it (:mod:`idconnect.core.attributes`).
+
+        :raises ConfigError: when the config declares a custom attribute the store cannot hold.
+        """
         if self._catalogue is None:
             found = self._hook("catalogue", self._system_context(), subject=None)
-            self._catalogue = found if found is not None else USER_CATALOGUE
+            held = found if found is not None else USER_CATALOGUE
+            self._catalogue = adjusted_catalogue(self.config, held)
         return self._catalogue
+
+    @property
+    def custom_attributes(self) -> dict[str, AttributeDef]:
+        """The store's custom attributes by lower-cased name."""
+        return custom_names(self.catalogue)
 
     def _holds(self, top_level: str) -> bool:
         catalogue = self.catalogue
         return top_level in catalogue or catalogue.is_complex(top_level)
+
+    def _editable(self, top_level: str) -> bool:
+        """Whether support may change an attribute (any of its sub-attributes) here."""
+        low = top_level.lower()
+        held = [d for d in self.catalogue if d.path.lower() == low or d.parent.lower() == low]
+        return not held or any(d.mutable for d in held)
 
     def _backend_has(self, hook: str) -> bool:
         impls = getattr(self._pm.hook, f"idconnect_{hook}").get_hookimpls()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import TypeAlias
 
 from attrs import frozen
@@ -33,9 +34,9 @@ __all__ = [
     "attr",
 ]
 
-Value: TypeAlias = str | bool | int | float | datetime | None
+Value: TypeAlias = str | bool | int | float | Decimal | datetime | None
 """A comparison value: a SCIM compValue (string, number, true, false, null) or, once bound, an
-instant for dateTime attributes."""
+instant for dateTime attributes and a ``Decimal`` for decimal ones."""
 
 
 class CompareOp(enum.StrEnum):

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import reduce
 from typing import Literal
 
@@ -60,6 +61,7 @@ from idconnect.core.filter.text import left_operands, render_value
 from idconnect.core.instants import parse_instant
 from idconnect.core.schema import (
     CORE_USER_SCHEMA,
+    CUSTOM_SCHEMA,
     EXTENSION_SCHEMA,
     AttributeDef,
     AttrType,
@@ -73,7 +75,11 @@ INTEGER_MIN = -(2**31)
 INTEGER_MAX = 2**31 - 1
 """The largest value an integer attribute holds."""
 
-_KNOWN_SCHEMAS = {CORE_USER_SCHEMA.lower(), EXTENSION_SCHEMA.lower()}
+_KNOWN_SCHEMAS = {CORE_USER_SCHEMA.lower(), EXTENSION_SCHEMA.lower(), CUSTOM_SCHEMA.lower()}
+_CUSTOM_INTEGER = 2**63
+"""Custom integer attributes hold 64 bits (the catalogue's own integers are counters)."""
+_DECIMAL_LIMIT = Decimal(10) ** 15
+"""Custom decimals hold magnitudes below 10^15 (``NUMERIC(21, 6)``)."""
 _STRING_OPS = frozenset({CompareOp.CO, CompareOp.SW, CompareOp.EW})
 _EQUALITY_OPS = frozenset({CompareOp.EQ, CompareOp.NE})
 _UPWARD_OPS = frozenset({CompareOp.GT, CompareOp.GE})
@@ -182,9 +188,9 @@ def _bind_value(definition: AttributeDef, op: CompareOp, value: Value) -> Value:
     if value is None:
         hint = f"not ({definition.path} pr)" if op is CompareOp.EQ else f"{definition.path} pr"
         raise _type_error(definition, f"cannot compare with null; to test for a value use {hint!r}")
-    if op in _STRING_OPS and kind is not AttrType.STRING:
+    if op in _STRING_OPS and kind not in (AttrType.STRING, AttrType.REFERENCE):
         raise _type_error(definition, f"{op.value!r} needs a string attribute")
-    if kind is AttrType.STRING:
+    if kind in (AttrType.STRING, AttrType.REFERENCE):
         if not isinstance(value, str):
             raise _type_error(definition, f"compare it with a quoted string, not {_shown(value)}")
         return value
@@ -199,11 +205,27 @@ def _bind_value(definition: AttributeDef, op: CompareOp, value: Value) -> Value:
     if kind is AttrType.INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(definition, f"compare it with a whole number, not {_shown(value)}")
-        if value > INTEGER_MAX:
+        low, high = (
+            (-_CUSTOM_INTEGER, _CUSTOM_INTEGER - 1)
+            if definition.custom
+            else (INTEGER_MIN, INTEGER_MAX)
+        )
+        if value > high:
             raise _OutOfRange("above")
-        if value < INTEGER_MIN:
+        if value < low:
             raise _OutOfRange("below")
         return value
+    if kind is AttrType.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise _type_error(definition, f"compare it with a number, not {_shown(value)}")
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        if not number.is_finite():
+            raise _type_error(definition, f"compare it with a finite number, not {_shown(value)}")
+        if number >= _DECIMAL_LIMIT:
+            raise _OutOfRange("above")
+        if number <= -_DECIMAL_LIMIT:
+            raise _OutOfRange("below")
+        return number
     return _bind_instant(definition, value)
 
 
@@ -253,9 +275,18 @@ def _multi_valued_parent(path: AttrPath, catalogue: Catalogue) -> str:
     return name
 
 
+def _searchable(definition: AttributeDef) -> AttributeDef:
+    if not definition.searchable:
+        raise FilterError(
+            f"attribute {definition.path!r} is not searchable in this store",
+            attribute=definition.path,
+        )
+    return definition
+
+
 def _bind(node: Filter, catalogue: Catalogue, parent: str | None) -> Filter:
     if isinstance(node, Comparison):
-        definition = resolve_path(node.path, catalogue, parent=parent)
+        definition = _searchable(resolve_path(node.path, catalogue, parent=parent))
         path = canonical_path(definition)
         try:
             value = _bind_value(definition, node.op, node.value)
@@ -263,7 +294,8 @@ def _bind(node: Filter, catalogue: Catalogue, parent: str | None) -> Filter:
             return _fold(path, node.op, past.side)
         return Comparison(path, node.op, value)
     if isinstance(node, Present):
-        return Present(canonical_path(resolve_path(node.path, catalogue, parent=parent)))
+        definition = _searchable(resolve_path(node.path, catalogue, parent=parent))
+        return Present(canonical_path(definition))
     if isinstance(node, Not):
         return Not(_bind(node.operand, catalogue, parent))
     if isinstance(node, ValuePath):

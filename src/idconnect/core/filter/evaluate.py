@@ -31,6 +31,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from idconnect.core.errors import FilterError
@@ -104,6 +105,14 @@ def _element_attribute(path: str) -> tuple[str, str]:
     raise FilterError(f"unknown attribute {path!r}", attribute=path)
 
 
+def _custom_value(account: Account, name: str) -> object:
+    low = name.lower()
+    for key, value in account.attributes.items():
+        if key.lower() == low:
+            return value
+    return None
+
+
 def values_at(account: Account, path: str) -> list[object]:
     """Return the values an account has at a canonical attribute path.
 
@@ -118,6 +127,11 @@ def values_at(account: Account, path: str) -> list[object]:
     if getter is not None:
         value = getter(account)
         return [] if value is None else [value]
+    if "." not in path and path.lower() not in _MULTI:  # a custom attribute's short name
+        custom = _custom_value(account, path)
+        if custom is None:
+            return []
+        return [v for v in custom if v is not None] if isinstance(custom, tuple) else [custom]
     parent, name = _element_attribute(path)
     elements = _MULTI[parent][0](account)
     return [v for v in (getattr(e, name) for e in elements) if v is not None]
@@ -135,7 +149,7 @@ _ORDERINGS: dict[CompareOp, Callable[[Any, Any], Any]] = {
 
 
 def _same_kind(actual: object, expected: object) -> bool:
-    kinds = (bool, int, str, datetime)
+    kinds: tuple[type | tuple[type, ...], ...] = (bool, (int, Decimal), str, datetime)
     return any(isinstance(actual, k) and isinstance(expected, k) for k in kinds) and (
         isinstance(actual, bool) == isinstance(expected, bool)
     )

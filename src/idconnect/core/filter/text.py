@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from decimal import Decimal
 
 from idconnect.core.errors import FilterError
 from idconnect.core.filter.ast import (
@@ -67,6 +68,10 @@ def render_value(value: Value) -> str:
         return json.dumps(format_instant(value), ensure_ascii=False)
     if isinstance(value, float) and not math.isfinite(value):
         raise FilterError(f"a filter number must be finite, got {value!r}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise FilterError(f"a filter number must be finite, got {value!r}")
+        return format(value, "f") if value == value.to_integral_value() else str(value)
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -127,6 +128,7 @@ _IDENTITY = trusted(ExternalIdentity)
 _ROLE = trusted(RoleAssignment)
 _GROUP = trusted(GroupRef)
 _NO_FAILURES = FailedAttempts(password=0, otp=0)
+_NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
 
 
 def account_from_row(row: Row[Any], children: Mapping[str, Mapping[str, list[Any]]]) -> Account:
@@ -172,6 +174,7 @@ def account_from_row(row: Row[Any], children: Mapping[str, Mapping[str, list[Any
         ),
         groups=tuple(_GROUP(value=g[4], display=g[5]) for g in groups),
         role_assignments=tuple(_ROLE(role=r[4], organization=r[5]) for r in roles),
+        attributes=_NO_ATTRIBUTES,
         version=str(row.version),
     )
 
