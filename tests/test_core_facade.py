@@ -10,6 +10,7 @@ import pytest
 import idconnect
 from idconnect import hookimpl
 from idconnect.core.filter import attr
+from idconnect.core.operations import operations_of
 from idconnect.testing.memory_store import MemoryStore
 
 
@@ -68,7 +69,10 @@ def test_a_call_reaches_only_its_stores_backend(hub: idconnect.Hub) -> None:
 
 
 def test_capabilities_are_derived_from_hookimpls(hub: idconnect.Hub) -> None:
-    assert hub.store("one").capabilities == {"get_account"}
+    # what the backend implements, plus the records the hub keeps for a store that can read
+    # its accounts (identity verifications and consents, DESIGN §11)
+    kept = {op.name for family in ("verification", "consents") for op in operations_of(family)}
+    assert hub.store("one").capabilities == {"get_account", *kept}
     assert "search_accounts" in hub.store("mem").capabilities
     assert "bulk_delete_accounts" not in hub.store("mem").capabilities
 
