@@ -187,6 +187,8 @@ class TestMemoryStoreWithOrganizations(RoleSuite):
             "list_consents",
             "record_consent",
             "revoke_consent",
+            "list_activity",
+            "record_activity",
         }
     )
 

@@ -47,6 +47,8 @@ MEMORY = sorted(
         "list_consents",
         "record_consent",
         "revoke_consent",
+        "list_activity",
+        "record_activity",
     }
 )
 

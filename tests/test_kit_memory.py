@@ -52,6 +52,8 @@ class TestMemoryStore(ConformanceSuite):
             "list_consents",
             "record_consent",
             "revoke_consent",
+            "list_activity",
+            "record_activity",
         }
     )
 

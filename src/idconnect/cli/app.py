@@ -9,6 +9,7 @@ import click
 
 from idconnect import __version__
 from idconnect.cli.accounts import accounts
+from idconnect.cli.activity import activity, record_activity
 from idconnect.cli.admins import admins
 from idconnect.cli.audit import events, export
 from idconnect.cli.consents import consents
@@ -122,6 +123,8 @@ for _command in (
     consents,
     export,
     events,
+    activity,
+    record_activity,
     admins,
     demo,
 ):

@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from idconnect.core.activity import ActivityRecord
 from idconnect.core.context import CallContext
 from idconnect.core.errors import IdconnectError, PermissionDenied, PluginError, StoreUnavailable
 from idconnect.core.instants import utc_now
@@ -172,7 +173,7 @@ def _target_text(value: Any) -> str | None:
         return value.user_name
     if isinstance(value, Group):
         return None  # a new group is named by the id in the result
-    if isinstance(value, IdentityVerification | Consent):
+    if isinstance(value, IdentityVerification | Consent | ActivityRecord):
         return value.id  # as revoking the record names it
     if isinstance(value, enum.Enum):
         return str(value.value)

@@ -13,6 +13,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from idconnect.core.activity import ActivityKind, ActivityRecord, ActivitySource
 from idconnect.core.errors import InvalidInput
 from idconnect.core.instants import format_instant, parse_instant
 from idconnect.core.model import (
@@ -76,6 +77,7 @@ PLAIN = (
     Consent,
     IdentityVerification,
     Event,
+    ActivityRecord,
 )
 
 
@@ -87,7 +89,7 @@ def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(omit_if_default=False, forbid_extra_keys=True)
     conv.register_unstructure_hook(datetime, format_instant)
     conv.register_structure_hook(datetime, lambda v, _: _instant(v))
-    for kind in (AuthenticatorKind, AssuranceLevel, ConsentEnd):
+    for kind in (AuthenticatorKind, AssuranceLevel, ConsentEnd, ActivityKind, ActivitySource):
         conv.register_unstructure_hook(kind, lambda k: k.value)
     for cls in PLAIN:
         renames: dict[str, Any] = {

@@ -26,6 +26,7 @@ FAMILIES = (
     "sessions",
     "verification",
     "consents",
+    "activity",
 )
 """The operation families: each has a hookspec section, facade module, kit suite and CLI group."""
 

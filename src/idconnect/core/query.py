@@ -29,6 +29,8 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "iterate_pages",
+    "unwrap_position",
+    "wrap_position",
 ]
 
 T = TypeVar("T")
@@ -102,9 +104,7 @@ def encode_cursor(query: Query, position: Any) -> str:
     :param position: anything JSON can hold (e.g. the last sort key and id).
     :returns: URL-safe text without padding.
     """
-    doc = {"v": _CURSOR_VERSION, "q": query.fingerprint(), "p": position}
-    raw = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return wrap_position(query.fingerprint(), position)
 
 
 def decode_cursor(query: Query) -> Any:
@@ -114,9 +114,34 @@ def decode_cursor(query: Query) -> Any:
     :returns: the position given to :func:`encode_cursor`.
     :raises InvalidInput: when the cursor is not one of ours or belongs to another query.
     """
-    text = query.cursor
-    if text is None:
+    if query.cursor is None:
         raise InvalidInput("the query has no cursor")
+    return unwrap_position(query.cursor, query.fingerprint())
+
+
+def wrap_position(fingerprint: str, position: Any) -> str:
+    """Wrap a position into an opaque cursor tied to a fingerprint of what it pages through.
+
+    For listings that are not a :class:`Query` (an account's activity): the fingerprint is a
+    digest of their own arguments.
+
+    :param fingerprint: text that differs for listings whose cursors are not interchangeable.
+    :param position: anything JSON can hold.
+    :returns: URL-safe text without padding.
+    """
+    doc = {"v": _CURSOR_VERSION, "q": fingerprint, "p": position}
+    raw = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def unwrap_position(text: str, fingerprint: str) -> Any:
+    """Unwrap the position from a cursor made by :func:`wrap_position`.
+
+    :param text: the cursor.
+    :param fingerprint: the fingerprint of the listing it is presented to.
+    :returns: the position.
+    :raises InvalidInput: when the cursor is not one of ours or belongs to another listing.
+    """
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         doc = json.loads(raw)
@@ -124,7 +149,7 @@ def decode_cursor(query: Query) -> Any:
         raise InvalidInput("the cursor is not valid (was it cut short?)", cursor=text) from exc
     if not isinstance(doc, dict) or doc.get("v") != _CURSOR_VERSION or "p" not in doc:
         raise InvalidInput("the cursor is not valid for this version of idconnect", cursor=text)
-    if doc.get("q") != query.fingerprint():
+    if doc.get("q") != fingerprint:
         raise InvalidInput("the cursor belongs to a different filter or sort order", cursor=text)
     return doc["p"]
 

@@ -1,10 +1,11 @@
 """Secrets in a config: which keys name one, which URLs hold one, and reading one safely.
 
 **The key rule.** A store setting's key *names a secret* when one of its words (split at ``_``,
-``-``, ``.`` and camelCase humps, any case) is ``pass``, ``pw``, ``pwd`` or ``key``, or contains
-``password``, ``passwd``, ``passphrase``, ``passcode``, ``secret``, ``token``, ``credential``,
-``apikey`` or ``privatekey``: ``password``, ``bindPassword``, ``bind_pw``, ``db_pass``,
-``apiKey``, ``client_secret``, ``dbpassword``, ``accessToken``. Such a key is refused as a
+``-``, ``.`` and camelCase humps, any case) is ``pass``, ``pw``, ``pwd``, ``key``, ``otp``,
+``totp`` or ``hotp``, or contains ``password``, ``passwd``, ``passphrase``, ``passcode``,
+``secret``, ``token``, ``credential``, ``apikey`` or ``privatekey``: ``password``,
+``bindPassword``, ``bind_pw``, ``db_pass``, ``apiKey``, ``client_secret``, ``dbpassword``,
+``accessToken``, ``otp_code``. Such a key is refused as a
 literal; the secret goes in ``<key>_env`` or ``<key>_file``. Not secrets, because the last word
 says what the value is instead: ``*_env`` and ``*_file`` (where the secret is), ``*_url``,
 ``*_uri``, ``*_endpoint`` (where one is fetched: ``token_url``), ``*_column``, ``*_attribute``,
@@ -60,7 +61,7 @@ _CONTAINED = (
     "apikey",
     "privatekey",
 )
-_WHOLE_WORDS = frozenset({"pass", "pw", "pwd", "key"})
+_WHOLE_WORDS = frozenset({"pass", "pw", "pwd", "key", "otp", "totp", "hotp"})
 _QUALIFIERS = frozenset(
     {
         "env",

@@ -320,6 +320,47 @@ class StateDatabase:
         if action is not None:
             stmt = stmt.where(_events.c.action == action)
         stmt = stmt.order_by(_events.c.seq.desc()).limit(limit)
+        return list(reversed(self._read(stmt)))
+
+    def account_events(
+        self,
+        store: str,
+        account_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before: tuple[datetime, str] | None = None,
+        skip_actions: Sequence[str] = (),
+        limit: int = 1000,
+    ) -> Sequence[Event]:
+        """Read one account's events newest first, by ``(at, id)`` descending: a keyset page.
+
+        :param store: the store name.
+        :param account_id: the account.
+        :param since: only events at or after this aware instant.
+        :param until: only events at or before this aware instant.
+        :param before: only events strictly before this ``(at, id)`` (the last one of the
+            previous page).
+        :param skip_actions: leave events of these actions out.
+        :param limit: at most this many.
+        :returns: the events, newest first.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        c = _events.c
+        stmt = sa.select(_events).where(c.store == store, c.account_id == account_id)
+        if since is not None:
+            stmt = stmt.where(c.at >= _utc(since))
+        if until is not None:
+            stmt = stmt.where(c.at <= _utc(until))
+        if before is not None:
+            at, ident = _utc(before[0]), before[1]
+            stmt = stmt.where(sa.or_(c.at < at, sa.and_(c.at == at, c.id < ident)))
+        if skip_actions:
+            stmt = stmt.where(c.action.not_in(skip_actions))
+        return self._read(stmt.order_by(c.at.desc(), c.id.desc()).limit(limit))
+
+    def _read(self, stmt: sa.Select[Any]) -> list[Event]:
+        """Run a select of event rows (spooled events are replayed first), in its order."""
         try:
             with self._lock:
                 self._replay()
@@ -344,7 +385,7 @@ class StateDatabase:
                 error_code=r["error_code"],
                 error=r["error"],
             )
-            for r in reversed(rows)
+            for r in rows
         ]
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from types import ModuleType
 
 from idconnect.core.hookspecs import (
     accounts,
+    activity,
     consents,
     credentials,
     groups,
@@ -37,6 +38,7 @@ from idconnect.core.hookspecs import (
     verification,
 )
 from idconnect.core.hookspecs.accounts import *  # noqa: F403
+from idconnect.core.hookspecs.activity import *  # noqa: F403
 from idconnect.core.hookspecs.consents import *  # noqa: F403
 from idconnect.core.hookspecs.credentials import *  # noqa: F403
 from idconnect.core.hookspecs.groups import *  # noqa: F403
@@ -57,6 +59,7 @@ SPEC_MODULES: tuple[ModuleType, ...] = (
     sessions,
     verification,
     consents,
+    activity,
 )
 """One module per operation family (and the registration and store-wide hooks), in the order the
 reference documents them; each module's docstring names its section."""

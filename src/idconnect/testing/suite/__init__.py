@@ -15,7 +15,8 @@ returning a zero-argument callable that gives a fresh, empty :class:`~idconnect.
 Read-only tests seed the canonical data set (:mod:`idconnect.testing.dataset`) once per class;
 mutating tests take a fresh store each. One module per operation family: :mod:`.accounts`,
 :mod:`.filters`, :mod:`.paging`, :mod:`.sorting`, :mod:`.bulk`, :mod:`.groups`, :mod:`.roles`,
-:mod:`.credentials`, :mod:`.sessions`, :mod:`.verification`, :mod:`.consents`; :mod:`.base`
+:mod:`.credentials`, :mod:`.sessions`, :mod:`.verification`, :mod:`.consents`,
+:mod:`.activity`; :mod:`.base`
 holds what they share.
 
 Capabilities:
@@ -47,6 +48,7 @@ Optional fixtures a backend may override (both default to ``None``):
 from __future__ import annotations
 
 from idconnect.testing.suite.accounts import AccountSuite
+from idconnect.testing.suite.activity import ActivitySuite
 from idconnect.testing.suite.base import REASON, BaseSuite, SeededStore, needs
 from idconnect.testing.suite.bulk import BulkSuite
 from idconnect.testing.suite.calls import KIT_CALLS, uncovered_operations
@@ -66,6 +68,7 @@ __all__ = [
     "KIT_VERIFICATION",
     "REASON",
     "AccountSuite",
+    "ActivitySuite",
     "AuthenticatorSuite",
     "BaseSuite",
     "BulkSuite",
@@ -96,5 +99,6 @@ class ConformanceSuite(
     SessionSuite,
     VerificationSuite,
     ConsentSuite,
+    ActivitySuite,
 ):
     """Every suite at once: subclass it, declare ``expected_capabilities``, give ``make_store``."""

@@ -60,6 +60,8 @@ KIT_CALLS: Mapping[str, KitCall] = MappingProxyType(
         "list_consents": lambda s: s.consents("x"),
         "record_consent": lambda s: s.record_consent("x", purpose="p", version="1"),
         "revoke_consent": lambda s: s.revoke_consent("x", "y", reason=REASON),
+        "list_activity": lambda s: s.activity("x", kinds=["login_failed"]),
+        "record_activity": lambda s: s.record_activity("x", kind="login_failed"),
     }
 )
 """Operation name to a facade call that needs it; every single operation has one."""
