@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import idconnect
+from idconnect.core.operations import operations_of
 
 MEMORY_CAPABILITIES = ",".join(
     sorted(
@@ -131,7 +132,9 @@ def test_kit_placeholder_gives_each_connection_its_own_store(kit: pytest.Pyteste
     kit.makefile(
         ".toml", json=f'[stores.files]\nplugin = "json"\npath = "{folder}/a-{{kit}}.json"\n'
     )
-    caps = "get_account,search_accounts,create_account,update_account,set_account_enabled"
+    kept = [op.name for family in ("verification", "consents") for op in operations_of(family)]
+    own = ["get_account", "search_accounts", "create_account", "update_account"]
+    caps = ",".join([*own, *kept, "set_account_enabled"])
     result = _run(
         kit, *_kit_args("files", "json.toml"), "--idconnect-capabilities", caps + ",delete_account"
     )

@@ -57,7 +57,8 @@ def fresh_config(config: str | None, name: str, token: str) -> dict[str, Any]:
     :param config: the config file, or ``None`` for idconnect's default.
     :param name: the store's name in it.
     :param token: replaces every :data:`PLACEHOLDER` in the store's text settings.
-    :returns: a config dict with only that store and an in-memory hub state.
+    :returns: a config dict with only that store, an in-memory hub state and the kit's
+        verification policy (:data:`~idconnect.testing.suite.KIT_VERIFICATION`).
     :raises ConfigError: when the config is invalid.
     :raises pytest.UsageError: when it has no store ``name``.
     """
@@ -72,7 +73,13 @@ def fresh_config(config: str | None, name: str, token: str) -> dict[str, Any]:
         )
     chosen = loaded.stores[name]
     settings = {key: _fill(value, token) for key, value in chosen.settings.items()}
-    return {"hub": {"state": "sqlite://"}, "stores": {name: {"plugin": chosen.plugin, **settings}}}
+    from idconnect.testing.suite import KIT_VERIFICATION
+
+    return {
+        "hub": {"state": "sqlite://"},
+        "stores": {name: {"plugin": chosen.plugin, **settings}},
+        "verification": KIT_VERIFICATION,  # the kit's own policy, beside any of the config's
+    }
 
 
 def _fill(value: object, token: str) -> object:
