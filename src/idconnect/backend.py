@@ -21,6 +21,13 @@ What is here, by job:
 
 from __future__ import annotations
 
+from idconnect.core.activity import (
+    STORE_KINDS,
+    ActivityKind,
+    ActivityRecord,
+    decode_detail,
+    encode_detail,
+)
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext
 from idconnect.core.convert import (
@@ -97,7 +104,15 @@ from idconnect.core.model import (
 from idconnect.core.names import transliterate
 from idconnect.core.operations import FAMILIES, OPERATIONS, Operation, operations_of
 from idconnect.core.plugins import hookimpl
-from idconnect.core.query import MAX_PAGE_SIZE, Page, Query, decode_cursor, encode_cursor
+from idconnect.core.query import (
+    MAX_PAGE_SIZE,
+    Page,
+    Query,
+    decode_cursor,
+    encode_cursor,
+    unwrap_position,
+    wrap_position,
+)
 from idconnect.core.records import ConsentEnd
 from idconnect.core.recordsql import RecordSql
 from idconnect.core.schema import (
@@ -121,10 +136,13 @@ __all__ = [
     "GROUP_SCHEMA",
     "MAX_PAGE_SIZE",
     "OPERATIONS",
+    "STORE_KINDS",
     "SUPPORT_ADDABLE",
     "USER_CATALOGUE",
     "WRITABLE_ATTRIBUTES",
     "Account",
+    "ActivityKind",
+    "ActivityRecord",
     "And",
     "AttrPath",
     "AttrRef",
@@ -184,7 +202,9 @@ __all__ = [
     "attr",
     "bind",
     "decode_cursor",
+    "decode_detail",
     "encode_cursor",
+    "encode_detail",
     "evaluate",
     "format_instant",
     "group_from_json",
@@ -203,7 +223,9 @@ __all__ = [
     "to_json",
     "to_text",
     "transliterate",
+    "unwrap_position",
     "utc_now",
     "values_at",
+    "wrap_position",
     "writable_values",
 ]

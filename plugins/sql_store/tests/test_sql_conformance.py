@@ -46,6 +46,8 @@ class TestManagedSchema(ConformanceSuite):
             "list_consents",
             "record_consent",
             "revoke_consent",
+            "list_activity",
+            "record_activity",
         }
     )
 

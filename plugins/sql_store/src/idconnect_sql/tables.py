@@ -20,6 +20,7 @@ __all__ = [
     "SORT_INDEXES",
     "SUPERSEDED_INDEXES",
     "ManagedTables",
+    "activity_columns",
     "build_tables",
     "consent_columns",
     "verification_columns",
@@ -99,6 +100,26 @@ def consent_columns(account: sa.ForeignKey) -> list[sa.Column[Any]]:
         sa.Column("ended_how", text(32)),
         sa.Column("revoked_by", text(512)),
         sa.Column("reason", text(512)),
+    ]
+
+
+def activity_columns(account: sa.ForeignKey) -> list[sa.Column[Any]]:
+    """The columns of ``idc_activity`` (revision 0004): what happened to an account.
+
+    ``kind`` is one of ``idconnect.backend.STORE_KINDS``; ``detail`` a short text or a JSON
+    object of short texts (never a secret); ``ip`` an IPv4 or IPv6 address as text.
+
+    :param account: the foreign key to the accounts (deleting an account deletes its records).
+    :returns: new column objects.
+    """
+    return [
+        sa.Column("id", text(ID), primary_key=True),
+        sa.Column("account_id", text(ID), account, nullable=False),
+        sa.Column("kind", text(32), nullable=False),
+        sa.Column("at", UtcDateTime, nullable=False),
+        sa.Column("ip", text(64)),
+        sa.Column("user_agent", text(512)),
+        sa.Column("detail", sa.Text),
     ]
 
 
@@ -278,6 +299,13 @@ class ManagedTables:
             m,
             *verification_columns(fk("accounts")),
             sa.Index(f"{PREFIX}verifications_account_idx", "account_id", "verified_at"),
+            **opts,
+        )
+        self.activity = sa.Table(
+            f"{PREFIX}activity",
+            m,
+            *activity_columns(fk("accounts")),
+            sa.Index(f"{PREFIX}activity_account_idx", "account_id", "at", "id"),
             **opts,
         )
 

@@ -2,12 +2,13 @@
 
 :class:`ManagedStore` is assembled from one mixin per operation family (:mod:`.accounts`,
 :mod:`.groups`, :mod:`.roles`, :mod:`.credentials`, :mod:`.sessions`, :mod:`.verification`,
-:mod:`.consents`) over :mod:`.base`.
+:mod:`.consents`, :mod:`.activity`) over :mod:`.base`.
 """
 
 from __future__ import annotations
 
 from idconnect_sql.managed.accounts import AccountOps
+from idconnect_sql.managed.activity import ActivityOps
 from idconnect_sql.managed.consents import ConsentOps
 from idconnect_sql.managed.credentials import CredentialOps
 from idconnect_sql.managed.groups import GroupOps
@@ -20,7 +21,14 @@ __all__ = ["ManagedStore", "managed_layout"]
 
 
 class ManagedStore(
-    AccountOps, GroupOps, RoleOps, CredentialOps, SessionOps, VerificationOps, ConsentOps
+    AccountOps,
+    GroupOps,
+    RoleOps,
+    CredentialOps,
+    SessionOps,
+    VerificationOps,
+    ConsentOps,
+    ActivityOps,
 ):
     """A store over the managed ``idc_`` schema (``plugin = "sql"`` without a ``mapping``).
 
