@@ -11,7 +11,7 @@ import idconnect
 from idconnect.core.instants import utc_now
 from idconnect.core.model import Session
 from idconnect.testing.memory_store import MemoryStore
-from idconnect.testing.suite import KIT_VERIFICATION, ConformanceSuite
+from idconnect.testing.suite import KIT_ATTRIBUTES, KIT_VERIFICATION, ConformanceSuite
 
 
 def _backend(store: idconnect.Store) -> MemoryStore:
@@ -60,22 +60,12 @@ class TestMemoryStore(ConformanceSuite):
     @pytest.fixture(scope="class")
     @classmethod
     def make_store(cls) -> Iterator[Callable[[], idconnect.Store]]:
-        hubs: list[idconnect.Hub] = []
+        yield from _memory_stores({})
 
-        def factory() -> idconnect.Store:
-            hub = idconnect.connect(
-                {
-                    "hub": {"state": "sqlite://"},
-                    "stores": {"mem": {"plugin": "memory"}},
-                    "verification": KIT_VERIFICATION,
-                }
-            )
-            hubs.append(hub)
-            return hub.store("mem")
-
-        yield factory
-        for hub in hubs:
-            hub.close()
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_custom_store(cls) -> Iterator[Callable[[], idconnect.Store]]:
+        yield from _memory_stores({"attributes": KIT_ATTRIBUTES})
 
     @pytest.fixture
     def seed_sessions(self) -> Callable[[idconnect.Store, str], list[str]]:
@@ -104,3 +94,23 @@ class TestMemoryStore(ConformanceSuite):
             _backend(store).record_failed_attempts(account_id, password, otp)
 
         return seed
+
+
+def _memory_stores(settings: dict[str, object]) -> Iterator[Callable[[], idconnect.Store]]:
+    """A factory of fresh memory stores with these settings (their hubs closed at the end)."""
+    hubs: list[idconnect.Hub] = []
+
+    def factory() -> idconnect.Store:
+        hub = idconnect.connect(
+            {
+                "hub": {"state": "sqlite://"},
+                "stores": {"mem": {"plugin": "memory", **settings}},
+                "verification": KIT_VERIFICATION,
+            }
+        )
+        hubs.append(hub)
+        return hub.store("mem")
+
+    yield factory
+    for hub in hubs:
+        hub.close()

@@ -21,6 +21,8 @@ What is here, by job:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from idconnect.core.activity import (
     STORE_KINDS,
     ActivityKind,
@@ -28,6 +30,8 @@ from idconnect.core.activity import (
     decode_detail,
     encode_detail,
 )
+from idconnect.core.attributes import custom_attributes, declared_sources
+from idconnect.core.changes import CUSTOM_CHANGES
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext
 from idconnect.core.convert import (
@@ -114,7 +118,6 @@ from idconnect.core.query import (
     wrap_position,
 )
 from idconnect.core.records import ConsentEnd
-from idconnect.core.recordsql import RecordSql
 from idconnect.core.schema import (
     ACCOUNT_ATTRIBUTES,
     CORE_USER_SCHEMA,
@@ -130,6 +133,7 @@ from idconnect.core.schema import (
 __all__ = [
     "ACCOUNT_ATTRIBUTES",
     "CORE_USER_SCHEMA",
+    "CUSTOM_CHANGES",
     "EXTENSION_SCHEMA",
     "FAMILIES",
     "GROUP_CATALOGUE",
@@ -201,6 +205,8 @@ __all__ = [
     "apply_changes",
     "attr",
     "bind",
+    "custom_attributes",
+    "declared_sources",
     "decode_cursor",
     "decode_detail",
     "encode_cursor",
@@ -229,3 +235,10 @@ __all__ = [
     "wrap_position",
     "writable_values",
 ]
+
+if TYPE_CHECKING:
+    from idconnect.core.recordsql import RecordSql
+
+__getattr__ = lazy_exports({"RecordSql": "idconnect.core.recordsql:RecordSql"})
+"""``RecordSql`` imports SQLAlchemy: loaded on first use, so importing this module loads no
+database library (a plugin's entry point stays light)."""

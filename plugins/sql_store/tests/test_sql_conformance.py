@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 
 import idconnect
-from idconnect.testing.suite import ConformanceSuite
+from idconnect.testing.suite import KIT_ATTRIBUTES, ConformanceSuite
 
 
 class TestManagedSchema(ConformanceSuite):
@@ -55,6 +55,14 @@ class TestManagedSchema(ConformanceSuite):
     @classmethod
     def make_store(cls, make_sql_store: Callable[[], idconnect.Store]):
         return make_sql_store
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_custom_store(cls, namespaces, open_hub) -> Callable[[], idconnect.Store]:
+        def make() -> idconnect.Store:
+            return open_hub({**namespaces.fresh(), "attributes": KIT_ATTRIBUTES}).store("s")
+
+        return make
 
     @pytest.fixture
     def seed_sessions(self, request: pytest.FixtureRequest):

@@ -17,6 +17,7 @@ from typing import Any
 
 from attrs import evolve
 
+from idconnect.core.attributes import custom_attributes
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext
 from idconnect.core.convert import apply_changes
@@ -58,6 +59,8 @@ class MemoryStore(MemoryActivity):
         if not all(isinstance(o, str) and o for o in names):
             raise config.error("organizations", "expected a list of non-empty names")
         self.organizations = tuple(sorted(names))
+        self.held = Catalogue((*USER_CATALOGUE, *custom_attributes(config)))
+        """Every canonical attribute and the custom ones the config declares."""
         self._lock = threading.RLock()
         self._accounts: dict[str, Account] = {}
         self._groups: dict[str, Group] = {}
@@ -155,8 +158,8 @@ class MemoryStore(MemoryActivity):
 
     @hookimpl
     def idconnect_catalogue(self) -> Catalogue:
-        """Hold every canonical attribute."""
-        return USER_CATALOGUE
+        """Hold every canonical attribute, and the custom ones the config declares."""
+        return self.held
 
     @hookimpl
     def idconnect_ping(self) -> bool:
@@ -178,9 +181,9 @@ class MemoryStore(MemoryActivity):
             matching = [
                 self._with_groups(a)
                 for a in self._accounts.values()
-                if query.filter is None or evaluate(query.filter, self._with_groups(a))
+                if query.filter is None or evaluate(query.filter, self._with_groups(a), self.held)
             ]
-            page: Page[Account] = self._page(matching, query, USER_CATALOGUE)
+            page: Page[Account] = self._page(matching, query, self.held)
             return page
 
     @hookimpl

@@ -8,14 +8,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
 import idconnect
-from idconnect import NotSupported, Store
+from idconnect import ConfigError, NotSupported, Store
 from idconnect.testing.plugin import PLACEHOLDER, fresh_config, selected_capabilities
-from idconnect.testing.suite import ConformanceSuite
+from idconnect.testing.suite import KIT_ATTRIBUTES, ConformanceSuite
 
 __all__ = ["TestSelectedStore"]
 
@@ -41,21 +41,46 @@ class TestSelectedStore(ConformanceSuite):
     @classmethod
     def make_store(cls, pytestconfig: pytest.Config) -> Iterator[Callable[[], Store]]:
         """Connect to the chosen store anew for each fresh store the kit asks for."""
-        name: str = pytestconfig.getoption("idconnect_store")
-        config: str | None = pytestconfig.getoption("idconnect_config")
-        run = secrets.token_hex(4)
-        counter = itertools.count()
-        hubs: list[idconnect.Hub] = []
+        yield from _stores(pytestconfig, {})
 
-        def factory() -> Store:
-            hub = idconnect.connect(fresh_config(config, name, f"{run}{next(counter)}"))
-            hubs.append(hub)
-            store = hub.store(name)
-            with contextlib.suppress(NotSupported):
-                store.provision()
-            _check_empty(store)
-            return store
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_custom_store(cls, pytestconfig: pytest.Config) -> Iterator[Callable[[], Store] | None]:
+        """The chosen store declaring the kit's custom attributes, where it can hold them."""
+        stores = _stores(pytestconfig, {"attributes": KIT_ATTRIBUTES})
+        factory = next(stores)
+        try:
+            held = factory().catalogue
+        except ConfigError:  # the store type keeps no custom attributes (with this config)
+            yield None
+        else:
+            yield factory if held.get("loyaltyTier") is not None else None
+        stores.close()
 
+
+def _stores(
+    pytestconfig: pytest.Config, extra: dict[str, object]
+) -> Generator[Callable[[], Store], None, None]:
+    """Yield a factory of fresh connections to the chosen store, with ``extra`` settings."""
+    name: str = pytestconfig.getoption("idconnect_store")
+    config: str | None = pytestconfig.getoption("idconnect_config")
+    run = secrets.token_hex(4)
+    counter = itertools.count()
+    hubs: list[idconnect.Hub] = []
+
+    def factory() -> Store:
+        fresh = fresh_config(config, name, f"{run}{next(counter)}")
+        fresh["stores"][name].update(extra)
+        hub = idconnect.connect(fresh)
+        hubs.append(hub)
+        store = hub.store(name)
+        with contextlib.suppress(NotSupported):
+            store.provision()
+        _check_empty(store)
+        return store
+
+    try:
         yield factory
+    finally:
         for hub in hubs:
             hub.close()

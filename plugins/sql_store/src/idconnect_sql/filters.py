@@ -222,7 +222,11 @@ class FilterCompiler:
             equal = Comparison(node.path, CompareOp.EQ, node.value)
             return ("not", self._node(equal, scope, values))
         definition = self._definition(node.path)
-        if scope is None and definition.multi_valued:
+        # a custom attribute is element rows (of idc_attributes) even when single-valued
+        if scope is None and (
+            definition.multi_valued
+            or (definition.custom and definition.path.lower() in self.layout.multis)
+        ):
             name = self._multi(node.path.name)
             return ("in", name, self._leaf(node, definition, self._sub(name, node.path), values))
         if scope is not None:

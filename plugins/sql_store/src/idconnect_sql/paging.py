@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,8 +105,8 @@ class Keyset:
             missing, raw, ident = position
             if not isinstance(ident, str | int) or isinstance(ident, bool) or missing not in (0, 1):
                 raise ValueError(ident)
-            value = parse_instant(raw["t"]) if isinstance(raw, dict) else raw
-        except (TypeError, ValueError, KeyError):
+            value = _decoded(raw)
+        except (TypeError, ValueError, KeyError, InvalidOperation):
             raise InvalidInput("the cursor is not valid for this query") from None
         return missing, value, ident
 
@@ -168,4 +169,18 @@ class Keyset:
             return encode_cursor(self.query, [0, None, ident])
         if isinstance(sort_value, datetime):
             sort_value = {"t": format_instant(sort_value)}
+        elif isinstance(sort_value, Decimal):
+            sort_value = {"d": str(sort_value)}
         return encode_cursor(self.query, [1 if sort_value is None else 0, sort_value, ident])
+
+
+def _decoded(raw: Any) -> Any:
+    """A cursor's sort value: instants and decimals travel as ``{"t": ...}`` / ``{"d": ...}``."""
+    if not isinstance(raw, dict):
+        return raw
+    if "d" in raw:
+        number = Decimal(raw["d"])
+        if not number.is_finite():
+            raise ValueError(raw)
+        return number
+    return parse_instant(raw["t"])

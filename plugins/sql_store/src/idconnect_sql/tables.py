@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from idconnect_sql.types import UtcDateTime, text
 
 __all__ = [
+    "ATTRIBUTE_INDEXES",
     "SORT_INDEXES",
     "SUPERSEDED_INDEXES",
     "ManagedTables",
     "activity_columns",
+    "attribute_columns",
     "build_tables",
     "consent_columns",
     "verification_columns",
@@ -60,6 +62,33 @@ SUPERSEDED_INDEXES = (
     f"{PREFIX}accounts_organization_idx",
 )
 """Single-column indexes of the baseline that the sort indexes replace (revision 0002)."""
+
+
+def attribute_columns(account: sa.ForeignKey) -> list[sa.Column[Any]]:
+    """The columns of ``idc_attributes`` (revision 0005): one row per custom attribute value.
+
+    :param account: the foreign key to the accounts (deleting an account deletes its values).
+    :returns: new column objects.
+    """
+    return [
+        sa.Column("account_id", text(ID), account, primary_key=True),
+        sa.Column("name", text(64), primary_key=True),
+        sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("value_text", text(SHORT)),
+        sa.Column("value_ci", text(SHORT)),
+        sa.Column("value_int", sa.BigInteger),
+        sa.Column("value_decimal", sa.Numeric(21, 6, asdecimal=True)),
+        sa.Column("value_time", UtcDateTime),
+        sa.Column("value_bool", sa.Boolean),
+    ]
+
+
+ATTRIBUTE_INDEXES: dict[str, tuple[str, ...]] = {
+    f"{PREFIX}attributes_{kind}_idx": ("name", f"value_{kind}", "account_id")
+    for kind in ("text", "ci", "int", "decimal", "time")
+}
+"""``(name, value, account)`` indexes of ``idc_attributes``: filters on a custom attribute seek
+them (revision 0005)."""
 
 
 def verification_columns(account: sa.ForeignKey) -> list[sa.Column[Any]]:
@@ -223,9 +252,8 @@ class ManagedTables:
         self.attributes = sa.Table(
             f"{PREFIX}attributes",
             m,
-            sa.Column("account_id", text(ID), fk("accounts"), primary_key=True),
-            sa.Column("name", text(64), primary_key=True),
-            sa.Column("value", sa.Text),
+            *attribute_columns(fk("accounts")),
+            *(sa.Index(name, *columns) for name, columns in ATTRIBUTE_INDEXES.items()),
             **opts,
         )
         self.groups = sa.Table(

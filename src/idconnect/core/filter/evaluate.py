@@ -263,4 +263,6 @@ def sort_key(value: Any, case_exact: bool) -> list[Any]:
         return [0, value.lower()]
     if isinstance(value, bool):
         return [0, int(value)]
+    if isinstance(value, Decimal):  # exact, and JSON-safe in a cursor: millionths as an int
+        return [0, int(value.scaleb(6))]
     return [0, value]

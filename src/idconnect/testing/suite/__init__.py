@@ -16,8 +16,7 @@ Read-only tests seed the canonical data set (:mod:`idconnect.testing.dataset`) o
 mutating tests take a fresh store each. One module per operation family: :mod:`.accounts`,
 :mod:`.filters`, :mod:`.paging`, :mod:`.sorting`, :mod:`.bulk`, :mod:`.groups`, :mod:`.roles`,
 :mod:`.credentials`, :mod:`.sessions`, :mod:`.verification`, :mod:`.consents`,
-:mod:`.activity`; :mod:`.base`
-holds what they share.
+:mod:`.activity`, :mod:`.attributes`; :mod:`.base` holds what they share.
 
 Capabilities:
 
@@ -35,7 +34,8 @@ applied to the accounts as the store itself returns them, so a store is judged o
 translation, not on data it cannot hold.
 
 The verification suite needs a configured verification policy: connect the stores under test
-with ``"verification": KIT_VERIFICATION`` in the config.
+with ``"verification": KIT_VERIFICATION`` in the config. The custom attribute suite runs where
+the backend's kit overrides ``make_custom_store`` with stores declaring ``KIT_ATTRIBUTES``.
 
 Optional fixtures a backend may override (both default to ``None``):
 
@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from idconnect.testing.suite.accounts import AccountSuite
 from idconnect.testing.suite.activity import ActivitySuite
+from idconnect.testing.suite.attributes import KIT_ATTRIBUTES, CustomAttributeSuite
 from idconnect.testing.suite.base import REASON, BaseSuite, SeededStore, needs
 from idconnect.testing.suite.bulk import BulkSuite
 from idconnect.testing.suite.calls import KIT_CALLS, uncovered_operations
@@ -64,6 +65,7 @@ from idconnect.testing.suite.verification import KIT_VERIFICATION, VerificationS
 
 __all__ = [
     "HANDWRITTEN_FILTERS",
+    "KIT_ATTRIBUTES",
     "KIT_CALLS",
     "KIT_VERIFICATION",
     "REASON",
@@ -74,6 +76,7 @@ __all__ = [
     "BulkSuite",
     "ConformanceSuite",
     "ConsentSuite",
+    "CustomAttributeSuite",
     "FilterSuite",
     "GroupSuite",
     "PagingSuite",
@@ -100,5 +103,6 @@ class ConformanceSuite(
     VerificationSuite,
     ConsentSuite,
     ActivitySuite,
+    CustomAttributeSuite,
 ):
     """Every suite at once: subclass it, declare ``expected_capabilities``, give ``make_store``."""

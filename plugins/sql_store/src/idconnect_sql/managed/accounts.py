@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from idconnect.backend import (
-    USER_CATALOGUE,
+    CUSTOM_CHANGES,
     Account,
     Conflict,
     Email,
@@ -52,7 +52,7 @@ class AccountOps(ManagedBase):
             source=self.tables.accounts,
             key=self.tables.accounts.c.id,
             layout=self.layout,
-            catalogue=USER_CATALOGUE,
+            catalogue=self.held,
             load=self._load,
         )
 
@@ -86,6 +86,7 @@ class AccountOps(ManagedBase):
                 account.phone_numbers,
                 account.external_identities,
             )
+            self.custom.write(connection, account_id, account.attributes)
             return self._get(connection, account_id)
 
     def _insert_children(
@@ -153,6 +154,7 @@ class AccountOps(ManagedBase):
                 changes.get("phoneNumbers", ()) if "phoneNumbers" in changes else None,
                 changes.get("externalIdentities", ()) if "externalIdentities" in changes else None,
             )
+            self.custom.write(connection, account_id, changes.get(CUSTOM_CHANGES, {}))
             return self._get(connection, account_id)
 
     def _set_enabled(self, connection: Connection, ids: Sequence[str], enabled: bool) -> None:

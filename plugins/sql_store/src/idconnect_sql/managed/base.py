@@ -16,6 +16,7 @@ from idconnect.backend import (
     RecordSql,
     StoreConfig,
     StoreUnavailable,
+    custom_attributes,
     hookimpl,
     utc_now,
 )
@@ -23,6 +24,7 @@ from idconnect_sql import migrate
 from idconnect_sql.backend import SqlBackend
 from idconnect_sql.engine import create_engine
 from idconnect_sql.managed.children import Children, kinds_for
+from idconnect_sql.managed.custom import CustomAttributes
 from idconnect_sql.managed.layout import managed_layout
 from idconnect_sql.managed.rows import account_from_row
 from idconnect_sql.tables import UNIQUE_ATTRIBUTES, build_tables
@@ -44,7 +46,11 @@ class ManagedBase(SqlBackend):
     def __init__(self, config: StoreConfig) -> None:
         super().__init__(config)
         self.tables = build_tables(self.schema)
-        self.layout, self.group_layout = managed_layout(self.tables)
+        self.custom = CustomAttributes(self.tables, custom_attributes(config))
+        """The custom attributes the store's config declares (:mod:`.custom`)."""
+        self.held = Catalogue((*USER_CATALOGUE, *self.custom.definitions.values()))
+        """Every canonical attribute and the custom ones: what filters are compiled against."""
+        self.layout, self.group_layout = managed_layout(self.tables, self.custom)
         self.create_schema = config.get("create_schema", bool, self.dialect == "sqlite")
         self.children = Children(self.tables)
         self.records = RecordSql(self.tables.verifications, self.tables.consents)
@@ -108,7 +114,12 @@ class ManagedBase(SqlBackend):
         """
         ids = [row.id for row in rows]
         children = self.children.read(connection, ids, kinds_for(attributes))
-        return [account_from_row(row, children) for row in rows]
+        custom = (
+            self.custom.read(connection, ids)
+            if self.custom and _wants_custom(attributes, self.custom)
+            else {}
+        )
+        return [account_from_row(row, children, custom.get(row.id)) for row in rows]
 
     def _get(self, connection: Connection, account_id: str) -> Account:
         row = connection.execute(
@@ -145,8 +156,8 @@ class ManagedBase(SqlBackend):
 
     @hookimpl
     def idconnect_catalogue(self) -> Catalogue:
-        """Hold every canonical attribute."""
-        return USER_CATALOGUE
+        """Hold every canonical attribute, and the custom ones the config declares."""
+        return self.held
 
     def _outcomes(self, ids: Sequence[str], found: set[str]) -> list[Outcome]:
         return [
@@ -166,3 +177,10 @@ def raise_first(outcomes: Sequence[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.error is not None:
             raise outcome.error
+
+
+def _wants_custom(attributes: Sequence[str], custom: CustomAttributes) -> bool:
+    """Whether a query's ``attributes`` (empty: all) ask for some custom attribute."""
+    if not attributes:
+        return True
+    return any(a.rpartition(":")[2].lower() in custom.definitions for a in attributes)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from idconnect_sql.filters import Layout, Multi, Scalar
+from idconnect_sql.managed.custom import CustomAttributes
 from idconnect_sql.tables import ManagedTables
 
 __all__ = ["managed_layout"]
 
 
-def managed_layout(t: ManagedTables) -> tuple[Layout, Layout]:
+def managed_layout(t: ManagedTables, custom: CustomAttributes) -> tuple[Layout, Layout]:
     """Describe where every attribute lives in the managed tables.
 
     :param t: the managed tables.
+    :param custom: the store's custom attributes (element rows of ``idc_attributes`` for
+        filters, a subquery on the account row for sorting).
     :returns: the account layout and the group layout.
     """
     a = t.accounts
@@ -107,4 +110,6 @@ def managed_layout(t: ManagedTables) -> tuple[Layout, Layout]:
         },
         multis={},
     )
-    return Layout(scalars=scalars, multis=multis), groups
+    return Layout(
+        scalars={**scalars, **custom.scalars()}, multis={**multis, **custom.multis()}
+    ), groups

@@ -131,7 +131,11 @@ _NO_FAILURES = FailedAttempts(password=0, otp=0)
 _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
 
 
-def account_from_row(row: Row[Any], children: Mapping[str, Mapping[str, list[Any]]]) -> Account:
+def account_from_row(
+    row: Row[Any],
+    children: Mapping[str, Mapping[str, list[Any]]],
+    custom: Mapping[str, Any] | None = None,
+) -> Account:
     """Build an account from its row and its child rows (:class:`.children.Children`).
 
     The values come from the store's own tables, so the models are built without re-running
@@ -139,6 +143,7 @@ def account_from_row(row: Row[Any], children: Mapping[str, Mapping[str, list[Any
 
     :param row: the ``idc_accounts`` row.
     :param children: kind to account id to its ``(kind, account_id, n, k, c1, c2, b1, b2)`` rows.
+    :param custom: its custom attributes' values (:meth:`.custom.CustomAttributes.read`).
     :returns: the account.
     """
     ident = row.id
@@ -174,7 +179,7 @@ def account_from_row(row: Row[Any], children: Mapping[str, Mapping[str, list[Any
         ),
         groups=tuple(_GROUP(value=g[4], display=g[5]) for g in groups),
         role_assignments=tuple(_ROLE(role=r[4], organization=r[5]) for r in roles),
-        attributes=_NO_ATTRIBUTES,
+        attributes=_NO_ATTRIBUTES if not custom else MappingProxyType(custom),
         version=str(row.version),
     )
 

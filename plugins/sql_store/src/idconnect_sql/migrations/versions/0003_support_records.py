@@ -15,7 +15,8 @@ Revises: 0002
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
+from idconnect_sql.migrations.shapes import TABLE_OPTIONS, account_key, columns, drop_empty, schema
 from idconnect_sql.tables import ID, PREFIX, SHORT, consent_columns, verification_columns
 from idconnect_sql.types import UtcDateTime, text
 
@@ -24,67 +25,38 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-_OPTS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
 _NEW_COLUMN = {"verifications": "evidence", "consents": "ended_how"}
 
 
-def _schema() -> str | None:
-    schema: str | None = context.config.attributes["metadata"].schema
-    return schema
-
-
-def _account_key() -> sa.ForeignKey:
-    schema = _schema()
-    target = f"{schema}.{PREFIX}accounts.id" if schema else f"{PREFIX}accounts.id"
-    return sa.ForeignKey(target, ondelete="CASCADE")
-
-
-def _columns(table: str) -> set[str]:
-    inspector = sa.inspect(op.get_bind())
-    return {str(c["name"]) for c in inspector.get_columns(f"{PREFIX}{table}", schema=_schema())}
-
-
-def _drop_empty(table: str) -> None:
+def _create(table: str, shape: list[sa.Column[Any]], index: tuple[str, ...]) -> None:
     name = f"{PREFIX}{table}"
-    qualified = sa.table(name, schema=_schema())
-    held = op.get_bind().execute(sa.select(sa.func.count()).select_from(qualified)).scalar()
-    if held:
-        raise RuntimeError(
-            f"{name} holds {held} rows of the old placeholder shape, which idconnect never"
-            " wrote: move them out of the table before upgrading"
-        )
-    op.drop_table(name, schema=_schema())
-
-
-def _create(table: str, columns: list[sa.Column[Any]], index: tuple[str, ...]) -> None:
-    name = f"{PREFIX}{table}"
-    op.create_table(name, *columns, schema=_schema(), **_OPTS)
-    op.create_index(f"{name}_account_idx", name, list(index), schema=_schema())
+    op.create_table(name, *shape, schema=schema(), **TABLE_OPTIONS)
+    op.create_index(f"{name}_account_idx", name, list(index), schema=schema())
 
 
 def upgrade() -> None:
     """Rebuild the placeholder tables with the full columns (only where they are old)."""
-    if _NEW_COLUMN["verifications"] not in _columns("verifications"):
-        _drop_empty("verifications")
+    if _NEW_COLUMN["verifications"] not in columns("verifications"):
+        drop_empty("verifications")
         _create(
             "verifications",
-            verification_columns(_account_key()),
+            verification_columns(account_key()),
             ("account_id", "verified_at"),
         )
-    if _NEW_COLUMN["consents"] not in _columns("consents"):
-        _drop_empty("consents")
-        _create("consents", consent_columns(_account_key()), ("account_id", "purpose", "agreed_at"))
+    if _NEW_COLUMN["consents"] not in columns("consents"):
+        drop_empty("consents")
+        _create("consents", consent_columns(account_key()), ("account_id", "purpose", "agreed_at"))
 
 
 def downgrade() -> None:
     """Rebuild the baseline's placeholder tables (the records are dropped)."""
     for table in ("verifications", "consents"):
-        op.drop_table(f"{PREFIX}{table}", schema=_schema())
+        op.drop_table(f"{PREFIX}{table}", schema=schema())
     _create(
         "consents",
         [
             sa.Column("id", text(ID), primary_key=True),
-            sa.Column("account_id", text(ID), _account_key(), nullable=False),
+            sa.Column("account_id", text(ID), account_key(), nullable=False),
             sa.Column("purpose", text(128), nullable=False),
             sa.Column("version", text(64)),
             sa.Column("granted_at", UtcDateTime, nullable=False),
@@ -96,7 +68,7 @@ def downgrade() -> None:
         "verifications",
         [
             sa.Column("id", text(ID), primary_key=True),
-            sa.Column("account_id", text(ID), _account_key(), nullable=False),
+            sa.Column("account_id", text(ID), account_key(), nullable=False),
             sa.Column("policy", text(128), nullable=False),
             sa.Column("method", text(64)),
             sa.Column("verified_at", UtcDateTime, nullable=False),

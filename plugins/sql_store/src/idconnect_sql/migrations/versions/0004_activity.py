@@ -10,10 +10,9 @@ Revision ID: 0004
 Revises: 0003
 """
 
-from typing import Any
-
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
+from idconnect_sql.migrations.shapes import TABLE_OPTIONS, account_key, schema
 from idconnect_sql.tables import PREFIX, activity_columns
 
 revision = "0004"
@@ -22,25 +21,17 @@ branch_labels = None
 depends_on = None
 
 _TABLE = f"{PREFIX}activity"
-_OPTS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
-
-
-def _schema() -> str | None:
-    schema: str | None = context.config.attributes["metadata"].schema
-    return schema
 
 
 def upgrade() -> None:
     """Create ``idc_activity`` and its index where the table is missing."""
-    schema = _schema()
-    if sa.inspect(op.get_bind()).has_table(_TABLE, schema=schema):
+    where = schema()
+    if sa.inspect(op.get_bind()).has_table(_TABLE, schema=where):
         return
-    target = f"{schema}.{PREFIX}accounts.id" if schema else f"{PREFIX}accounts.id"
-    key = sa.ForeignKey(target, ondelete="CASCADE")
-    op.create_table(_TABLE, *activity_columns(key), schema=schema, **_OPTS)
-    op.create_index(f"{_TABLE}_account_idx", _TABLE, ["account_id", "at", "id"], schema=schema)
+    op.create_table(_TABLE, *activity_columns(account_key()), schema=where, **TABLE_OPTIONS)
+    op.create_index(f"{_TABLE}_account_idx", _TABLE, ["account_id", "at", "id"], schema=where)
 
 
 def downgrade() -> None:
     """Drop ``idc_activity`` (its records go)."""
-    op.drop_table(_TABLE, schema=_schema())
+    op.drop_table(_TABLE, schema=schema())
