@@ -26,6 +26,7 @@ from idconnect.cli.render import (
     SHORT_ID,
     account_table,
     authenticator_table,
+    custom_text,
     display_name,
     fit_accounts,
     session_table,
@@ -195,16 +196,23 @@ def _overview(app: App, target: Store, account: Account) -> None:
     grid.add_row("Display name", display_name(account) or "-")
     status = status_text(account, catalogue)
     grid.add_row("Status", status if status.plain else "-")
-    if "organization" in catalogue:
+    shown = {d.parent for d in catalogue if d.visible} - {
+        d.parent for d in catalogue if not d.visible
+    }
+    if "organization" in shown:
         grid.add_row("Organization", account.organization or "-")
-    for email in account.emails:
+    for email in account.emails if "emails" in shown else ():
         flags = [f for f, on in (("primary", email.primary), ("verified", email.verified)) if on]
         grid.add_row("Email", f"{email.value} {' '.join(f'({f})' for f in flags)}".strip())
-    for phone in account.phone_numbers:
+    for phone in account.phone_numbers if "phoneNumbers" in shown else ():
         flags = [f for f, on in (("primary", phone.primary), ("verified", phone.verified)) if on]
         grid.add_row("Phone", f"{phone.value} {' '.join(f'({f})' for f in flags)}".strip())
-    for identity in account.external_identities:
+    for identity in account.external_identities if "externalIdentities" in shown else ():
         grid.add_row("External identity", f"{identity.provider}: {identity.subject}")
+    for definition in catalogue:
+        if definition.custom and definition.visible:
+            value = account.attributes.get(definition.path)
+            grid.add_row(definition.path, custom_text(value))
     if "lastLogin" in catalogue:
         grid.add_row("Last login", when(account.last_login))
     grid.add_row("Created", when(account.created))
@@ -329,8 +337,10 @@ def update_account(
     json_flag: bool,
 ) -> None:
     """Change attributes of one account (ID, userName or email)."""
-    changes = dict(parse_assignment(a) for a in assignments)
+    for assignment in assignments:
+        parse_assignment(assignment)  # the ATTR=VALUE form, checked before any work
     target = app.store(store)
+    changes = dict(parse_assignment(a, target.custom_attributes) for a in assignments)
     current = resolve_account(target, account_id)
     assert current.id is not None
     account_id = current.id

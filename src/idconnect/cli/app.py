@@ -11,6 +11,7 @@ from idconnect import __version__
 from idconnect.cli.accounts import accounts
 from idconnect.cli.activity import activity, record_activity
 from idconnect.cli.admins import admins
+from idconnect.cli.attributes import attributes
 from idconnect.cli.audit import events, export
 from idconnect.cli.consents import consents
 from idconnect.cli.context import App
@@ -112,6 +113,7 @@ def cli(
 for _command in (
     stores,
     store,
+    attributes,
     accounts,
     groups,
     roles,

@@ -10,6 +10,7 @@ import click
 
 from idconnect.core.errors import InvalidInput
 from idconnect.core.model import Account
+from idconnect.core.schema import AttributeDef, AttrType
 
 __all__ = ["OneLineBadParameter", "parse_assignment", "refuse_losing_verified_email"]
 
@@ -22,13 +23,16 @@ class OneLineBadParameter(click.BadParameter):
         click.ClickException.show(self, file)
 
 
-def parse_assignment(text: str) -> tuple[str, Any]:
+def parse_assignment(
+    text: str, custom: Mapping[str, AttributeDef] | None = None
+) -> tuple[str, Any]:
     """Split one ``--set ATTR=VALUE``; VALUE is JSON when it parses, else the text itself.
 
-    A JSON number or boolean is kept as text: no writable attribute takes one, and
-    ``--set displayName=2024`` should mean the text.
+    A JSON number or boolean is kept as text (``--set displayName=2024`` means the text), except
+    for a custom attribute of a number or boolean type (``--set points=41``).
 
     :param text: ``ATTR=VALUE``.
+    :param custom: the store's custom attributes by lower-cased name.
     :returns: the attribute and its value.
     :raises click.BadParameter: without ``=`` or with an empty attribute (shown as one line,
         without the usage block).
@@ -40,9 +44,15 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         value: Any = json.loads(raw)
     except json.JSONDecodeError:
         value = raw
-    if isinstance(value, bool | int | float):
+    definition = (custom or {}).get(attribute.strip().lower())
+    typed = definition is not None and definition.type in _TYPED
+    if isinstance(value, bool | int | float) and not typed:
         value = raw
     return attribute.strip(), value
+
+
+_TYPED = (AttrType.INTEGER, AttrType.DECIMAL, AttrType.BOOLEAN)
+"""Custom attribute types whose ``--set`` values are JSON numbers or booleans."""
 
 
 def refuse_losing_verified_email(

@@ -19,6 +19,7 @@ __all__ = [
     "account_table",
     "add_column",
     "authenticator_table",
+    "custom_text",
     "display_name",
     "event_table",
     "fit_accounts",
@@ -269,3 +270,20 @@ def event_table(events: Iterable[Event], *, short_ids: bool = True) -> Table:
             e.reason or "",
         )
     return table
+
+
+def custom_text(value: Any) -> str:
+    """Show a custom attribute's value: values joined, instants as dates, ``-`` when unset.
+
+    :param value: the value (a tuple for a multi-valued attribute), or ``None``.
+    :returns: the text.
+    """
+    if value is None or value == ():
+        return "-"
+    if isinstance(value, tuple):
+        return ", ".join(custom_text(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return when(value)
+    return str(value)
