@@ -227,8 +227,8 @@ class RawCore:
             after = rows[-1].id
 
 
-def explain_first_page(store: idconnect.Store) -> str:
-    """PostgreSQL's plan of the statement the facade sent for the sorted first page."""
+def explain_sent(store: idconnect.Store, run: Callable[[], object]) -> str:
+    """The database's plan of the account statement the facade sent while ``run`` ran."""
     engine: sa.Engine = store.backend.engine  # type: ignore[attr-defined]
     sent: list[tuple[str, Any]] = []
 
@@ -239,13 +239,21 @@ def explain_first_page(store: idconnect.Store) -> str:
 
     sa.event.listen(engine, "before_cursor_execute", capture)
     try:
-        store.search_accounts(sort_by="userName", count=PAGE)
+        run()
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
-    statement, params = next((s, p) for s, p in sent if "idc_accounts" in s and "ORDER BY" in s)
+    statement, params = next((s, p) for s, p in sent if "idc_accounts" in s and "LIMIT" in s)
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     with engine.connect() as c:
-        rows = c.exec_driver_sql("EXPLAIN " + statement, params).all()
-    return "\n".join(f"    {row[0]}" for row in rows)
+        rows = c.exec_driver_sql(prefix + statement, params).all()
+    return "\n".join(
+        f"    {row[-1] if engine.dialect.name == 'sqlite' else row[0]}" for row in rows
+    )
+
+
+def explain_first_page(store: idconnect.Store) -> str:
+    """PostgreSQL's plan of the statement the facade sent for the sorted first page."""
+    return explain_sent(store, lambda: store.search_accounts(sort_by="userName", count=PAGE))
 
 
 def iterate(store: idconnect.Store, raw: RawCore, passes: int) -> None:

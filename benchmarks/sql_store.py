@@ -10,7 +10,8 @@ Loads N demo accounts (idconnect_sql.demo.seed_demo: executemany in batches), th
   of the statement the facade sent) and iterating every account, each against the same
   statements written by hand in Core and built once, in interleaved rounds, medians with their
   spread (:func:`sql_reads.measure`, also runnable alone as ``benchmarks/sql_reads.py``);
-- ``plan``: the EXPLAIN plan of a filtered search;
+- ``plan``: the EXPLAIN plans of a filtered search and of ``eq`` on a custom attribute
+  (``loyaltyTier``, given to every account natively);
 - ``bulk``: the same work on both sides: the audited facade call
   (``store.disable_accounts``/``enable_accounts``: the backend's set-based hook per batch of the
   store's ``batch_size`` plus one audit event per account) against the backend's hook alone,
@@ -43,6 +44,8 @@ from idconnect.core.filter import bind, parse
 from idconnect.core.schema import USER_CATALOGUE
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+CUSTOM = {"loyaltyTier": {"type": "string"}}
+"""The custom attribute the plan section searches (its values written natively)."""
 
 
 def _open(
@@ -52,7 +55,7 @@ def _open(
     if dialect == "sqlite":
         url = f"sqlite:///{folder / 'bench.db'}"
         state = url if same_state else state
-        settings = {"plugin": "sql", "url": url, "batch_size": batch_size}
+        settings = {"plugin": "sql", "url": url, "batch_size": batch_size, "attributes": CUSTOM}
         return idconnect.connect({"hub": {"state": state}, "stores": {"s": settings}}), lambda: None
     admin_url = sa.make_url(os.environ.get("IDCONNECT_TEST_POSTGRES_URL") or PG_DEFAULT)
     name = f"idc_bench_{secrets.token_hex(4)}"
@@ -62,7 +65,7 @@ def _open(
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     idconnect_sql.init_store(url)
     state = url if same_state else state
-    settings = {"plugin": "sql", "url": url, "batch_size": batch_size}
+    settings = {"plugin": "sql", "url": url, "batch_size": batch_size, "attributes": CUSTOM}
     hub = idconnect.connect({"hub": {"state": state}, "stores": {"s": settings}})
 
     def drop() -> None:
@@ -98,6 +101,34 @@ def _plan(store, engine, t, dialect: str) -> None:
         f" total {page.total:,}, {(time.perf_counter() - start) * 1000:.1f} ms; plan:"
     )
     print(_explain(engine, stmt))
+    _custom_plan(store, engine, t)
+
+
+def _custom_plan(store, engine, t) -> None:
+    """Give every account a loyaltyTier natively; print the plan of an ``eq`` on it."""
+    tiers = ("gold", "silver", "bronze", "platinum")
+    with engine.begin() as c:
+        ids = c.execute(sa.select(t.accounts.c.id)).scalars().all()
+        rows = [
+            {
+                "account_id": i,
+                "name": "loyaltyTier",
+                "position": 0,
+                "value_text": tier,
+                "value_ci": tier,
+            }
+            for n, i in enumerate(ids)
+            for tier in [tiers[n % len(tiers)] + ("" if n % 97 else f"-{n}")]
+        ]
+        for start in range(0, len(rows), 10_000):
+            c.execute(sa.insert(t.attributes), rows[start : start + 10_000])
+        c.exec_driver_sql("ANALYZE")
+    text = 'loyaltyTier eq "gold-0"'  # one account in 97 holds a value of its own
+    start = time.perf_counter()
+    found = store.search_accounts(text).items
+    took = (time.perf_counter() - start) * 1000
+    print(f"custom attribute search [{text}]: {len(found)} found, {took:.1f} ms; plan:")
+    print(sql_reads.explain_sent(store, lambda: store.search_accounts(text)))
 
 
 def _spread(rates: list[float]) -> str:
