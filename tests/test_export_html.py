@@ -96,12 +96,14 @@ def test_an_exported_page_shows_hostile_values_as_text_only(hostile_store) -> No
         reason=HOSTILE[4],
     )
     store.add_authenticator(account.id, "email", "h@example.org", reason=HOSTILE[1])
+    store.record_activity(account.id, kind="login_failed", ip="192.0.2.7", user_agent=HOSTILE[0])
     html = store.export_account(account.id, format="html", reason="data request <b>")
     page = _checked(html)
     for value in (*HOSTILE[:6], HOSTILE[6][:20]):
         assert value in page.text, value
     assert "Authenticators" in page.text and "h*@example.org" in page.text
     assert "Support actions (audit trail)" in page.text and "create_account" in page.text
+    assert "Account activity" in page.text and "login_failed" in page.text
     [event] = store.events(account.id, action="export_account")
     assert event.reason == "data request <b>"
 

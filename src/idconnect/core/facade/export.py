@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal, overload
 
+from idconnect.core.context import CallContext
 from idconnect.core.convert import to_json
 from idconnect.core.errors import IdconnectError, InvalidInput
 from idconnect.core.facade.activity import ActivityOperations
 from idconnect.core.instants import utc_now
+from idconnect.core.query import MAX_PAGE_SIZE
 
 __all__ = ["ExportOperations"]
 
@@ -47,9 +49,10 @@ class ExportOperations(ActivityOperations):
         """Gather everything the store and the hub know about an account, for a data request.
 
         Holds the canonical account (the attributes the store shows), its identity
-        verifications, consents, authenticators (masked), sessions and the audit events about
-        it, as far as the store (or the hub's state, for it) has them; never a secret. The
-        export itself is audited, with its format.
+        verifications, consents, authenticators (masked), sessions, the store's own activity
+        records (logins, lockouts, password changes...) and the audit events about it, as far
+        as the store (or the hub's state, for it) has them; never a secret. The export itself
+        is audited.
 
         :param account_id: the account's id.
         :param format: ``json`` (a JSON-ready dict) or ``html`` (one self-contained, printable
@@ -85,6 +88,8 @@ class ExportOperations(ActivityOperations):
                 if op in self.capabilities:
                     found = self._call(op, read, subject=account_id, account_id=account_id)
                     doc[key] = to_json(list(found))
+            if "list_activity" in self.capabilities:
+                doc["activity"] = to_json(self._store_activity(read, account_id))
             doc["events"] = to_json(self.events(account_id, actor=context.actor))
             page = None
             if format == "html":
@@ -100,3 +105,24 @@ class ExportOperations(ActivityOperations):
             [self.hub.audit.event(context, "export_account", account_id=account_id)]
         )
         return doc if page is None else page
+
+    def _store_activity(self, read: CallContext, account_id: str) -> list[Any]:
+        """Every store-side activity record of an account, newest first, page by page."""
+        found: list[Any] = []
+        cursor = None
+        while True:
+            page = self._call(
+                "list_activity",
+                read,
+                subject=account_id,
+                account_id=account_id,
+                since=None,
+                until=None,
+                kinds=None,
+                count=MAX_PAGE_SIZE,
+                cursor=cursor,
+            )
+            found.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
