@@ -15,11 +15,11 @@ A store's config declares them under ``attributes``::
     visible = false
 
 A custom attribute lives where the store keeps such values (the sql managed schema's attributes
-table; a backend that needs to be told where says how in its README, e.g. ``source`` naming a
-mapped column or an LDAP attribute). Canonical JSON carries custom values under
-:data:`~idconnect.core.schema.CUSTOM_SCHEMA`; filters name them by their short name. Entries that
-are not tables (an LDAP store's ``attributes = { lastLogin = "" }`` mapping) belong to the
-backend, which must read them.
+table; a backend that needs to be told where says how in its README, e.g. ``source`` naming a mapped
+column or an LDAP attribute; ``source = ""`` on a built-in one: not held). Canonical JSON carries
+custom values under :data:`~idconnect.core.schema.CUSTOM_SCHEMA`; filters name them by their short
+name. Entries that are not tables (an LDAP store's ``attributes = { lastLogin = "" }`` mapping)
+belong to the backend, which must read them.
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def _declaration(config: StoreConfig, name: str, entry: Mapping[str, Any]) -> _D
     if not isinstance(description, str) or len(description) > 500:
         raise config.error(key, "description must be text of at most 500 characters")
     source = entry.get("source")
-    if source is not None and (not isinstance(source, str) or not source.strip()):
+    unheld = built_in is not None and source == ""  # a built-in one the store is not to hold
+    if source is not None and (not isinstance(source, str) or not (source.strip() or unheld)):
         raise config.error(key, "source must name the store's own attribute or column")
     overrides = {flag: entry[flag] for flag in _FLAGS if flag in entry}
     if "description" in entry:
@@ -191,6 +192,8 @@ def adjusted_catalogue(config: StoreConfig, held: Catalogue) -> Catalogue:
         under = [
             n for n, a in enumerate(adjusted) if a.path.lower() == low or a.parent.lower() == low
         ]
+        if not under and declaration.source == "":
+            continue  # a built-in attribute the config told the backend not to hold
         if not under:
             raise ConfigError(
                 f"this {config.plugin!r} store does not hold attribute {declaration.name!r}",
