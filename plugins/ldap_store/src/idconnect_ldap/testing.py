@@ -9,7 +9,9 @@ With ``overlays=True`` (the default) it loads memberof, refint, ppolicy and sssv
 ``/usr/lib/ldap`` and holds a default password policy with lockout. With ``overlays=False`` it is
 a plain directory: no overlay at all (no memberOf, no ppolicy attributes, no sort control, only
 Simple Paged Results), plus a small test schema defining 389-DS's ``nsAccountLock`` and an
-auxiliary class ``idcLockable`` allowing it, to test flag-attribute status.
+auxiliary class ``idcLockable`` allowing it, to test flag-attribute status. Both hold the
+auxiliary class ``idcKitPerson`` and its attributes (``idcLoyaltyTier``, ``idcLoyaltyPoints``,
+...), where the conformance kit's custom attributes live.
 
 The directory holds a manager entry (the ``rootdn``), a service account
 ``cn=idconnect,ou=services,<suffix>`` with ``manage`` rights and a size limit of 500 (paged
@@ -43,6 +45,34 @@ olcAttributeTypes: ( 2.16.840.1.113730.3.1.610 NAME 'nsAccountLock'
 olcObjectClasses: ( 1.3.6.1.4.1.99999.1.1 NAME 'idcLockable' SUP top AUXILIARY
   MAY nsAccountLock )
 """
+_DS = "SYNTAX 1.3.6.1.4.1.1466.115.121.1.15"
+_KIT_SCHEMA = f"""
+dn: cn=idckit,cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: idckit
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.1 NAME 'idcLoyaltyTier' EQUALITY caseIgnoreMatch
+  ORDERING caseIgnoreOrderingMatch SUBSTR caseIgnoreSubstringsMatch {_DS} SINGLE-VALUE )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.2 NAME 'idcLoyaltyPoints' EQUALITY integerMatch
+  ORDERING integerOrderingMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.3 NAME 'idcBalance' EQUALITY caseIgnoreMatch
+  {_DS} SINGLE-VALUE )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.4 NAME 'idcMemberSince' EQUALITY generalizedTimeMatch
+  ORDERING generalizedTimeOrderingMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.5 NAME 'idcNewsletter' EQUALITY booleanMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.7 SINGLE-VALUE )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.6 NAME 'idcProfileUrl' EQUALITY caseExactIA5Match
+  SUBSTR caseExactIA5SubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 SINGLE-VALUE )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.7 NAME 'idcInterests' EQUALITY caseIgnoreMatch
+  SUBSTR caseIgnoreSubstringsMatch {_DS} )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.8 NAME 'idcInternalNote' EQUALITY caseIgnoreMatch
+  {_DS} SINGLE-VALUE )
+olcAttributeTypes: ( 1.3.6.1.4.1.99999.2.9 NAME 'idcAccountCode' EQUALITY caseExactMatch
+  SUBSTR caseExactSubstringsMatch {_DS} SINGLE-VALUE )
+olcObjectClasses: ( 1.3.6.1.4.1.99999.1.2 NAME 'idcKitPerson' SUP top AUXILIARY
+  MAY ( idcLoyaltyTier $ idcLoyaltyPoints $ idcBalance $ idcMemberSince $ idcNewsletter $
+  idcProfileUrl $ idcInterests $ idcInternalNote $ idcAccountCode ) )
+"""
+"""The conformance kit's custom attributes (``KIT_ATTRIBUTES``), allowed by ``idcKitPerson``."""
 
 
 def slapd_available() -> bool:
@@ -128,7 +158,7 @@ include: file://{_SCHEMAS}/cosine.ldif
 include: file://{_SCHEMAS}/inetorgperson.ldif
 
 include: file://{_SCHEMAS}/nis.ldif
-{"" if self.overlays else _TEST_SCHEMA}
+{_KIT_SCHEMA}{"" if self.overlays else _TEST_SCHEMA}
 dn: olcDatabase={{-1}}frontend,cn=config
 objectClass: olcDatabaseConfig
 objectClass: olcFrontendConfig
@@ -169,12 +199,16 @@ olcDbIndex: telephoneNumber eq,sub
 olcDbIndex: member eq
 olcDbIndex: uniqueMember eq
 olcDbIndex: uidNumber eq
+olcDbIndex: idcLoyaltyTier eq,sub
+olcDbIndex: idcLoyaltyPoints eq
+olcDbIndex: idcInterests eq,sub
 {self._overlays()}"""
 
     def _modules(self) -> str:
         if not self.overlays:
             return ""
-        return "".join(f"olcModuleLoad: {m}\n" for m in ("memberof", "refint", "ppolicy", "sssvlv"))
+        modules = ("memberof", "refint", "ppolicy", "sssvlv", "accesslog")
+        return "".join(f"olcModuleLoad: {m}\n" for m in modules)
 
     def _overlays(self) -> str:
         if not self.overlays:
@@ -182,6 +216,19 @@ olcDbIndex: uidNumber eq
         s = self.suffix
         return f"""olcDbIndex: memberOf eq
 olcDbIndex: pwdAccountLockedTime eq,pres
+
+dn: olcDatabase={{2}}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {{2}}mdb
+olcDbDirectory: {self.directory}/accesslog
+olcSuffix: {ACCESSLOG_SUFFIX}
+olcDbMaxSize: 1073741824
+olcDbNoSync: TRUE
+olcAccess: {{0}}to * by dn.exact="{self.service_dn}" read by * none
+olcDbIndex: reqStart eq
+olcDbIndex: reqDN eq
+olcDbIndex: objectClass eq
 
 dn: olcOverlay={{0}}memberof,olcDatabase={{1}}mdb,cn=config
 objectClass: olcOverlayConfig
@@ -214,6 +261,14 @@ olcOverlay: {{3}}sssvlv
 olcSssVlvMax: 64
 olcSssVlvMaxKeys: 4
 olcSssVlvMaxPerConn: 16
+
+dn: olcOverlay={{4}}accesslog,olcDatabase={{1}}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcAccessLogConfig
+olcOverlay: {{4}}accesslog
+olcAccessLogDB: {ACCESSLOG_SUFFIX}
+olcAccessLogOps: bind writes extended
+olcAccessLogSuccess: FALSE
 """
 
     def _base_ldif(self) -> str:
@@ -255,6 +310,7 @@ userPassword: {self.password}
         config_dir = self.directory / "slapd.d"
         config_dir.mkdir()
         (self.directory / "db").mkdir()
+        (self.directory / "accesslog").mkdir()
         config = self.directory / "config.ldif"
         config.write_text(self._config_ldif())
         base = self.directory / "base.ldif"
