@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from idconnect.backend import (
+    CUSTOM_CHANGES,
     Account,
     Conflict,
     InvalidInput,
@@ -117,6 +118,7 @@ class MappedAccountOps(MappedBase):
         values = {
             **self.defaults,
             **self._values(writable_values(account)),
+            **self.custom.column_values(account.attributes, None),
         }
         now = utc_now()
         for key in ("created", "modified"):
@@ -138,6 +140,7 @@ class MappedAccountOps(MappedBase):
             result = connection.execute(sa.insert(self.mapped).values(**values))
             inserted = result.inserted_primary_key
             new_id = values.get(id_column.name) or (inserted[0] if inserted else None)
+            self.custom.write_children(connection, new_id, account.attributes, str(new_id))
             return self._load(connection, [self._row(connection, str(new_id))])[0]
 
     @hookimpl
@@ -145,11 +148,13 @@ class MappedAccountOps(MappedBase):
         self, account_id: str, changes: Mapping[str, Any], expected_version: str | None
     ) -> Account:
         """Update the mapped columns if the row's version is still ``expected_version``."""
-        values = self._values(changes)
+        custom = changes.get(CUSTOM_CHANGES, {})
+        values = {**self._values(changes), **self.custom.column_values(custom, account_id)}
         renamed = [self._name_lock(changes["userName"])] if "userName" in changes else []
         with self.begin(account_id, locked=renamed) as connection:
             row = self._row(connection, account_id, lock=True)
-            current = self._version(row)
+            key = row._mapping[self.col("id")]
+            current = self._version(row, self._children(connection, [row]).get(str(key), {}))
             if expected_version is not None and expected_version != current:
                 raise Conflict(
                     f"version {expected_version} is stale (current is {current})",
@@ -159,11 +164,12 @@ class MappedAccountOps(MappedBase):
                 )
             if "userName" in changes:
                 self._check_user_name(connection, changes["userName"], account_id)
-            connection.execute(
-                sa.update(self.mapped)
-                .where(self._where_id(account_id))
-                .values(**values, **self._touch())
-            )
+            values.update(self._touch())
+            if values:
+                connection.execute(
+                    sa.update(self.mapped).where(self._where_id(account_id)).values(**values)
+                )
+            self.custom.write_children(connection, key, custom, account_id)
             return self._load(connection, [self._row(connection, account_id)])[0]
 
     def _enable(self, connection: Connection, ids: Sequence[str], enabled: bool) -> set[str]:
@@ -208,7 +214,8 @@ class MappedAccountOps(MappedBase):
     def idconnect_delete_account(self, account_id: str) -> None:
         """Delete the row, and its memberships first when groups are mapped."""
         with self.begin(account_id) as connection:
-            self._row(connection, account_id)
+            row = self._row(connection, account_id)
+            self.custom.delete_children(connection, row._mapping[self.col("id")])
             if self.has_groups:
                 column = self.members.c[self.mapping["membership_account"]]
                 connection.execute(

@@ -11,7 +11,9 @@ folded userName (:mod:`idconnect_sql.locks`; SQLite's ``BEGIN IMMEDIATE``), so t
 case variants cannot both pass the check. Timestamp columns are read and written as UTC
 instants in the column's convention (:class:`~idconnect_sql.types.ForeignInstant`).
 
-``Account.version`` is a digest of the mapped values unless a ``version`` column is mapped; an
+Custom attributes are columns of the mapped table, or rows of a child table for multi-valued
+ones (:mod:`.custom`). ``Account.version`` is a digest of the mapped values (a multi-valued
+custom attribute's rows included) unless a ``version`` column is mapped; an
 update re-reads the row inside the writing transaction (``SELECT ... FOR UPDATE`` on PostgreSQL
 and MariaDB, ``BEGIN IMMEDIATE`` on SQLite) and refuses a stale version.
 """
@@ -41,6 +43,7 @@ from idconnect.backend import (
 from idconnect_sql.backend import SqlBackend
 from idconnect_sql.filters import Layout, Multi, Scalar
 from idconnect_sql.managed.children import kinds_for
+from idconnect_sql.mapped.custom import MappedCustom
 from idconnect_sql.passwords import PBKDF2_ITERATIONS, SCHEMES, check_pbkdf2_iterations
 from idconnect_sql.types import ForeignInstant
 
@@ -123,6 +126,8 @@ class MappedBase(SqlBackend):
         self.mapping: dict[str, Any] = dict(mapping)
         self.defaults: dict[str, Any] = dict(mapping.get("defaults", {}))
         self.has_groups = bool(groups)
+        self.custom = MappedCustom(config)
+        """The custom attributes the config declares, and their columns (:mod:`.custom`)."""
         self.table: sa.Table | None = None
         self._groups: sa.Table | None = None
         self._members: sa.Table | None = None
@@ -140,9 +145,13 @@ class MappedBase(SqlBackend):
         for key in (*COLUMNS, *FLAGS, "password", "version"):
             if key in m and m[key] not in self.table.c:
                 raise self.config.error(f"mapping.{key}", f"no column {m[key]!r} in {m['table']}")
-        for column in self.table.c:
-            if isinstance(column.type, sa.DateTime):
-                column.type = ForeignInstant(aware=bool(column.type.timezone))
+        self.custom.prepare(
+            self.table, self.dialect, lambda name: sa.Table(name, meta, autoload_with=engine)
+        )
+        for table in meta.tables.values():
+            for column in table.c:
+                if isinstance(column.type, sa.DateTime):
+                    column.type = ForeignInstant(aware=bool(column.type.timezone))
         self.layout, self.group_layout = self._layouts()
 
     @property
@@ -172,14 +181,19 @@ class MappedBase(SqlBackend):
         column: sa.Column[Any] = self.mapped.c[self.mapping[key]]
         return column
 
-    def _text(self, column: ColumnElement[Any]) -> Scalar:
-        value = sa.func.nullif(column, "")
-        folded: ColumnElement[Any] = sa.func.lower(value)
+    def _text(self, column: ColumnElement[Any], case_exact: bool = False) -> Scalar:
+        """Read a text column: ``''`` is missing; compared by code point, folded unless exact."""
+        value: ColumnElement[Any] = sa.func.nullif(column, "")
+        if case_exact:
+            return Scalar(expr=self._code_points(value))
+        return Scalar(expr=value, folded=self._code_points(sa.func.lower(value)))
+
+    def _code_points(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         if self.dialect == "postgresql":
-            folded = folded.collate("C")
-        elif self.dialect in ("mysql", "mariadb"):
-            folded = folded.collate("utf8mb4_nopad_bin")
-        return Scalar(expr=value, folded=folded)
+            return text.collate("C")
+        if self.dialect in ("mysql", "mariadb"):
+            return text.collate("utf8mb4_nopad_bin")
+        return text
 
     def _active(self) -> ColumnElement[bool]:
         column = self.col(self.flag or "active")
@@ -205,6 +219,8 @@ class MappedBase(SqlBackend):
             multis["emails"] = Multi(
                 source=None, link=email.expr.is_not(None), subs={"value": email}
             )
+        scalars.update(self.custom.scalars(self._text))
+        multis.update(self.custom.multis(t.c[self.mapping["id"]], self._text))
         group_layout = Layout(scalars={}, multis={})
         if self.has_groups:
             g, m = self.groups, self.members
@@ -225,7 +241,7 @@ class MappedBase(SqlBackend):
 
     @hookimpl
     def idconnect_catalogue(self) -> Catalogue:
-        """The mapped attributes only."""
+        """The mapped attributes only, and the custom ones the config declares."""
         paths = [p for k, p in COLUMNS.items() if k in self.mapping and k != "email"]
         if "email" in self.mapping:
             paths.append("emails.value")
@@ -233,7 +249,7 @@ class MappedBase(SqlBackend):
             paths.append("active")
         if self.has_groups:
             paths += ["groups.value", "groups.display"]
-        return USER_CATALOGUE.only(paths)
+        return Catalogue((*USER_CATALOGUE.only(paths), *self.custom.definitions.values()))
 
     @hookimpl
     def idconnect_available_operations(self, implemented: frozenset[str]) -> frozenset[str]:
@@ -281,9 +297,17 @@ class MappedBase(SqlBackend):
             )
             for account_id, group_id, name in connection.execute(stmt):
                 groups[str(account_id)].append(GroupRef(value=str(group_id), display=name))
+        children = self._children(connection, rows)
         return [
-            self._account(row, groups.get(str(row._mapping[self.col("id")]), ())) for row in rows
+            self._account(row, groups.get(key, ()), children.get(key, {}))
+            for row, key in ((row, str(row._mapping[self.col("id")])) for row in rows)
         ]
+
+    def _children(self, connection: Connection, rows: Sequence[Row[Any]]) -> dict[str, Any]:
+        """Read the multi-valued custom attributes of some rows (part of their versions)."""
+        if not self.custom.children:
+            return {}
+        return self.custom.read_children(connection, [row._mapping[self.col("id")] for row in rows])
 
     def _value(self, row: Row[Any], key: str) -> Any:
         if key not in self.mapping:
@@ -291,7 +315,9 @@ class MappedBase(SqlBackend):
         value = row._mapping[self.col(key)]
         return None if value == "" else value
 
-    def _account(self, row: Row[Any], groups: Sequence[GroupRef]) -> Account:
+    def _account(
+        self, row: Row[Any], groups: Sequence[GroupRef], children: dict[str, Any]
+    ) -> Account:
         given, family = self._value(row, "givenName"), self._value(row, "familyName")
         email = self._value(row, "email")
         active = True
@@ -309,15 +335,18 @@ class MappedBase(SqlBackend):
             last_modified=self._value(row, "modified"),
             last_login=self._value(row, "lastLogin"),
             groups=groups,
-            version=self._version(row),
+            attributes={**self.custom.row_values(row), **children},
+            version=self._version(row, children),
         )
 
-    def _version(self, row: Row[Any]) -> str:
+    def _version(self, row: Row[Any], children: dict[str, Any]) -> str:
+        """The row's version column, or a digest of its values and its custom child rows."""
         if "version" in self.mapping:
             return str(row._mapping[self.col("version")])
         values = [
             repr(row._mapping[c]) for c in self.mapped.c if c.name != self.mapping.get("password")
         ]
+        values += [repr(children[name]) for name in sorted(children)]
         return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:16]
 
     def _row(self, connection: Connection, account_id: str, lock: bool = False) -> Row[Any]:

@@ -45,13 +45,14 @@ def readme_block(kind: str, containing: str) -> str:
     return next(b for b in blocks if containing in b)
 
 
-def django_ddl(dialect: str) -> list[str]:
+def django_ddl(dialect: str, part: str = "") -> list[str]:
     """Return the README's Django DDL for a dialect, one statement per item.
 
     :param dialect: ``sqlite``, ``postgresql`` or ``mariadb``.
+    :param part: the block's label after the database's name (``": custom attributes"``).
     :returns: the statements.
     """
-    block = readme_block("sql", f"-- {_LABELS[dialect]}\n")
+    block = readme_block("sql", f"-- {_LABELS[dialect]}{part}\n")
     lines = [line for line in block.splitlines() if line and not line.startswith("--")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
@@ -68,17 +69,21 @@ def django_mapping() -> dict[str, Any]:
     return mapping
 
 
-def django_settings(namespaces: Namespaces) -> dict[str, object]:
+def django_settings(namespaces: Namespaces, custom: bool = False) -> dict[str, object]:
     """Create the Django tables in a fresh namespace; return a mapped store's settings for it.
 
     On PostgreSQL the store's sessions get a time zone far from UTC (:data:`SESSION_TZ`):
     ``timestamptz`` values must not depend on it.
 
     :param namespaces: where to create them.
+    :param custom: also add the README's columns and table for the kit's custom attributes.
     :returns: the settings, ``mapping`` included.
     """
     settings = namespaces.empty()
-    namespaces.run_ddl(settings, django_ddl(namespaces.dialect))
+    ddl = django_ddl(namespaces.dialect)
+    if custom:
+        ddl += django_ddl(namespaces.dialect, ": custom attributes")
+    namespaces.run_ddl(settings, ddl)
     if namespaces.dialect == "postgresql":
         url = make_url(str(settings["url"])).update_query_dict({"options": SESSION_TZ})
         settings["url"] = url.render_as_string(hide_password=False)
