@@ -5,11 +5,13 @@ database, schemas core / cosine / inetorgperson / nis, indexes on the searched a
 starts ``slapd`` on a free local port, and can be stopped (or killed) and started again on the
 same port and data (to test reconnects and lost answers).
 
-With ``overlays=True`` (the default) it loads memberof, refint, ppolicy and sssvlv from
-``/usr/lib/ldap`` and holds a default password policy with lockout. With ``overlays=False`` it is
-a plain directory: no overlay at all (no memberOf, no ppolicy attributes, no sort control, only
-Simple Paged Results), plus a small test schema defining 389-DS's ``nsAccountLock`` and an
-auxiliary class ``idcLockable`` allowing it, to test flag-attribute status. Both hold the
+With ``overlays=True`` (the default) it loads memberof, refint, ppolicy, sssvlv and accesslog
+from ``/usr/lib/ldap``, holds a default password policy with lockout, and logs binds, writes and
+extended operations (failed ones too) to a second database, :data:`ACCESSLOG_SUFFIX`, that the
+service account may read. With ``overlays=False`` it is a plain directory: no overlay at all
+(no memberOf, no ppolicy attributes, no sort control, only Simple Paged Results), plus a small
+test schema defining 389-DS's ``nsAccountLock`` and an auxiliary class ``idcLockable`` allowing
+it, to test flag-attribute status. Both hold the
 auxiliary class ``idcKitPerson`` and its attributes (``idcLoyaltyTier``, ``idcLoyaltyPoints``,
 ...), where the conformance kit's custom attributes live.
 
@@ -28,10 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["SLAPD", "Slapd", "slapd_available"]
+__all__ = ["ACCESSLOG_SUFFIX", "SLAPD", "Slapd", "slapd_available"]
 
 SLAPD = "/usr/sbin/slapd"
 """Where Debian installs the server."""
+ACCESSLOG_SUFFIX = "cn=accesslog"
+"""Where the overlay configuration's access log (slapo-accesslog) keeps its records."""
 _SLAPADD = "/usr/sbin/slapadd"
 _MODULES = "/usr/lib/ldap"
 _SCHEMAS = "/etc/ldap/schema"
