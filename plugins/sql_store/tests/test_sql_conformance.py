@@ -3,23 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from idconnect_sql.testing.django import django_settings
+from idconnect_sql.testing.django import django_kit_attributes, django_settings
 
 import idconnect
 from idconnect.testing.suite import KIT_ATTRIBUTES, ConformanceSuite
-
-MAPPED_SOURCES = {
-    "loyaltyTier": "loyalty_tier",
-    "loyaltyPoints": "loyalty_points",
-    "balance": "balance",
-    "memberSince": "member_since",
-    "newsletter": "newsletter",
-    "profileUrl": "profile_url",
-    "interests": "accounts_interest.interest",
-    "internalNote": "internal_note",
-    "accountCode": "account_code",
-}
-"""Where the README's Django tables hold the kit's custom attributes."""
 
 
 class TestManagedSchema(ConformanceSuite):
@@ -123,12 +110,8 @@ class TestMappedDjangoSchema(ConformanceSuite):
     @pytest.fixture(scope="class")
     @classmethod
     def make_custom_store(cls, namespaces, open_hub) -> Callable[[], idconnect.Store]:
-        attributes = {
-            name: {**spec, "source": MAPPED_SOURCES[name]} for name, spec in KIT_ATTRIBUTES.items()
-        }
-
         def make() -> idconnect.Store:
             settings = django_settings(namespaces, custom=True)
-            return open_hub({**settings, "attributes": attributes}).store("s")
+            return open_hub({**settings, "attributes": django_kit_attributes()}).store("s")
 
         return make

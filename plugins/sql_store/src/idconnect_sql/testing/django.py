@@ -13,12 +13,15 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from idconnect.testing.suite import KIT_ATTRIBUTES
 from idconnect_sql.testing.servers import Namespaces
 
 __all__ = [
+    "KIT_SOURCES",
     "README",
     "SESSION_TZ",
     "django_ddl",
+    "django_kit_attributes",
     "django_mapping",
     "django_settings",
     "readme_block",
@@ -28,6 +31,18 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 """The package README."""
 SESSION_TZ = "-c TimeZone=Pacific/Chatham"
 """libpq options giving mapped PostgreSQL stores a session time zone of UTC+12:45/+13:45."""
+KIT_SOURCES = {
+    "loyaltyTier": "loyalty_tier",
+    "loyaltyPoints": "loyalty_points",
+    "balance": "balance",
+    "memberSince": "member_since",
+    "newsletter": "newsletter",
+    "profileUrl": "profile_url",
+    "interests": "accounts_interest.interest",
+    "internalNote": "internal_note",
+    "accountCode": "account_code",
+}
+"""Where the README's Django tables (with its custom-attribute DDL) hold the kit's attributes."""
 _LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}
 
 
@@ -67,6 +82,14 @@ def django_mapping() -> dict[str, Any]:
     assert store["plugin"] == "sql"
     mapping: dict[str, Any] = store["mapping"]
     return mapping
+
+
+def django_kit_attributes() -> dict[str, dict[str, Any]]:
+    """Return the kit's custom attributes declared on the README's Django tables.
+
+    :returns: the ``attributes`` setting: :data:`KIT_ATTRIBUTES` with :data:`KIT_SOURCES`.
+    """
+    return {name: {**spec, "source": KIT_SOURCES[name]} for name, spec in KIT_ATTRIBUTES.items()}
 
 
 def django_settings(namespaces: Namespaces, custom: bool = False) -> dict[str, object]:
