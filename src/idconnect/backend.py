@@ -27,6 +27,7 @@ from idconnect.core.activity import (
     STORE_KINDS,
     ActivityKind,
     ActivityRecord,
+    activity_fingerprint,
     decode_detail,
     encode_detail,
 )
@@ -202,6 +203,7 @@ __all__ = [
     "Value",
     "ValuePath",
     "account_from_json",
+    "activity_fingerprint",
     "apply_changes",
     "attr",
     "bind",

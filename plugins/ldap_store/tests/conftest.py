@@ -15,6 +15,7 @@ from idconnect_ldap.testing import Slapd, slapd_available
 import idconnect
 from idconnect.testing.servers import require_server
 from idconnect.testing.suite import KIT_VERIFICATION
+from idconnect.testing.suite.attributes import KIT_ATTRIBUTES
 
 PASSWORD_ENV = "IDCONNECT_LDAP_TEST_BIND_PASSWORD"
 _counter = itertools.count()
@@ -52,6 +53,29 @@ LAYOUTS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+KIT_SOURCES = {
+    "loyaltyTier": "idcLoyaltyTier",
+    "loyaltyPoints": "idcLoyaltyPoints",
+    "balance": "idcBalance",
+    "memberSince": "idcMemberSince",
+    "newsletter": "idcNewsletter",
+    "profileUrl": "idcProfileUrl",
+    "interests": "idcInterests",
+    "internalNote": "idcInternalNote",
+    "accountCode": "idcAccountCode",
+}
+"""The LDAP attribute of each of the kit's custom attributes (the test slapd's idcKitPerson)."""
+
+
+def custom_settings(layout: str) -> dict[str, Any]:
+    """The settings declaring the kit's custom attributes on a layout's new entries."""
+    classes = LAYOUTS[layout]["settings"].get("user_object_classes", ["inetOrgPerson"])
+    return {
+        "attributes": {n: {**d, "source": KIT_SOURCES[n]} for n, d in KIT_ATTRIBUTES.items()},
+        "user_object_classes": [*classes, "idcKitPerson"],
+    }
 
 
 PLAIN_LDIF = Path(__file__).parent / "data" / "plain_directory.ldif"
@@ -180,3 +204,11 @@ def fail_logins(server: Slapd, account_id: str, times: int) -> None:
 def failed_logins() -> Callable[[Slapd, str, int], None]:
     """:func:`fail_logins`, for test modules (which cannot import this conftest)."""
     return fail_logins
+
+
+@pytest.fixture(scope="session")
+def custom_store_factory(
+    store_factory: Callable[..., idconnect.Store],
+) -> Callable[[Slapd, str], idconnect.Store]:
+    """Build fresh stores declaring the kit's custom attributes (:func:`custom_settings`)."""
+    return lambda server, layout: store_factory(server, layout, **custom_settings(layout))

@@ -36,6 +36,7 @@ class TestOpenLdapProfile(ConformanceSuite):
             "list_consents",
             "record_consent",
             "revoke_consent",
+            "list_activity",
         }
     )
 
@@ -43,6 +44,11 @@ class TestOpenLdapProfile(ConformanceSuite):
     @classmethod
     def make_store(cls, slapd_server, store_factory) -> Callable[[], idconnect.Store]:
         return lambda: store_factory(slapd_server, "openldap")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_custom_store(cls, slapd_server, custom_store_factory) -> Callable[[], idconnect.Store]:
+        return lambda: custom_store_factory(slapd_server, "openldap")
 
     @pytest.fixture
     def seed_failed_attempts(self, slapd_server, failed_logins):
@@ -77,6 +83,7 @@ class TestUniqueMemberLayout(ConformanceSuite):
             "list_consents",
             "record_consent",
             "revoke_consent",
+            "list_activity",
         }
     )
 

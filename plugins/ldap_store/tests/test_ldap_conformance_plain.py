@@ -49,3 +49,8 @@ class TestPlainDirectory(ConformanceSuite):
     @classmethod
     def make_store(cls, slapd_plain, store_factory) -> Callable[[], idconnect.Store]:
         return lambda: store_factory(slapd_plain, "plain")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_custom_store(cls, slapd_plain, custom_store_factory) -> Callable[[], idconnect.Store]:
+        return lambda: custom_store_factory(slapd_plain, "plain")

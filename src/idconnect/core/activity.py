@@ -14,15 +14,17 @@ texts whose keys must not name a secret (the rule of :func:`idconnect.core.secre
 from __future__ import annotations
 
 import enum
+import hashlib
 import ipaddress
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 from attrs import field, frozen
 
+from idconnect.core.instants import format_instant
 from idconnect.core.secrets import is_secret_key
 from idconnect.core.validators import CONTROL, aware, non_empty, short_text
 
@@ -36,6 +38,7 @@ __all__ = [
     "ActivityRecord",
     "ActivitySource",
     "Detail",
+    "activity_fingerprint",
     "check_detail",
     "check_ip",
     "decode_detail",
@@ -250,3 +253,30 @@ class ActivityRecord:
             order by id (code points), which is how a store orders its own ties.
         """
         return (self.at, self.source.value, self.id)
+
+
+def activity_fingerprint(
+    store_kind: str,
+    account_id: str,
+    since: datetime | None,
+    until: datetime | None,
+    kinds: Set[ActivityKind] | None,
+) -> str:
+    """Return what ties an activity cursor to the listing it pages (for backends' cursors).
+
+    :param store_kind: the backend's own prefix (``sql``, ``ldap``), so cursors do not cross.
+    :param account_id: the account.
+    :param since: the listing's lower bound.
+    :param until: its upper bound.
+    :param kinds: its kinds, or ``None`` for all.
+    :returns: a short digest to pass to :func:`~idconnect.core.query.wrap_position`.
+    """
+    text = "\x1f".join(
+        (
+            account_id,
+            format_instant(since) if since else "",
+            format_instant(until) if until else "",
+            ",".join(sorted(kinds)) if kinds is not None else "*",
+        )
+    )
+    return f"{store_kind}-activity:" + hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -16,6 +16,7 @@ from ldap3.utils.conv import escape_filter_chars  # type: ignore[import-untyped]
 from ldap3.utils.dn import escape_rdn  # type: ignore[import-untyped]
 
 from idconnect.backend import (
+    CUSTOM_CHANGES,
     Account,
     Conflict,
     Email,
@@ -29,6 +30,7 @@ from idconnect.backend import (
     evaluate,
     hookimpl,
 )
+from idconnect_ldap.custom import custom_values, ldap_values
 from idconnect_ldap.entries import Raw, check_value, text_values
 from idconnect_ldap.errors import check
 from idconnect_ldap.paging import PagingMixin
@@ -97,6 +99,7 @@ class AccountsMixin(PagingMixin):
             failed_attempts=FailedAttempts(password=status.failures(raw) if status else 0),
             groups=tuple(groups.get(raw.dn.lower(), ())),
             version=raw.first(p.version_attribute),
+            attributes=custom_values(view.custom, raw.get),
         )
 
     def read_account(self, conn: ldap3.Connection, account_id: str) -> Account:
@@ -176,8 +179,23 @@ class AccountsMixin(PagingMixin):
                 put("emails.value", [e.value for e in value or ()])
             elif key == "phoneNumbers":
                 put("phoneNumbers.value", [p.value for p in value or ()])
+            elif key == CUSTOM_CHANGES:
+                out.update(self._custom_ldap_values(value))
             elif value not in (None, ()):
                 raise InvalidInput(f"this store does not hold {key!r}", attribute=key)
+        return out
+
+    def _custom_ldap_values(self, values: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Map typed custom values (``None`` clears) to their LDAP attributes' values."""
+        custom = self.view.custom
+        out: dict[str, list[str]] = {}
+        for name, value in values.items():
+            attr = custom.get(name.lower())
+            if attr is None:
+                raise InvalidInput(
+                    f"this store does not hold {name!r}", store=self.name, attribute=name
+                )
+            out[attr.name] = ldap_values(attr, value, self.name)
         return out
 
     def _check_unique(self, conn: ldap3.Connection, user_name: str, except_id: str | None) -> None:
@@ -199,6 +217,7 @@ class AccountsMixin(PagingMixin):
                 "name": account.name,
                 "emails": account.emails,
                 "phoneNumbers": account.phone_numbers,
+                CUSTOM_CHANGES: account.attributes,
             }
         )
         attributes: dict[str, Any] = {

@@ -7,7 +7,8 @@ their own modules, each a mixin over the shared state (:mod:`idconnect_ldap.base
 - :mod:`idconnect_ldap.paging`: searches with keyset cursors, with or without the sort control;
 - :mod:`idconnect_ldap.accounts`: reading, creating, updating, deleting accounts;
 - :mod:`idconnect_ldap.groups`: groups and memberships;
-- :mod:`idconnect_ldap.credentials`: status, passwords, failed-attempt counters.
+- :mod:`idconnect_ldap.credentials`: status, passwords, failed-attempt counters;
+- :mod:`idconnect_ldap.activity`: an account's activity from the access log or ppolicy.
 
 What the directory supports is discovered on first use (:mod:`idconnect_ldap.discovery`); the
 capabilities and the catalogue are narrowed to it, so a feature the directory lacks (ppolicy,
@@ -22,6 +23,7 @@ values last in both directions, ties broken by id) nor resume in another process
 from __future__ import annotations
 
 from idconnect.backend import Catalogue, hookimpl
+from idconnect_ldap.activity import ActivityMixin
 from idconnect_ldap.credentials import CredentialsMixin
 from idconnect_ldap.protocol import PASSWORD_MODIFY_OID
 
@@ -30,7 +32,7 @@ __all__ = ["LdapBackend", "LdapStore"]
 _STATUS_OPERATIONS = frozenset({"set_account_enabled", "bulk_set_accounts_enabled"})
 
 
-class LdapBackend(CredentialsMixin):
+class LdapBackend(ActivityMixin, CredentialsMixin):
     """An idconnect store backed by an LDAP directory.
 
     :param config: the store's config (see the plugin's README).
@@ -52,7 +54,8 @@ class LdapBackend(CredentialsMixin):
 
         Status changes without a working status strategy, counter resets without a failure
         counter, the password without the Password Modify operation (or, on Active Directory,
-        without TLS: unicodePwd needs it).
+        without TLS: unicodePwd needs it), activity without an access log or ppolicy's
+        attributes.
         """
         view = self.view
         missing: set[str] = set()
@@ -65,6 +68,8 @@ class LdapBackend(CredentialsMixin):
                 missing.add("set_password")
         elif PASSWORD_MODIFY_OID not in view.directory.extensions:
             missing.add("set_password")
+        if not self.has_activity():
+            missing.add("list_activity")
         return implemented - missing
 
     @hookimpl

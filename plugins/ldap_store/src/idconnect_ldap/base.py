@@ -11,7 +11,7 @@ the status strategy that can work there, the catalogue and the filter compilers 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import ldap3  # type: ignore[import-untyped]
@@ -30,6 +30,7 @@ from idconnect.backend import (
     NotFound,
     StoreConfig,
 )
+from idconnect_ldap.custom import CustomAttribute, learn_custom
 from idconnect_ldap.discovery import Directory, discover
 from idconnect_ldap.entries import Raw, text_values
 from idconnect_ldap.expressions import Compiled, conjoin, disjoin
@@ -68,6 +69,8 @@ class View:
     """Compiles group filters."""
     account_attributes: list[str]
     """What to read of an account entry."""
+    custom: Mapping[str, CustomAttribute]
+    """The custom attributes by lower-case name."""
 
 
 def _status(settings: Settings, directory: Directory) -> Status | None:
@@ -149,7 +152,14 @@ class LdapBase:
             paths.append("active")
             if status.kind == "ppolicy" and status.failure_attribute:
                 paths.append("failedAttempts.password")
-        catalogue = USER_CATALOGUE.only([d.path for d in USER_CATALOGUE if d.path in paths])
+        read = [p.id_attribute, p.version_attribute, *attributes.values()]
+        if member_of:
+            read.append(member_of)
+        if status is not None:
+            read += status.attributes
+        custom = learn_custom(self.settings.custom, directory, self._reserved(read), self.name)
+        held = USER_CATALOGUE.only([d.path for d in USER_CATALOGUE if d.path in paths])
+        catalogue = Catalogue((*held, *(c.definition for c in custom.values())))
         members = None if member_of else self._members_of_groups
         compiler = FilterCompiler(
             profile,
@@ -158,6 +168,7 @@ class LdapBase:
             self._group_dns,
             status=status,
             group_members=members,
+            custom=custom,
         )
         group_profile = evolve(
             profile, attributes={"displayName": p.group_name_attribute}, placeholders={}
@@ -165,11 +176,6 @@ class LdapBase:
         group_compiler = FilterCompiler(
             group_profile, GROUP_CATALOGUE, self._group_dn, self._group_dns, status=None
         )
-        read = [p.id_attribute, p.version_attribute, *attributes.values()]
-        if member_of:
-            read.append(member_of)
-        if status is not None:
-            read += status.attributes
         return View(
             directory=directory,
             profile=profile,
@@ -177,8 +183,21 @@ class LdapBase:
             catalogue=catalogue,
             compiler=compiler,
             group_compiler=group_compiler,
-            account_attributes=read,
+            account_attributes=[*read, *(c.name for c in custom.values())],
+            custom=custom,
         )
+
+    def _reserved(self, read: Iterable[str]) -> dict[str, str]:
+        """The LDAP attributes the store itself uses (no custom attribute may take one)."""
+        p, s = self.configured, self.settings
+        names = {n.lower(): f"{path!r}" for path, n in p.attributes.items()}
+        names.update(
+            {n.lower(): "the account entry itself" for n in read if n.lower() not in names}
+        )
+        own = [p.rdn_attribute, p.dn_attribute, *p.user_name_mirrors, "objectClass", *s.templates]
+        own += [s.status_attribute, s.id_range.attribute if s.id_range else ""]
+        names.update({n.lower(): "the account entry itself" for n in own if n})
+        return names
 
     # -- reading entries ------------------------------------------------------------------------
 

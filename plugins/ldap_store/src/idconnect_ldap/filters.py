@@ -32,6 +32,8 @@ backend rechecks the candidates of each page with the evaluator. Precisely:
 - Without ``memberOf`` (no memberof overlay), ``groups.value``/``groups.display`` tests read the
   matching groups' member attribute and become an ``entryDN`` disjunction of those members
   (exact, so also under ``not``); more than 5,000 members raise :class:`UnsupportedFilter`.
+- Custom attributes (the LDAP attributes named by their ``source``) are compiled by
+  :mod:`idconnect_ldap.custom_filters`, by their type and the attribute's matching rules.
 - A value path over ``emails``/``phoneNumbers`` (only their ``value`` is held) compiles to a
   broader attribute-wise filter that the recheck narrows; inside ``not`` only a single positive
   test is answered.
@@ -40,7 +42,7 @@ backend rechecks the candidates of each page with the evaluator. Precisely:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -61,8 +63,10 @@ from idconnect.backend import (
     left_operands,
     to_text,
 )
+from idconnect_ldap.custom import CustomAttribute
+from idconnect_ldap.custom_filters import compile_custom, present
 from idconnect_ldap.expressions import Compiled, conjoin, disjoin, negate
-from idconnect_ldap.matching import superset
+from idconnect_ldap.matching import plain, superset
 from idconnect_ldap.settings import Profile
 from idconnect_ldap.status import PpolicyStatus, Status, UacStatus
 from idconnect_ldap.values import ceil_second, format_generalized_time, guid_to_bytes
@@ -77,11 +81,6 @@ _MAX_MEMBERS = 5000
 _ORDERING = frozenset({CompareOp.GT, CompareOp.GE, CompareOp.LT, CompareOp.LE})
 
 
-def _plain(value: str) -> bool:
-    """Whether LDAP's insignificant-space handling leaves ``value`` as it is."""
-    return value == " ".join(value.split()) and value != ""
-
-
 class FilterCompiler:
     """Compiles bound filters for one store.
 
@@ -93,6 +92,8 @@ class FilterCompiler:
         ``ppolicy`` or ``uac``; ``None`` when the store holds no status.
     :param group_members: the member DNs of the groups whose entries match an LDAP filter; used
         for ``groups.*`` when the profile has no ``memberOf`` attribute.
+    :param custom: the custom attributes by lower-case name (see
+        :mod:`idconnect_ldap.custom_filters`).
     """
 
     def __init__(
@@ -104,8 +105,10 @@ class FilterCompiler:
         *,
         status: Status | Literal["profile"] | None = "profile",
         group_members: Callable[[Compiled], list[str]] | None = None,
+        custom: Mapping[str, CustomAttribute] | None = None,
     ) -> None:
         self.profile = profile
+        self.custom: Mapping[str, CustomAttribute] = custom or {}
         self.catalogue = catalogue
         self.group_dn = group_dn
         self.group_dns = group_dns
@@ -135,6 +138,7 @@ class FilterCompiler:
             lambda ldap_filter: [],
             status=self.status,
             group_members=(lambda groups: []) if self.group_members is not None else None,
+            custom=self.custom,
         )
 
     # -- structure --------------------------------------------------------------------------
@@ -200,6 +204,8 @@ class FilterCompiler:
             if not self.profile.member_of_attribute:
                 return self._members_of(True, node)
             return f"({self._member_of(node)}=*)"
+        if dotted.lower() in self.custom:
+            return present(self.custom[dotted.lower()])
         name = self._ldap_name(path, node)
         return self._without_placeholder(name, f"({name}=*)")
 
@@ -238,6 +244,9 @@ class FilterCompiler:
             return self._group(node, shown)
         if dotted == "groups.display":
             return self._group_display(node, shown, negated)
+        custom = self.custom.get(dotted.lower())
+        if custom is not None:
+            return compile_custom(custom, node, negated, lambda why: self._unsupported(shown, why))
         name = self._ldap_name(node.path, shown)
         if dotted in _TIME_PATHS:
             return self._time(name, node, shown)
@@ -352,7 +361,7 @@ class FilterCompiler:
             return False  # an IA5String holds ASCII only, which lower() keeps ASCII
         loose = name in self.profile.loose_attributes
         if negated:
-            if loose or not _plain(value):
+            if loose or not plain(value):
                 raise self._unsupported(
                     shown,
                     f"LDAP matching of {name!r} ignores spaces (or hyphens) that the filter"

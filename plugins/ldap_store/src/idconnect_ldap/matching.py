@@ -24,10 +24,19 @@ from ldap3.utils.conv import escape_filter_chars  # type: ignore[import-untyped]
 
 from idconnect.backend import CompareOp
 
-__all__ = ["superset"]
+__all__ = ["plain", "superset"]
 
 _COMPOSING = frozenset("<=>ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 """ASCII characters that a following combining mark composes with under NFC (a superset)."""
+
+
+def plain(value: str) -> bool:
+    """Whether LDAP's insignificant-space handling leaves a value as it is.
+
+    :param value: filter text.
+    :returns: ``True`` for non-empty text without leading, trailing or repeated spaces.
+    """
+    return value == " ".join(value.split()) and value != ""
 
 
 def _kept(char: str, loose: bool) -> bool:
@@ -50,16 +59,18 @@ def _runs(text: str, loose: bool) -> list[tuple[int, int]]:
     return runs
 
 
-def superset(name: str, op: CompareOp, value: str, *, loose: bool) -> str:
+def superset(name: str, op: CompareOp, value: str, *, loose: bool, fold: bool = True) -> str:
     """An LDAP filter matching every entry whose ``name`` meets ``op value`` by the evaluator.
 
     :param name: the LDAP attribute (a case-insensitive string syntax).
     :param op: ``eq``, ``co``, ``sw`` or ``ew``.
     :param value: the filter's value (without NUL).
     :param loose: whether the attribute's rule ignores spaces and hyphens (telephone numbers).
+    :param fold: whether the rule ignores case (``caseIgnore…``); without, nothing is
+        lower-cased (a case-exact attribute under ``caseExact…``).
     :returns: an equality, substring or presence filter, values escaped (RFC 4515).
     """
-    low = value.lower()
+    low = value.lower() if fold else value
     runs = _runs(low, loose)
     if op is CompareOp.EQ and runs == [(0, len(low))]:
         return f"({name}={escape_filter_chars(value if value.isascii() else low)})"

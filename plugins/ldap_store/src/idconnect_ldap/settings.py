@@ -15,7 +15,8 @@ from types import MappingProxyType
 
 from attrs import evolve, frozen
 
-from idconnect.backend import Secret, StoreConfig
+from idconnect.backend import Secret, StoreConfig, custom_attributes, declared_sources
+from idconnect_ldap.custom import Declared, read_custom
 
 __all__ = [
     "ACTIVE_DIRECTORY",
@@ -223,6 +224,8 @@ class Settings:
     """Attribute values of new account entries; ``{userName}`` and ``{<allocated>}`` are filled."""
     id_range: IdRange | None
     """A number attribute of new entries allocated from a range (``uidNumber``), or ``None``."""
+    custom: tuple[Declared, ...] = ()
+    """The custom attributes and the LDAP attributes holding them."""
 
 
 def _scope(config: StoreConfig, key: str) -> str:
@@ -296,6 +299,21 @@ def _id_range(config: StoreConfig) -> IdRange | None:
     return IdRange(attribute, low, high)
 
 
+def _mapping(config: StoreConfig) -> dict[str, object] | None:
+    """The ``attributes`` mapping: its string entries, and built-in tables' ``source``.
+
+    ``[attributes.lastLogin] source = ""`` is the table form of ``attributes = { lastLogin =
+    "" }``; tables of custom attributes are read by :func:`idconnect_ldap.custom.read_custom`.
+    """
+    mapping = config.get("attributes", dict)
+    if mapping is None:
+        return None
+    custom = {d.path for d in custom_attributes(config)}
+    found: dict[str, object] = {k: v for k, v in mapping.items() if not isinstance(v, Mapping)}
+    found.update({k: v for k, v in declared_sources(config).items() if k not in custom})
+    return found
+
+
 def _profile(config: StoreConfig) -> Profile:
     name = config.get("profile", str, "openldap")
     base = PROFILES.get(name)
@@ -322,7 +340,7 @@ def _profile(config: StoreConfig) -> Profile:
         if not classes or not all(isinstance(c, str) and c for c in classes):
             raise config.error("user_object_classes", "expected a non-empty list of names")
         overrides["user_object_classes"] = tuple(classes)
-    mapping = config.get("attributes", dict)
+    mapping = _mapping(config)
     if mapping is not None:
         merged = dict(base.attributes)
         for canonical, ldap_name in mapping.items():
@@ -396,4 +414,5 @@ def read_settings(config: StoreConfig) -> Settings:
         status_flag_means=means,
         templates=_templates(config, id_range),
         id_range=id_range,
+        custom=read_custom(config),
     )

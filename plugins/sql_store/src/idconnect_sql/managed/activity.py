@@ -9,7 +9,6 @@ that the facade would have refused is made to fit (:func:`~idconnect.backend.dec
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Set
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from idconnect.backend import (
     ActivityRecord,
     InvalidInput,
     Page,
+    activity_fingerprint,
     decode_detail,
     encode_detail,
     format_instant,
@@ -33,23 +33,6 @@ from idconnect.backend import (
 from idconnect_sql.managed.base import ManagedBase
 
 __all__ = ["ActivityOps"]
-
-
-def _fingerprint(
-    account_id: str,
-    since: datetime | None,
-    until: datetime | None,
-    kinds: Set[ActivityKind] | None,
-) -> str:
-    text = "\x1f".join(
-        (
-            account_id,
-            format_instant(since) if since else "",
-            format_instant(until) if until else "",
-            ",".join(sorted(kinds)) if kinds is not None else "*",
-        )
-    )
-    return "sql-activity:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _record(row: Any) -> ActivityRecord:
@@ -81,7 +64,7 @@ class ActivityOps(ManagedBase):
     ) -> Page[ActivityRecord]:
         """Read one keyset page of ``idc_activity`` for the account, ``(at, id)`` descending."""
         t = self.tables.activity
-        fingerprint = _fingerprint(account_id, since, until, kinds)
+        fingerprint = activity_fingerprint("sql", account_id, since, until, kinds)
         wanted = sorted(STORE_KINDS if kinds is None else kinds)
         stmt = sa.select(t).where(t.c.account_id == account_id, t.c.kind.in_(wanted))
         if since is not None:
