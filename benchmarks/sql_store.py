@@ -55,7 +55,7 @@ def _open(
     if dialect == "sqlite":
         url = f"sqlite:///{folder / 'bench.db'}"
         state = url if same_state else state
-        settings = {"plugin": "sql", "url": url, "batch_size": batch_size, "attributes": CUSTOM}
+        settings = {"plugin": "sql", "url": url, "batch_size": batch_size}
         return idconnect.connect({"hub": {"state": state}, "stores": {"s": settings}}), lambda: None
     admin_url = sa.make_url(os.environ.get("IDCONNECT_TEST_POSTGRES_URL") or PG_DEFAULT)
     name = f"idc_bench_{secrets.token_hex(4)}"
@@ -65,7 +65,7 @@ def _open(
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     idconnect_sql.init_store(url)
     state = url if same_state else state
-    settings = {"plugin": "sql", "url": url, "batch_size": batch_size, "attributes": CUSTOM}
+    settings = {"plugin": "sql", "url": url, "batch_size": batch_size}
     hub = idconnect.connect({"hub": {"state": state}, "stores": {"s": settings}})
 
     def drop() -> None:
@@ -105,7 +105,11 @@ def _plan(store, engine, t, dialect: str) -> None:
 
 
 def _custom_plan(store, engine, t) -> None:
-    """Give every account a loyaltyTier natively; print the plan of an ``eq`` on it."""
+    """Give every account a loyaltyTier natively; print the plan of an ``eq`` on it.
+
+    The search runs through a second hub whose store declares the attribute (the other
+    sections' store declares none, so its reads do not pay for custom values).
+    """
     tiers = ("gold", "silver", "bronze", "platinum")
     with engine.begin() as c:
         ids = c.execute(sa.select(t.accounts.c.id)).scalars().all()
@@ -124,11 +128,15 @@ def _custom_plan(store, engine, t) -> None:
             c.execute(sa.insert(t.attributes), rows[start : start + 10_000])
         c.exec_driver_sql("ANALYZE")
     text = 'loyaltyTier eq "gold-0"'  # one account in 97 holds a value of its own
-    start = time.perf_counter()
-    found = store.search_accounts(text).items
-    took = (time.perf_counter() - start) * 1000
-    print(f"custom attribute search [{text}]: {len(found)} found, {took:.1f} ms; plan:")
-    print(sql_reads.explain_sent(store, lambda: store.search_accounts(text)))
+    settings = {**store.config.settings, "plugin": "sql", "attributes": CUSTOM}
+    state = {"state": "sqlite://"}
+    with idconnect.connect({"hub": state, "stores": {"s": settings}}) as hub:
+        custom = hub.store("s")
+        start = time.perf_counter()
+        found = custom.search_accounts(text).items
+        took = (time.perf_counter() - start) * 1000
+        print(f"custom attribute search [{text}]: {len(found)} found, {took:.1f} ms; plan:")
+        print(sql_reads.explain_sent(custom, lambda: custom.search_accounts(text)))
 
 
 def _spread(rates: list[float]) -> str:
