@@ -144,7 +144,8 @@ def _text(attr: CustomAttribute, node: Comparison, negated: bool, refuse: Refuse
             )
         return False  # under 'not': every entry is a candidate, rechecked locally
     found = superset(name, op, value, loose=False, fold=attr.folds)
-    if found != f"({name}=*)" and "*" in found and not _usable(attr, "substr"):
+    wildcards = op is not CompareOp.EQ or (found != f"({name}=*)" and "*" in found)
+    if wildcards and not _usable(attr, "substr"):
         raise refuse(f"{name!r} has no substring rule for {case} text")
     return found
 
