@@ -31,7 +31,7 @@ from idconnect.core.activity import (
     decode_detail,
     encode_detail,
 )
-from idconnect.core.attributes import custom_attributes, declared_sources
+from idconnect.core.attributes import check_custom_value, custom_attributes, declared_sources
 from idconnect.core.changes import CUSTOM_CHANGES
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext
@@ -40,6 +40,7 @@ from idconnect.core.convert import (
     WRITABLE_ATTRIBUTES,
     account_from_json,
     apply_changes,
+    custom_value_json,
     group_from_json,
     to_json,
     writable_values,
@@ -207,7 +208,9 @@ __all__ = [
     "apply_changes",
     "attr",
     "bind",
+    "check_custom_value",
     "custom_attributes",
+    "custom_value_json",
     "declared_sources",
     "decode_cursor",
     "decode_detail",

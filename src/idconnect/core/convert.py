@@ -53,6 +53,7 @@ __all__ = [
     "account_from_json",
     "apply_changes",
     "changes_from_json",
+    "custom_value_json",
     "from_json",
     "group_from_json",
     "make_converter",
@@ -109,14 +110,18 @@ def _account_to_json(account: Account) -> dict[str, Any]:
     doc[EXTENSION_SCHEMA] = drop_none(ext)
     if account.attributes:
         doc["schemas"].append(CUSTOM_SCHEMA)
-        doc[CUSTOM_SCHEMA] = {k: _custom_json(v) for k, v in account.attributes.items()}
+        doc[CUSTOM_SCHEMA] = {k: custom_value_json(v) for k, v in account.attributes.items()}
     return drop_none(doc)
 
 
-def _custom_json(value: Any) -> Any:
-    """A custom attribute's value as JSON: instants as text, decimals as numbers."""
+def custom_value_json(value: Any) -> Any:
+    """Return a custom attribute's typed value as JSON: instants as text, decimals as numbers.
+
+    :param value: a typed value (a tuple or list of them for a multi-valued attribute).
+    :returns: its JSON form.
+    """
     if isinstance(value, tuple | list):
-        return [_custom_json(v) for v in value]
+        return [custom_value_json(v) for v in value]
     if isinstance(value, datetime):
         return format_instant(value)
     if isinstance(value, Decimal):
