@@ -27,6 +27,14 @@ def full_server() -> Iterator[ScimServer]:
 
 
 @pytest.fixture(scope="session")
+def kit_server() -> Iterator[ScimServer]:
+    """The full server, also advertising a User extension with the kit's custom attributes."""
+    server = start_server(extension=True, enterprise=True, config=full_config(), kit=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def minimal_server() -> Iterator[ScimServer]:
     server = start_server(
         extension=False, enterprise=False, config=minimal_config(), bearer=True, tokens=(TOKEN,)

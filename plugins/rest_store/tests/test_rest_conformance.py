@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from idconnect.testing.suite import ConformanceSuite
+from idconnect.testing.suite import KIT_ATTRIBUTES, ConformanceSuite
 
 
 class TestRestFullServer(ConformanceSuite):
@@ -46,6 +46,14 @@ class TestRestFullServer(ConformanceSuite):
     @classmethod
     def make_store(cls, full_server, connect_store):
         return lambda: connect_store(full_server.new_url(), memberships="groups")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_custom_store(cls, kit_server, connect_store):
+        """The kit's attributes, found by name in the server's advertised loyalty extension."""
+        return lambda: connect_store(
+            kit_server.new_url(), memberships="groups", attributes=KIT_ATTRIBUTES
+        )
 
 
 class TestRestMinimalServer(ConformanceSuite):

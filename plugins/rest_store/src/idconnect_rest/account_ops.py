@@ -9,16 +9,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from idconnect.backend import (
+    CUSTOM_CHANGES,
     Account,
     AttrPath,
     NotSupported,
     Page,
     Query,
     Secret,
+    custom_value_json,
     evaluate,
     hookimpl,
 )
 from idconnect_rest.base import RestBase
+from idconnect_rest.custom import custom_location
 from idconnect_rest.filters import render_filter, server_attr_path
 from idconnect_rest.paging import ListRequest, fetch_page
 from idconnect_rest.resources import account_to_resource, change_value, enable_ops, patch_body
@@ -139,7 +142,8 @@ class AccountOps(RestBase):
         """PATCH /Users/{id} with one replace/remove per attribute, If-Match when asked.
 
         :param account_id: the account's id.
-        :param changes: canonical attribute to new value (``None`` clears).
+        :param changes: canonical attribute to new value (``None`` clears); custom ones
+            under ``CUSTOM_CHANGES``, each a PATCH of its extension path.
         :param expected_version: the version the caller read, or ``None``.
         :returns: the updated account.
         :raises Conflict: when the version is stale.
@@ -147,11 +151,20 @@ class AccountOps(RestBase):
         if_match = self._if_match(expected_version)
         operations: list[dict[str, Any]] = []
         for name, value in changes.items():
+            if name == CUSTOM_CHANGES:
+                continue
             path, json_value = change_value(name, value, self.profile)
             if json_value is None:
                 operations.append({"op": "remove", "path": path})
             else:
                 operations.append({"op": "replace", "path": path, "value": json_value})
+        for name, value in changes.get(CUSTOM_CHANGES, {}).items():
+            where = custom_location(name, self.profile.custom)
+            if value is None:
+                operations.append({"op": "remove", "path": where.path})
+            else:
+                json_value = custom_value_json(value)
+                operations.append({"op": "replace", "path": where.path, "value": json_value})
         updated = self._patch_user(account_id, operations, if_match)
         return self._complete([updated])[0]
 

@@ -60,7 +60,12 @@ class RestBase:
         ttl = self.settings.discovery_ttl
         profile = self._profile
         if profile is None or (ttl and time.monotonic() - self._profile_at > ttl):
-            profile = discover(self.client, self.settings.attribute_map, self.settings.memberships)
+            profile = discover(
+                self.client,
+                self.settings.attribute_map,
+                self.settings.memberships,
+                self.settings.custom,
+            )
             self._profile, self._profile_at = profile, time.monotonic()
         return profile
 
@@ -116,7 +121,7 @@ class RestBase:
                 f"an account whose id {str(doc.get('id'))[:80]!r} is not a single path segment",
             )
         try:
-            return account_from_resource(doc, self.profile)
+            return account_from_resource(doc, self.profile, self.name)
         except (InvalidInput, TypeError, ValueError, AttributeError) as exc:
             why = exc.message if isinstance(exc, InvalidInput) else type(exc).__name__
             raise malformed(

@@ -3,12 +3,13 @@
 :func:`discover` reads ``/ServiceProviderConfig``, ``/ResourceTypes`` and ``/Schemas`` and
 returns a :class:`ServerProfile`: the features the server advertises, its endpoints, and for
 every attribute of the canonical catalogue the server's attribute that holds it (or nothing:
-then the attribute is dropped from the store's catalogue).
+then the attribute is dropped from the store's catalogue), and where each custom attribute the
+config declares lives in an advertised User extension (:mod:`idconnect_rest.custom`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from attrs import evolve, frozen
@@ -17,10 +18,12 @@ from idconnect.backend import (
     CORE_USER_SCHEMA,
     EXTENSION_SCHEMA,
     USER_CATALOGUE,
+    AttributeDef,
     Catalogue,
     ConfigError,
     StoreUnavailable,
 )
+from idconnect_rest.custom import CustomAttribute, locate_custom
 from idconnect_rest.errors import malformed, safe_segment
 from idconnect_rest.http import ScimClient
 
@@ -73,8 +76,10 @@ class ServerProfile:
     """Canonical top-level name (lower case) to the server attribute holding it."""
     derived_verified: frozenset[str]
     """``emailVerified``/``phoneVerified`` (lower case) answered from ``emails.verified`` etc."""
+    custom: Mapping[str, CustomAttribute]
+    """Custom attribute name (lower case) to where the server holds it."""
     catalogue: Catalogue
-    """The canonical attributes the store holds and can filter on."""
+    """The canonical attributes the store holds and can filter on, then the custom ones."""
 
 
 class _Bad(Exception):
@@ -138,23 +143,28 @@ def _subs(attribute: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def discover(
-    client: ScimClient, attribute_map: Mapping[str, str], memberships: str
+    client: ScimClient,
+    attribute_map: Mapping[str, str],
+    memberships: str,
+    custom: Sequence[tuple[AttributeDef, str | None]] = (),
 ) -> ServerProfile:
     """Ask the server what it can do and derive the store's profile.
 
     :param client: the store's HTTP client.
     :param attribute_map: canonical top-level name to a server attribute (``urn:...:name``).
     :param memberships: ``user`` (``User.groups`` is filled by the server) or ``groups``.
+    :param custom: the custom attributes the config declares, each with its ``source``.
     :returns: the profile.
     :raises StoreUnavailable: when the server cannot be reached, gives no User resource type
         or a discovery document idconnect cannot read (naming the server and what is wrong).
-    :raises ConfigError: when ``attribute_map`` names an attribute the server does not have.
+    :raises ConfigError: when ``attribute_map`` names an attribute the server does not have,
+        or a custom attribute is not advertised as declared (naming it).
     """
     spc = client.request("GET", "/ServiceProviderConfig", what="the service provider config").json()
     types = client.request("GET", "/ResourceTypes", what="the resource types").json_value()
     schemas = client.request("GET", "/Schemas", what="the schemas").json_value()
     try:
-        return _profile(client, spc, types, schemas, attribute_map, memberships)
+        return _profile(client, spc, types, schemas, attribute_map, memberships, custom)
     except _Bad as exc:
         why = str(exc)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
@@ -169,6 +179,7 @@ def _profile(
     schemas_doc: Any,
     attribute_map: Mapping[str, str],
     memberships: str,
+    custom: Sequence[tuple[AttributeDef, str | None]],
 ) -> ServerProfile:
     types = _resources(types_doc, "resource types")
     schemas = {
@@ -196,7 +207,11 @@ def _profile(
     )
     user_schemas = (CORE_USER_SCHEMA, *extensions)
     located, derived = _locate(client, schemas, user_schemas, attribute_map, memberships)
-    catalogue = _catalogue(schemas, located, derived)
+    held = {urn.lower(): _attrs(schemas.get(urn.lower())) for urn in extensions}
+    placed = locate_custom(custom, held, extensions, client.store)
+    catalogue = Catalogue(
+        (*_catalogue(schemas, located, derived), *(c.definition for c in placed.values()))
+    )
 
     bulk = _section(spc, "bulk")
     filt = _section(spc, "filter")
@@ -219,6 +234,7 @@ def _profile(
         user_schemas=user_schemas,
         attributes=located,
         derived_verified=frozenset(derived),
+        custom=placed,
         catalogue=catalogue,
     )
 

@@ -3,8 +3,8 @@
 The bound tree is rewritten node by node, then written with the core's
 :func:`~idconnect.backend.to_text` (which JSON-escapes every value):
 
-- canonical paths become the server's paths: extension and mapped attributes get their full
-  schema URN (``urn:...:idconnect:2.0:User:organization``);
+- canonical paths become the server's paths: extension, mapped and custom attributes get their
+  full schema URN (``urn:...:idconnect:2.0:User:organization``, ``urn:...:User:loyaltyTier``);
 - ``a ne v`` becomes ``not (a eq v)``, which is exactly the contract (a missing attribute
   matches) whatever the server does with ``ne`` on missing values;
 - a missing ``failedAttempts`` counter is 0 on the account (the model's default), so a test
@@ -45,6 +45,9 @@ def server_attr_path(path: AttrPath, profile: ServerProfile) -> AttrPath:
     :raises UnsupportedFilter: when the server does not hold the attribute.
     """
     where = profile.attributes.get(path.name.lower())
+    custom = profile.custom.get(path.name.lower())
+    if custom is not None and where is None:
+        return AttrPath(custom.name, None, custom.schema)  # a simple attribute: no sub
     if where is None:
         raise UnsupportedFilter(
             f"this store's SCIM server has no attribute {path.dotted!r}", attribute=path.dotted

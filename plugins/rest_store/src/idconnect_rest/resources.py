@@ -1,7 +1,8 @@
 """Convert between idconnect models and the server's SCIM resources, through the profile.
 
 Canonical attributes live where discovery located them: core attributes under their names,
-extension attributes under their schema URN, mapped attributes wherever ``attribute_map`` says.
+extension attributes under their schema URN, mapped attributes wherever ``attribute_map`` says,
+custom attributes in their advertised extension (:mod:`idconnect_rest.custom`).
 A value the server cannot hold is refused with ``InvalidInput``, never silently dropped.
 """
 
@@ -27,6 +28,7 @@ from idconnect.backend import (
     to_json,
     utc_now,
 )
+from idconnect_rest.custom import custom_from_resource, custom_to_resource
 from idconnect_rest.discovery import ServerAttribute, ServerProfile
 
 __all__ = [
@@ -89,11 +91,12 @@ def _clean(canonical: str, value: Any) -> Any:
     return value
 
 
-def account_from_resource(doc: Mapping[str, Any], profile: ServerProfile) -> Account:
+def account_from_resource(doc: Mapping[str, Any], profile: ServerProfile, store: str) -> Account:
     """Build an Account from a server's User resource.
 
     :param doc: the User resource as the server sent it.
     :param profile: where the server keeps each attribute.
+    :param store: the store's name, for errors.
     :returns: the account; attributes the server does not hold keep their defaults.
     :raises InvalidInput: when the server sent a malformed value.
     """
@@ -115,7 +118,9 @@ def account_from_resource(doc: Mapping[str, Any], profile: ServerProfile) -> Acc
     core = {k: v for k, v in core.items() if v is not None}
     if ext:
         core[EXTENSION_SCHEMA] = ext
-    return account_from_json(core, strict=False)
+    account = account_from_json(core, strict=False)
+    custom = custom_from_resource(doc, profile.custom, store)
+    return evolve(account, attributes=custom) if custom else account
 
 
 def _meta(doc: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -153,6 +158,7 @@ def account_to_resource(account: Account, profile: ServerProfile) -> dict[str, A
         if name == "active" or value in (None, [], {}):
             continue
         _put(doc, name, value, profile)
+    custom_to_resource(doc, account.attributes, profile.custom)
     return doc
 
 

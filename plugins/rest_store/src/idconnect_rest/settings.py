@@ -19,6 +19,9 @@ Settings (all optional except ``url``)::
     discovery_ttl = 300.0                   # seconds discovery results are kept (0: forever)
     memberships = "user"                    # "user": User.groups; "groups": ask /Groups
     attribute_map = { organization = "urn:...:enterprise:2.0:User:organization" }
+    [stores.partners.attributes.loyaltyTier]   # a custom attribute: see idconnect_rest.custom
+    type = "string"
+    source = "urn:example:params:scim:schemas:extension:loyalty:2.0:User:loyaltyTier"
     ca_bundle = "/etc/ssl/ca.pem"           # CA bundle to verify the server
     client_cert = "/etc/idc/cert.pem"       # mutual TLS
     client_key = "/etc/idc/key.pem"
@@ -37,7 +40,7 @@ from urllib.parse import urlsplit
 
 from attrs import frozen
 
-from idconnect.backend import Secret, StoreConfig
+from idconnect.backend import AttributeDef, Secret, StoreConfig, custom_attributes, declared_sources
 from idconnect_rest.errors import header_safe
 
 __all__ = ["AuthSettings", "RestSettings"]
@@ -56,6 +59,7 @@ _KNOWN = {
     "discovery_ttl",
     "memberships",
     "attribute_map",
+    "attributes",
     "ca_bundle",
     "client_cert",
     "client_key",
@@ -120,6 +124,8 @@ class RestSettings:
     """``user`` (read ``User.groups``) or ``groups`` (search ``/Groups`` by member)."""
     attribute_map: Mapping[str, str]
     """Canonical top-level attribute name to the server's attribute (``urn:...:name``)."""
+    custom: tuple[tuple[AttributeDef, str | None], ...]
+    """The custom attributes the config declares, each with its ``source`` (or ``None``)."""
     verify: bool | str
     """``True`` or the path of a CA bundle."""
     cert: tuple[str, str] | None
@@ -168,6 +174,7 @@ class RestSettings:
         mapping = config.get("attribute_map", dict, {})
         if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in mapping.items()):
             raise config.error("attribute_map", "must map attribute names to attribute names")
+        sources = declared_sources(config)
         max_bytes = config.get("max_response_bytes", int, 8 * 1024 * 1024)
         if not 1024 <= max_bytes <= 1024**3:
             raise config.error("max_response_bytes", "must be from 1024 to 1073741824")
@@ -192,6 +199,7 @@ class RestSettings:
             discovery_ttl=ttl,
             memberships=memberships,
             attribute_map=dict(mapping),
+            custom=tuple((d, sources.get(d.path)) for d in custom_attributes(config)),
             verify=config.get("ca_bundle", str) or True,
             cert=(cert_path, key_path) if cert_path and key_path else None,
             auth=_auth(config),

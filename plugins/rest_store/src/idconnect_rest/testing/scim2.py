@@ -6,7 +6,8 @@ uses) with dynamic tenants, so every :meth:`ScimServer.new_url` is a new, empty 
 
 - :func:`full_config` (with ``extension=True, enterprise=True``): the RFC 7643 schemas plus the
   idconnect User extension registered as a custom schema, cursor (RFC 9865) and index paging,
-  bulk, ETags, sort, changePassword.
+  bulk, ETags, sort, changePassword; ``kit=True`` also registers :data:`KIT_EXTENSION`, a
+  custom schema holding the conformance kit's custom attributes (:func:`kit_extension_schema`).
 - :func:`minimal_config` (with a bearer token): core User/Group only, a small ``maxResults``
   (5), no bulk, no changePassword, index paging only.
 """
@@ -41,17 +42,20 @@ except ImportError:  # pragma: no cover - reported by start_server
 __all__ = [
     "ENTERPRISE",
     "IDCONNECT_EXTENSION",
+    "KIT_EXTENSION",
     "TOKEN",
     "ScimServer",
     "build_provider",
     "full_config",
     "idconnect_extension_schema",
+    "kit_extension_schema",
     "minimal_config",
     "start_server",
 ]
 
 IDCONNECT_EXTENSION = "urn:ietf:params:scim:schemas:extension:idconnect:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+KIT_EXTENSION = "urn:example:params:scim:schemas:extension:loyalty:2.0:User"
 TOKEN = "s3cr3t-bearer-token-for-tests"
 
 
@@ -125,6 +129,28 @@ def idconnect_extension_schema() -> dict[str, Any]:
     }
 
 
+def kit_extension_schema() -> dict[str, Any]:
+    """A User extension holding the kit's custom attributes (``KIT_ATTRIBUTES``), by name."""
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": KIT_EXTENSION,
+        "name": "LoyaltyUser",
+        "description": "the conformance kit's custom attributes",
+        "attributes": [
+            _attr("loyaltyTier", "string"),
+            _attr("loyaltyPoints", "integer"),
+            _attr("balance", "decimal"),
+            _attr("memberSince", "dateTime"),
+            _attr("newsletter", "boolean"),
+            _attr("profileUrl", "reference", case_exact=True),
+            _attr("interests", "string", multi=True),
+            _attr("internalNote", "string"),
+            _attr("accountCode", "string", case_exact=True),
+        ],
+        "meta": {"resourceType": "Schema", "location": f"/v2/Schemas/{KIT_EXTENSION}"},
+    }
+
+
 class _Quiet(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -164,7 +190,12 @@ class ScimServer:
 
 
 def build_provider(
-    *, extension: bool, enterprise: bool, config: dict[str, Any], bearer: bool = False
+    *,
+    extension: bool,
+    enterprise: bool,
+    config: dict[str, Any],
+    bearer: bool = False,
+    kit: bool = False,
 ) -> Any:
     """A scim2-server provider with the given schemas and service provider config."""
     schemas = dict(load_default_schemas())
@@ -178,6 +209,9 @@ def build_provider(
     if extension:
         schemas[IDCONNECT_EXTENSION] = Schema.model_validate(idconnect_extension_schema())
         extensions.append({"schema": IDCONNECT_EXTENSION, "required": False})
+    if kit:
+        schemas[KIT_EXTENSION] = Schema.model_validate(kit_extension_schema())
+        extensions.append({"schema": KIT_EXTENSION, "required": False})
     doc = user.model_dump()
     doc["schemaExtensions"] = extensions or None
     types["User"] = ResourceType.model_validate({k: v for k, v in doc.items() if v is not None})
