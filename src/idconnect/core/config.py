@@ -32,6 +32,8 @@ from typing import Any, TypeVar, overload
 from attrs import field, frozen
 
 from idconnect.core.admins import AdminPolicy, read_admins
+from idconnect.core.clientconfig import read_clients
+from idconnect.core.clients import ClientCatalog
 from idconnect.core.errors import ConfigError, SecretUnavailable
 from idconnect.core.model import Secret
 from idconnect.core.policies import VerificationPolicy, read_verification
@@ -236,6 +238,9 @@ class HubConfig:
     """Identity verification policies by name, from ``[verification.policies]``."""
     admins: AdminPolicy = field(factory=AdminPolicy)
     """Admin roles and their members from ``[admins]`` (:mod:`idconnect.core.admins`)."""
+    clients: ClientCatalog = field(factory=ClientCatalog)
+    """Applications, clients, organizations' branding, notification policies and channels
+    (:mod:`idconnect.core.clients`)."""
 
 
 def _home() -> Path:
@@ -297,8 +302,9 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
     :raises ConfigError: for an unreadable or malformed file, an unknown key in ``[hub]``, a store
         without ``plugin``, a bad store name, a secret-looking key, a URL with a password
         (:mod:`idconnect.core.secrets`), or a bad ``[admins]`` table
-        (:func:`~idconnect.core.admins.read_admins`); the message names the file, the store
-        and the key, never the secret.
+        (:func:`~idconnect.core.admins.read_admins`), or bad applications, clients,
+        organizations or notifications (:func:`~idconnect.core.clientconfig.read_clients`); the
+        message names the file, the store and the key, never the secret.
     """
     source: Path | None = None
     if config is None and os.environ.get(CONFIG_ENV):
@@ -318,7 +324,16 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
             raise ConfigError(f"config file {source}: not valid TOML: {exc}") from exc
     where = f"config file {source}" if source else "config"
 
-    unknown = set(doc) - {"hub", "stores", "admins", "verification"}
+    unknown = set(doc) - {
+        "hub",
+        "stores",
+        "admins",
+        "verification",
+        "applications",
+        "clients",
+        "organizations",
+        "notifications",
+    }
     if unknown:
         raise ConfigError(f"{where}: unknown top-level key {sorted(unknown)[0]!r}")
     hub = doc.get("hub", {})
@@ -371,4 +386,5 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         concurrency=concurrency,
         admins=admins,
         verification_policies=read_verification(doc.get("verification"), where=where),
+        clients=read_clients(doc, where=where),
     )

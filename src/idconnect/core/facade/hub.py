@@ -12,6 +12,7 @@ from typing import Any
 
 from idconnect.core.admin_state import AdminState
 from idconnect.core.audit import AuditTrail
+from idconnect.core.clients import Application, Client
 from idconnect.core.config import HubConfig, StoreConfig, load_config
 from idconnect.core.errors import ConfigError, IdconnectError, PluginError, SecretUnavailable
 from idconnect.core.facade.admins import Admins
@@ -162,6 +163,20 @@ class Hub:
                 f"{where}: no store named {name!r} (configured: {known})",
                 store=name,
             ) from None
+
+    def clients(self) -> tuple[Client, ...]:
+        """Return every configured client, in config order (:mod:`idconnect.core.clients`).
+
+        :returns: the clients.
+        """
+        return tuple(self.config.clients.clients.values())
+
+    def applications(self) -> tuple[Application, ...]:
+        """Return every configured application, in config order.
+
+        :returns: the applications.
+        """
+        return tuple(self.config.clients.applications.values())
 
     @property
     def actor(self) -> str:
