@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         PermissionDenied,
         PluginError,
         StoreUnavailable,
+        TokenRefused,
         UnsupportedFilter,
     )
     from idconnect.core.facade import Hub, Store, connect
@@ -93,6 +94,7 @@ _WHERE = {
     "Session": "idconnect.core.model",
     "Store": "idconnect.core.facade",
     "StoreUnavailable": "idconnect.core.errors",
+    "TokenRefused": "idconnect.core.errors",
     "UnsupportedFilter": "idconnect.core.errors",
     "account_from_json": "idconnect.core.convert",
     "attr": "idconnect.core.filter",
@@ -143,6 +145,7 @@ __all__ = [
     "Session",
     "Store",
     "StoreUnavailable",
+    "TokenRefused",
     "UnsupportedFilter",
     "__version__",
     "account_from_json",

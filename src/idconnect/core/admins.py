@@ -4,7 +4,7 @@ A *permission* is ``family.verb`` (``accounts.delete``). Every operation's hook 
 one it needs (``@operation(permission=...)``), so :data:`KNOWN_PERMISSIONS` is read from
 :data:`~idconnect.core.operations.OPERATIONS`, plus :data:`RESERVED_PERMISSIONS`: names of
 actions that are not operation hooks (an export, the audit trail, admin management) or that
-upcoming families will need (impersonation), valid in a config today. A role grants
+upcoming families will need, valid in a config today. A role grants
 permissions, written out or as wildcards (``accounts.*``: the family's every permission, ``*``:
 all), optionally only on some stores. An :class:`AdminPolicy` says which roles exist and which
 actors hold them; it comes from the hub config (:func:`read_admins`) and from the hub's state
@@ -45,13 +45,16 @@ __all__ = [
 RESERVED_PERMISSIONS: Mapping[str, str] = MappingProxyType(
     {
         "accounts.export": "download everything known about an account (store.export_account)",
-        "accounts.impersonate": "act as a customer (impersonation, upcoming)",
+        "accounts.impersonate": (
+            "act as a customer: store.impersonate, list and revoke impersonation grants"
+        ),
         "activity.read": "read a store's audit trail (store.events, idconnect events)",
         "admins.manage": "define admin roles, grant and revoke them (hub.admins)",
         "admins.read": "list admin roles and their members (hub.admins.roles)",
         "consents.read": "list an account's consents",
         "consents.record": "record a consent",
         "consents.revoke": "revoke a consent",
+        "credentials.reset": "send a password reset link (store.send_password_reset)",
         "stores.manage": "set a store up and seed demo data (store.provision, store.seed_demo)",
         "verification.read": "list an account's identity verifications",
         "verification.revoke": "revoke an identity verification",

@@ -35,6 +35,7 @@ from idconnect.core.admins import AdminPolicy, read_admins
 from idconnect.core.clientconfig import read_clients
 from idconnect.core.clients import ClientCatalog
 from idconnect.core.errors import ConfigError, SecretUnavailable
+from idconnect.core.impersonation import ImpersonationSettings, read_impersonation
 from idconnect.core.model import Secret
 from idconnect.core.policies import VerificationPolicy, read_verification
 from idconnect.core.secrets import (
@@ -241,6 +242,9 @@ class HubConfig:
     clients: ClientCatalog = field(factory=ClientCatalog)
     """Applications, clients, organizations' branding, notification policies and channels
     (:mod:`idconnect.core.clients`)."""
+    impersonation: ImpersonationSettings = field(factory=ImpersonationSettings)
+    """The ``[impersonation]`` signing key file, link lifetime and issuer
+    (:mod:`idconnect.core.impersonation`)."""
 
 
 def _home() -> Path:
@@ -333,6 +337,7 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         "clients",
         "organizations",
         "notifications",
+        "impersonation",
     }
     if unknown:
         raise ConfigError(f"{where}: unknown top-level key {sorted(unknown)[0]!r}")
@@ -387,4 +392,5 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | None = None
         admins=admins,
         verification_policies=read_verification(doc.get("verification"), where=where),
         clients=read_clients(doc, where=where),
+        impersonation=read_impersonation(doc.get("impersonation"), where=where),
     )

@@ -23,6 +23,7 @@ __all__ = [
     "PluginError",
     "SecretUnavailable",
     "StoreUnavailable",
+    "TokenRefused",
     "UnsupportedFilter",
     "error_for_code",
 ]
@@ -195,6 +196,18 @@ class OutcomeUnknown(IdconnectError):
     http_status = 504
 
 
+class TokenRefused(IdconnectError):
+    """A customer-facing token (a password reset or impersonation token) is not accepted.
+
+    ``details['why']`` says why, one of ``expired``, ``used``, ``revoked``, ``wrong_audience``,
+    ``bad_signature``, ``wrong_issuer``, ``malformed`` or ``unknown``; the message never
+    repeats the token.
+    """
+
+    code = "token_refused"
+    http_status = 401
+
+
 _BY_CODE: dict[str, type[IdconnectError]] = {
     cls.code: cls
     for cls in (
@@ -210,6 +223,7 @@ _BY_CODE: dict[str, type[IdconnectError]] = {
         PermissionDenied,
         StoreUnavailable,
         OutcomeUnknown,
+        TokenRefused,
     )
 }
 

@@ -22,9 +22,11 @@ built-in ``owner`` role and nobody else holds any.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from idconnect.core.admin_state import AdminState
@@ -35,13 +37,17 @@ from idconnect.core.errors import IdconnectError, PermissionDenied
 from idconnect.core.operations import OPERATIONS, Operation
 from idconnect.core.wrappers import Wrapped, generate
 
-__all__ = ["REFRESH_SECONDS", "Permissions"]
+__all__ = ["REFRESH_SECONDS", "SYSTEM_ACTOR", "Permissions"]
 
 log = logging.getLogger("idconnect")
 
 REFRESH_SECONDS = 10.0
 """How long the roles read from the state database are used before being read again: a grant or
 revoke made by another hub process counts within this time (one made through this hub at once)."""
+
+SYSTEM_ACTOR = "idconnect-hub"
+"""The actor of what the hub does for a customer who redeemed a token (setting the password of a
+reset link). The name alone grants nothing: only inside :meth:`Permissions.system_grant`."""
 
 
 class Permissions:
@@ -71,6 +77,9 @@ class Permissions:
         self._policy: AdminPolicy | None = None
         self._embedded = False
         self._read_at = 0.0
+        self._system: contextvars.ContextVar[frozenset[tuple[str, str]]] = contextvars.ContextVar(
+            "idconnect_system_grants", default=frozenset()
+        )
         self.wrapped: tuple[str, ...] = tuple(op.hook for op in operations.values())
         """The hook names this plugin wraps."""
         for op in operations.values():
@@ -137,6 +146,23 @@ class Permissions:
         """
         return self.policy().allows(actor, permission, store)
 
+    @contextlib.contextmanager
+    def system_grant(self, store: str, *permissions: str) -> Iterator[None]:
+        """Let :data:`SYSTEM_ACTOR` use ``permissions`` on ``store`` inside the ``with`` block.
+
+        For the hub's own calls once a customer proved a right with a token (a reset link's
+        password change); the grant holds in this thread's context only.
+
+        :param store: the store name.
+        :param permissions: the permission names granted.
+        :returns: a context manager.
+        """
+        token = self._system.set(self._system.get() | {(store, p) for p in permissions})
+        try:
+            yield
+        finally:
+            self._system.reset(token)
+
     # -- refusing ---------------------------------------------------------------------------------
 
     def check(self, op: Operation, arguments: Mapping[str, Any]) -> None:
@@ -186,6 +212,8 @@ class Permissions:
     def _denial(
         self, context: CallContext, permission: str, action: str
     ) -> PermissionDenied | None:
+        if context.actor == SYSTEM_ACTOR and (context.store, permission) in self._system.get():
+            return None
         policy = self.policy()
         if policy.allows(context.actor, permission, context.store):
             return None

@@ -7,7 +7,8 @@ import contextvars
 import functools
 import getpass
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from idconnect.core.admin_state import AdminState
@@ -17,8 +18,11 @@ from idconnect.core.config import HubConfig, StoreConfig, load_config
 from idconnect.core.errors import ConfigError, IdconnectError, PluginError, SecretUnavailable
 from idconnect.core.facade.admins import Admins
 from idconnect.core.facade.checks import check_text
+from idconnect.core.facade.redeem import TokenRedemption
 from idconnect.core.facade.store import Store
 from idconnect.core.hubrecords import HubRecords
+from idconnect.core.impersonation import SigningKey
+from idconnect.core.instants import utc_now
 from idconnect.core.permissions import Permissions
 from idconnect.core.plugins import (
     make_root_manager,
@@ -27,6 +31,7 @@ from idconnect.core.plugins import (
     store_types,
 )
 from idconnect.core.state import StateDatabase
+from idconnect.core.token_state import TokenState
 
 __all__ = ["Hub", "connect"]
 
@@ -36,6 +41,7 @@ def connect(
     *,
     plugins: Iterable[object] = (),
     providers: Iterable[object] = (),
+    clock: Callable[[], datetime] = utc_now,
 ) -> Hub:
     """Open a hub over the configured identity stores.
 
@@ -44,15 +50,17 @@ def connect(
     :param plugins: extra plugin objects to register besides the ``idconnect`` entry points.
     :param providers: hub-owned objects that answer operations a store's backend lacks (records
         the hub keeps for a store that cannot, DESIGN §11); consulted only for those operations.
+    :param clock: returns the current aware instant; the expiry of customer-facing tokens is
+        judged by it (tests inject one).
     :returns: the hub; close it with :meth:`Hub.close` or use it as a context manager.
     :raises ConfigError: for a bad config, an unknown store type, settings a backend refuses, or
         a setting no part of idconnect reads (a misspelt key), naming file, store and key.
     :raises PluginError: when a plugin fails to load or implements an unknown hook.
     """
-    return Hub(load_config(config), plugins=plugins, providers=providers)
+    return Hub(load_config(config), plugins=plugins, providers=providers, clock=clock)
 
 
-class Hub:
+class Hub(TokenRedemption):
     """The configured stores, their plugins and the hub's state (audit trail).
 
     Build it with :func:`connect`. Built-in cross-cutting features are named plugins registered
@@ -66,9 +74,16 @@ class Hub:
         *,
         plugins: Iterable[object] = (),
         providers: Iterable[object] = (),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config = config
         self.state = StateDatabase(config.state_url)
+        self.clock = clock
+        """The current instant, by which token expiry is judged."""
+        self.tokens = TokenState(self.state)
+        """Password reset tokens (as digests) and impersonation grants in the state database."""
+        self.signing_key = SigningKey(config.impersonation)
+        """The impersonation signing key, read from ``signing_key_file`` at first use."""
         self.audit = AuditTrail(self.state)
         self.permissions = Permissions(
             config.admins, AdminState(self.state), self.audit, local_user=lambda: self._os_user

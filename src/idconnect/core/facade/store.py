@@ -8,6 +8,7 @@ from idconnect.core.facade.consents import ConsentOperations
 from idconnect.core.facade.credentials import CredentialOperations
 from idconnect.core.facade.export import ExportOperations
 from idconnect.core.facade.groups import GroupOperations
+from idconnect.core.facade.impersonation import ImpersonationOperations
 from idconnect.core.facade.roles import RoleOperations
 from idconnect.core.facade.sessions import SessionOperations
 from idconnect.core.facade.verification import VerificationOperations
@@ -25,6 +26,7 @@ class Store(
     ConsentOperations,
     ExportOperations,
     ActivityOperations,
+    ImpersonationOperations,
 ):
     """One store's operations. Get it from :meth:`Hub.store`.
 
