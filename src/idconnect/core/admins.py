@@ -55,6 +55,10 @@ RESERVED_PERMISSIONS: Mapping[str, str] = MappingProxyType(
         "consents.record": "record a consent",
         "consents.revoke": "revoke a consent",
         "credentials.reset": "send a password reset link (store.send_password_reset)",
+        "notifications.read": "list an account's notification log (store.notifications)",
+        "notifications.send": (
+            "notify a customer through a client (store.notify, notify= on changes)"
+        ),
         "stores.manage": "set a store up and seed demo data (store.provision, store.seed_demo)",
         "verification.read": "list an account's identity verifications",
         "verification.revoke": "revoke an identity verification",

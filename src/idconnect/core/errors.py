@@ -18,6 +18,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "NotSupported",
+    "NotificationFailed",
     "OutcomeUnknown",
     "PermissionDenied",
     "PluginError",
@@ -208,6 +209,16 @@ class TokenRefused(IdconnectError):
     http_status = 401
 
 
+class NotificationFailed(IdconnectError):
+    """A message to a customer could not be sent: the channel refused it or was unreachable.
+
+    The message names the channel and the cause, never the message's secret content.
+    """
+
+    code = "notification_failed"
+    http_status = 502
+
+
 _BY_CODE: dict[str, type[IdconnectError]] = {
     cls.code: cls
     for cls in (
@@ -224,6 +235,7 @@ _BY_CODE: dict[str, type[IdconnectError]] = {
         StoreUnavailable,
         OutcomeUnknown,
         TokenRefused,
+        NotificationFailed,
     )
 }
 

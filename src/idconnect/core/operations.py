@@ -29,6 +29,7 @@ STORE_HOOKS = frozenset(
     {
         "store_types",
         "cli_commands",
+        "notification_channels",
         "catalogue",
         "available_operations",
         "ping",

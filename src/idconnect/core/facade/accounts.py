@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
@@ -12,16 +12,18 @@ from idconnect.core.changes import CUSTOM_CHANGES, changes_from_json, writable_v
 from idconnect.core.convert import account_from_json
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported
 from idconnect.core.facade.bulk import bulk_by_id, run_bulk
-from idconnect.core.facade.calls import StoreCalls, with_cursor
+from idconnect.core.facade.calls import with_cursor
+from idconnect.core.facade.notifications import NotificationOperations
 from idconnect.core.filter import Filter
 from idconnect.core.model import Account, BulkResult, Outcome
+from idconnect.core.notification import Notified
 from idconnect.core.opspec import covers
 from idconnect.core.query import Page, iterate_pages
 
 __all__ = ["AccountOperations"]
 
 
-class AccountOperations(StoreCalls):
+class AccountOperations(NotificationOperations):
     """The accounts family of :class:`~idconnect.core.facade.store.Store`."""
 
     @covers("search_accounts")
@@ -226,6 +228,30 @@ class AccountOperations(StoreCalls):
                 outcomes.append(next(created))
         return self._report(BulkResult(action="create_account", outcomes=outcomes))
 
+    @overload
+    def update_account(
+        self,
+        account_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: str | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+        notify: None = None,
+    ) -> Account: ...
+
+    @overload
+    def update_account(
+        self,
+        account_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: str | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+        notify: str,
+    ) -> Notified[Account]: ...
+
     @covers("update_account")
     def update_account(
         self,
@@ -235,7 +261,8 @@ class AccountOperations(StoreCalls):
         expected_version: str | None = None,
         reason: str | None = None,
         actor: str | None = None,
-    ) -> Account:
+        notify: str | None = None,
+    ) -> Account | Notified[Account]:
         """Change some attributes of an account.
 
         Partial name changes (``{"name.givenName": "Barbara"}``) are merged into the current name;
@@ -247,10 +274,17 @@ class AccountOperations(StoreCalls):
         :param expected_version: the version the caller saw (SCIM ETag), to refuse stale updates.
         :param reason: why.
         :param actor: the acting admin.
-        :returns: the account after the change.
-        :raises InvalidInput: for an unknown, read-only or badly typed attribute.
+        :param notify: a client to tell the customer through (event ``profile_updated``, the
+            changed attribute names only), checked against the selection rules before the
+            change and sent after it.
+        :returns: the account after the change; with ``notify``, a
+            :class:`~idconnect.core.notification.Notified` holding it and the notification
+            (a failed send is reported there, the change stands).
+        :raises InvalidInput: for an unknown, read-only or badly typed attribute, or a client
+            the selection rules refuse (before anything changes).
         :raises NotFound: when the account does not exist.
         :raises Conflict: when ``expected_version`` is stale or a unique value is taken.
+        :raises PermissionDenied: with ``notify``, without ``notifications.send``.
         """
         account_id = self._id(account_id)
         if not isinstance(changes, Mapping) or not changes:
@@ -273,6 +307,7 @@ class AccountOperations(StoreCalls):
             )
         self._refuse_not_editable(typed, account_id)
         context = self._context(actor, reason, need_reason=False)
+        pending = self._before_notify(notify, context, (account_id,))
         updated: Account = self._call(
             "update_account",
             context,
@@ -281,7 +316,10 @@ class AccountOperations(StoreCalls):
             changes=typed,
             expected_version=expected_version,
         )
-        return updated
+        if pending is None:
+            return updated
+        changed = {"changed": sorted(k for k in typed if k != CUSTOM_CHANGES)}
+        return self._after_notify(pending, updated, "profile_updated", (account_id,), changed)
 
     @covers("update_account")
     def replace_account(
@@ -331,6 +369,28 @@ class AccountOperations(StoreCalls):
             actor=actor,
         )
 
+    @overload
+    def enable_accounts(
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        notify: None = None,
+    ) -> BulkResult: ...
+
+    @overload
+    def enable_accounts(
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        notify: str,
+    ) -> Notified[BulkResult]: ...
+
     @covers("set_account_enabled")
     def enable_accounts(
         self,
@@ -339,7 +399,8 @@ class AccountOperations(StoreCalls):
         reason: str,
         actor: str | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> BulkResult:
+        notify: str | None = None,
+    ) -> BulkResult | Notified[BulkResult]:
         """Enable accounts: their holders can log in again.
 
         :param ids: account ids.
@@ -349,8 +410,13 @@ class AccountOperations(StoreCalls):
         :returns: each account's outcome.
         :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
         :raises NotSupported: when the store cannot enable accounts.
+
+        With ``notify`` (a client), each account the change succeeded for is told (event
+        ``account_enabled``) and the result is a :class:`~idconnect.core.notification.Notified`
+        holding the bulk result and one notification per such account.
         """
-        return bulk_by_id(
+        pending = self._before_notify(notify, self._context(actor, reason, need_reason=True))
+        result = bulk_by_id(
             self,
             "enable_account",
             "set_account_enabled",
@@ -360,6 +426,31 @@ class AccountOperations(StoreCalls):
             extra={"enabled": True},
             progress=progress,
         )
+        if pending is None:
+            return result
+        return self._after_notify(pending, result, "account_enabled", result.succeeded)
+
+    @overload
+    def disable_accounts(
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        notify: None = None,
+    ) -> BulkResult: ...
+
+    @overload
+    def disable_accounts(
+        self,
+        ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        notify: str,
+    ) -> Notified[BulkResult]: ...
 
     @covers("set_account_enabled")
     def disable_accounts(
@@ -369,7 +460,8 @@ class AccountOperations(StoreCalls):
         reason: str,
         actor: str | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> BulkResult:
+        notify: str | None = None,
+    ) -> BulkResult | Notified[BulkResult]:
         """Disable accounts: their holders cannot log in; their data stays.
 
         :param ids: account ids.
@@ -379,8 +471,13 @@ class AccountOperations(StoreCalls):
         :returns: each account's outcome.
         :raises InvalidInput: for a missing reason or a malformed id (before anything changes).
         :raises NotSupported: when the store cannot disable accounts.
+
+        With ``notify`` (a client), each account the change succeeded for is told (event
+        ``account_disabled``) and the result is a :class:`~idconnect.core.notification.Notified`
+        holding the bulk result and one notification per such account.
         """
-        return bulk_by_id(
+        pending = self._before_notify(notify, self._context(actor, reason, need_reason=True))
+        result = bulk_by_id(
             self,
             "disable_account",
             "set_account_enabled",
@@ -390,6 +487,9 @@ class AccountOperations(StoreCalls):
             extra={"enabled": False},
             progress=progress,
         )
+        if pending is None:
+            return result
+        return self._after_notify(pending, result, "account_disabled", result.succeeded)
 
     @covers("delete_account")
     def delete_accounts(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from idconnect.core.config import StoreConfig
-from idconnect.core.facade.calls import StoreCalls
 from idconnect.core.facade.checks import PasswordPolicy, check_authenticator, check_password
+from idconnect.core.facade.notifications import NotificationOperations
 from idconnect.core.model import Authenticator, AuthenticatorKind, Secret
+from idconnect.core.notification import Notified
 from idconnect.core.opspec import covers
 
 __all__ = ["CredentialOperations", "read_password_policy"]
@@ -31,7 +32,7 @@ def read_password_policy(config: StoreConfig) -> PasswordPolicy:
     return PasswordPolicy(min_length=least)
 
 
-class CredentialOperations(StoreCalls):
+class CredentialOperations(NotificationOperations):
     """The credentials family of :class:`~idconnect.core.facade.store.Store`.
 
     It reads the store's ``password_policy`` setting when the store is built.
@@ -58,6 +59,32 @@ class CredentialOperations(StoreCalls):
             self._call("list_authenticators", context, subject=account_id, account_id=account_id)
         )
 
+    @overload
+    def add_authenticator(
+        self,
+        account_id: str,
+        kind: str | AuthenticatorKind,
+        value: str,
+        *,
+        verified: bool = False,
+        reason: str,
+        actor: str | None = None,
+        notify: None = None,
+    ) -> Authenticator: ...
+
+    @overload
+    def add_authenticator(
+        self,
+        account_id: str,
+        kind: str | AuthenticatorKind,
+        value: str,
+        *,
+        verified: bool = False,
+        reason: str,
+        actor: str | None = None,
+        notify: str,
+    ) -> Notified[Authenticator]: ...
+
     @covers("add_authenticator")
     def add_authenticator(
         self,
@@ -68,7 +95,8 @@ class CredentialOperations(StoreCalls):
         verified: bool = False,
         reason: str,
         actor: str | None = None,
-    ) -> Authenticator:
+        notify: str | None = None,
+    ) -> Authenticator | Notified[Authenticator]:
         """Add an email address or phone number as an authentication method.
 
         :param account_id: the account's id.
@@ -77,12 +105,15 @@ class CredentialOperations(StoreCalls):
         :param verified: whether support verified it with the customer.
         :param reason: why (required).
         :param actor: the acting admin.
-        :returns: the new method with a masked label.
+        :param notify: a client to tell the customer through (``authenticator_added``).
+        :returns: the new method with a masked label; with ``notify``, a
+            :class:`~idconnect.core.notification.Notified` holding it and the notification.
         :raises InvalidInput: for another kind or a malformed value.
         """
         account_id = self._id(account_id)
         kind = check_authenticator(kind, value, store=self.name, account=account_id)
         context = self._context(actor, reason, need_reason=True)
+        pending = self._before_notify(notify, context, (account_id,))
         added: Authenticator = self._call(
             "add_authenticator",
             context,
@@ -92,23 +123,36 @@ class CredentialOperations(StoreCalls):
             value=value,
             verified=bool(verified),
         )
-        return added
+        if pending is None:
+            return added
+        about = {"authenticator": added.label}
+        return self._after_notify(pending, added, "authenticator_added", (account_id,), about)
 
     @covers("remove_authenticator")
     def remove_authenticator(
-        self, account_id: str, authenticator_id: str, *, reason: str, actor: str | None = None
-    ) -> None:
+        self,
+        account_id: str,
+        authenticator_id: str,
+        *,
+        reason: str,
+        actor: str | None = None,
+        notify: str | None = None,
+    ) -> Notified[None] | None:
         """Remove an authentication method.
 
         :param account_id: the account's id.
         :param authenticator_id: the method's id.
         :param reason: why (required).
         :param actor: the acting admin.
+        :param notify: a client to tell the customer through (``authenticator_removed``).
+        :returns: ``None``; with ``notify``, a :class:`~idconnect.core.notification.Notified`
+            holding the notification.
         :raises NotFound: when the account or the method does not exist.
         """
         account_id = self._id(account_id)
         authenticator_id = self._id(authenticator_id, "authenticator id")
         context = self._context(actor, reason, need_reason=True)
+        pending = self._before_notify(notify, context, (account_id,))
         self._call(
             "remove_authenticator",
             context,
@@ -116,11 +160,20 @@ class CredentialOperations(StoreCalls):
             account_id=account_id,
             authenticator_id=authenticator_id,
         )
+        if pending is None:
+            return None
+        return self._after_notify(pending, None, "authenticator_removed", (account_id,))
 
     @covers("set_password")
     def set_password(
-        self, account_id: str, password: str | Secret, *, reason: str, actor: str | None = None
-    ) -> None:
+        self,
+        account_id: str,
+        password: str | Secret,
+        *,
+        reason: str,
+        actor: str | None = None,
+        notify: str | None = None,
+    ) -> Notified[None] | None:
         """Set an account's password directly (when a reset email is not an option).
 
         :param account_id: the account's id.
@@ -130,13 +183,20 @@ class CredentialOperations(StoreCalls):
         :raises InvalidInput: for a password the store's ``password_policy`` refuses (shorter
             than ``min_length``, 8 by default) or one longer than 1024 characters, before the
             store is called.
+
+        With ``notify`` (a client) the customer is told (``password_changed``, never the
+        password) and the result is a :class:`~idconnect.core.notification.Notified`.
         """
         account_id = self._id(account_id)
         secret = check_password(password, store=self.name, policy=self.password_policy)
         context = self._context(actor, reason, need_reason=True)
+        pending = self._before_notify(notify, context, (account_id,))
         self._call(
             "set_password", context, subject=account_id, account_id=account_id, password=secret
         )
+        if pending is None:
+            return None
+        return self._after_notify(pending, None, "password_changed", (account_id,))
 
     @covers("reset_failed_attempts")
     def reset_failed_attempts(

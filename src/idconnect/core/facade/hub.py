@@ -13,6 +13,7 @@ from typing import Any
 
 from idconnect.core.admin_state import AdminState
 from idconnect.core.audit import AuditTrail
+from idconnect.core.channels import BUILTIN, channel_types, start_channels
 from idconnect.core.clients import Application, Client
 from idconnect.core.config import HubConfig, StoreConfig, load_config
 from idconnect.core.errors import ConfigError, IdconnectError, PluginError, SecretUnavailable
@@ -23,6 +24,9 @@ from idconnect.core.facade.store import Store
 from idconnect.core.hubrecords import HubRecords
 from idconnect.core.impersonation import SigningKey
 from idconnect.core.instants import utc_now
+from idconnect.core.notification_log import NotificationLog
+from idconnect.core.notification_templates import Templates
+from idconnect.core.notifier import Notifier
 from idconnect.core.permissions import Permissions
 from idconnect.core.plugins import (
     make_root_manager,
@@ -101,6 +105,15 @@ class Hub(TokenRedemption):
             "idconnect_actor", default=None
         )
         self._root = make_root_manager(plugins)
+        self._root.register(BUILTIN, name="idconnect.channels")
+        self.notifier = Notifier(
+            config.clients,
+            start_channels(config.clients, channel_types(self._root), source=config.source),
+            NotificationLog(self.state),
+            Templates(),
+            self.audit,
+        )
+        """Sends customer notifications and keeps their log (:mod:`idconnect.core.notifier`)."""
         self._providers = tuple(providers)
         self.records = HubRecords(self.state, self.store)
         """The hub's own identity verifications and consents, provided (after ``providers``) to
@@ -220,6 +233,7 @@ class Hub(TokenRedemption):
         """Close every store's connections and the state database."""
         for store in self._stores.values():
             store.close()
+        self.notifier.close()
         self.state.close()
 
     def __enter__(self) -> Hub:

@@ -11,9 +11,12 @@ from idconnect.core.hookspecs.markers import StoreFactory, hookspec
 if TYPE_CHECKING:
     import click
 
+    from idconnect.core.channels import ChannelFactory
+
 
 __all__ = [
     "idconnect_cli_commands",
+    "idconnect_notification_channels",
     "idconnect_store_types",
 ]
 
@@ -45,4 +48,21 @@ def idconnect_cli_commands(cli: click.Group) -> None:
     :param cli: the root command group.
 
     .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def idconnect_notification_channels() -> Mapping[str, ChannelFactory]:
+    """Return the notification channel types this plugin provides, by ``plugin = ...`` name.
+
+    Called once per hub on every plugin of the root manager, the built-in ``idconnect.channels``
+    (``smtp``, ``http_sms``) included, like :func:`idconnect_store_types` for stores.
+
+    :returns: a mapping from type name (e.g. ``"smtp"``) to a factory that takes the channel's
+        :class:`~idconnect.core.channels.ChannelConfig` and returns a
+        :class:`~idconnect.core.channels.Channel`. The factory checks its settings and raises
+        :class:`~idconnect.core.errors.ConfigError` naming the channel and key; it should not
+        connect yet.
+
+    .. versionadded:: 0.3
     """
