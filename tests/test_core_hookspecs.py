@@ -65,7 +65,7 @@ def test_spec_documents_every_argument_and_its_result(name: str, spec: object) -
 @pytest.mark.parametrize(("name", "spec"), SPECS, ids=[n for n, _ in SPECS])
 def test_operation_hooks_take_the_call_context(name: str, spec: object) -> None:
     params = list(inspect.signature(spec).parameters)  # type: ignore[arg-type]
-    if name == "idconnect_store_types":
+    if name in ("idconnect_store_types", "idconnect_notification_channels"):
         assert params == []
     elif name == "idconnect_cli_commands":
         assert params == ["cli"]
