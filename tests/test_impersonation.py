@@ -10,7 +10,7 @@ import base64
 import getpass
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,19 +24,9 @@ from idconnect import Account, ConfigError, PermissionDenied, TokenRefused
 from idconnect.core.config import load_config
 from idconnect.core.errors import SecretUnavailable
 from idconnect.core.impersonation import GrantStatus
+from tests.token_helpers import T0, Clock
 
-T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 ADMIN = "agent-7"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def write_key(path: Path, kind: str = "EC") -> Path:

@@ -19,6 +19,7 @@ from idconnect.cli.credentials import authenticators, failed_attempts, password
 from idconnect.cli.demo import demo
 from idconnect.cli.errors import report
 from idconnect.cli.groups import groups
+from idconnect.cli.impersonation import impersonate, impersonation, impersonations, reset_link
 from idconnect.cli.roles import roles
 from idconnect.cli.sessions import sessions
 from idconnect.cli.stores import store, stores
@@ -129,5 +130,9 @@ for _command in (
     record_activity,
     admins,
     demo,
+    impersonate,
+    impersonations,
+    impersonation,
 ):
     cli.add_command(_command)
+password.add_command(reset_link)

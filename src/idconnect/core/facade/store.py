@@ -9,6 +9,7 @@ from idconnect.core.facade.credentials import CredentialOperations
 from idconnect.core.facade.export import ExportOperations
 from idconnect.core.facade.groups import GroupOperations
 from idconnect.core.facade.impersonation import ImpersonationOperations
+from idconnect.core.facade.password_reset import PasswordResetOperations
 from idconnect.core.facade.roles import RoleOperations
 from idconnect.core.facade.sessions import SessionOperations
 from idconnect.core.facade.verification import VerificationOperations
@@ -27,6 +28,7 @@ class Store(
     ExportOperations,
     ActivityOperations,
     ImpersonationOperations,
+    PasswordResetOperations,
 ):
     """One store's operations. Get it from :meth:`Hub.store`.
 
