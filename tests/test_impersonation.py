@@ -20,13 +20,15 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey
 
 import idconnect
-from idconnect import Account, ConfigError, PermissionDenied, TokenRefused
+from idconnect import Account, ConfigError, Email, PermissionDenied, TokenRefused
 from idconnect.core.config import load_config
 from idconnect.core.errors import SecretUnavailable
 from idconnect.core.impersonation import GrantStatus
-from tests.token_helpers import T0, Clock
+from tests.token_helpers import T0, Clock, Inbox, inbox
 
 ADMIN = "agent-7"
+
+__all__ = ["inbox"]
 
 
 def write_key(path: Path, kind: str = "EC") -> Path:
@@ -282,3 +284,46 @@ def test_without_a_key_impersonation_is_a_config_error(tmp_path: Path) -> None:
     del cfg["impersonation"]
     with idconnect.connect(cfg) as hub, pytest.raises(ConfigError, match="not configured"):
         hub.jwks()
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_the_customer_is_told_when_their_policy_lists_the_start(
+    tmp_path: Path, clock: Clock, inbox: tuple[Inbox, int], listed: bool
+) -> None:
+    cfg = config(tmp_path, write_key(tmp_path / "k.pem"))
+    cfg["applications"]["shop"] = {"policy": "retail"}
+    cfg["notifications"] = {
+        "channels": {
+            "email": {
+                "plugin": "smtp",
+                "host": "127.0.0.1",
+                "port": inbox[1],
+                "security": "none",
+                "sender": "support@example.com",
+            }
+        },
+        "policies": {"retail": {"events": {"impersonation_started": {}} if listed else {}}},
+    }
+    with idconnect.connect(cfg, clock=clock) as hub:
+        account = Account(
+            user_name="bjensen",
+            emails=(Email(value="bjensen@example.org", primary=True, verified=True),),
+        )
+        account_id = hub.store("mem").create_account(account, reason="test").id
+        assert account_id is not None
+        grant = impersonate(hub, account_id)
+        hub.redeem_impersonation(token_of(grant.link), client="shop-web")
+        logged = hub.store("mem").notifications(account_id).items
+        if not listed:
+            assert inbox[0].messages == [] and list(logged) == []
+            return
+        [message] = inbox[0].messages
+        assert message["To"] == "bjensen@example.org"
+        assert message["Subject"] == "Support signed in to your account"
+        [entry] = logged
+        assert (entry.event, entry.actor, entry.reason, entry.status) == (
+            "impersonation_started",
+            ADMIN,
+            "ticket 4711",
+            "sent",
+        )

@@ -9,7 +9,9 @@
   store keeps activity, and the redemption is an audit event naming the token's record id.
 - ``hub.redeem_impersonation(token, client=...)``: signature, issuer, audience, expiry, then
   the grant's single use and revocation; the start is an audit event with the admin as actor,
-  the grant's reason and the grant id.
+  the grant's reason and the grant id. When the notification policy that applies to the
+  account lists the event ``impersonation_started``, the customer is told through the grant's
+  client (a failed message is in the notification log; the impersonation starts anyway).
 - ``hub.jwks()``, ``hub.impersonations(...)``, ``hub.revoke_impersonation(...)``.
 
 A refused token raises :class:`~idconnect.core.errors.TokenRefused` naming why, never the token.
@@ -17,6 +19,7 @@ A refused token raises :class:`~idconnect.core.errors.TokenRefused` naming why, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,13 +36,18 @@ if TYPE_CHECKING:
     from idconnect.core.audit import AuditTrail
     from idconnect.core.config import HubConfig
     from idconnect.core.facade.store import Store
+    from idconnect.core.notifier import Notifier
     from idconnect.core.permissions import Permissions
     from idconnect.core.state import StateDatabase
 
-__all__ = ["RESET_REASON", "TokenRedemption"]
+__all__ = ["RESET_REASON", "STARTED_EVENT", "TokenRedemption"]
+
+log = logging.getLogger("idconnect")
 
 RESET_REASON = "password reset by the customer"
 """The reason of the password change a reset link's redemption makes."""
+STARTED_EVENT = "impersonation_started"
+"""The notification event sent, where the policy lists it, when an impersonation starts."""
 
 
 class TokenRedemption:
@@ -52,6 +60,7 @@ class TokenRedemption:
     tokens: TokenState
     signing_key: SigningKey
     clock: Callable[[], datetime]
+    notifier: Notifier
 
     if TYPE_CHECKING:
 
@@ -151,7 +160,19 @@ class TokenRedemption:
             self._record_refusal(claims, exc)
             raise
         self._record(_grant_context(grant), "redeem_impersonation", grant.account_id, grant.id)
+        self._tell_customer(grant)
         return claims
+
+    def _tell_customer(self, grant: Impersonation) -> None:
+        """Notify the customer that an impersonation started, where their policy lists it."""
+        context = _grant_context(grant)
+        try:
+            account = self.store(grant.store).get_account(grant.account_id, actor=grant.admin)
+            selection = self.notifier.select(account, grant.client)
+            if STARTED_EVENT in selection.policy.events:
+                self.notifier.send(context, account, STARTED_EVENT, client=grant.client)
+        except IdconnectError as exc:
+            log.warning("impersonation grant %s: the customer was not notified: %s", grant.id, exc)
 
     def _record_refusal(self, claims: dict[str, Any], refused: TokenRefused) -> None:
         """Audit a refused redemption of a token this hub signed (its claims are genuine)."""
