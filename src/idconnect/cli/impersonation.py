@@ -8,6 +8,7 @@ never prints the link: it goes to the customer, and the command says where it we
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import click
@@ -25,7 +26,7 @@ from idconnect.cli.render import add_column, when
 from idconnect.cli.resolve import account_id
 from idconnect.core.errors import NotificationFailed
 from idconnect.core.impersonation import Impersonation
-from idconnect.core.instants import format_instant, utc_now
+from idconnect.core.instants import format_instant
 
 __all__ = ["impersonate", "impersonation", "impersonations", "reset_link"]
 
@@ -69,10 +70,10 @@ def impersonate(app: App, store: str, account_ref: str, client: str, reason: str
     app.err.print(f"valid until {when(grant.expires_at)}, once (grant {grant.id})")
 
 
-def _grant_json(grant: Impersonation) -> dict[str, Any]:
+def _grant_json(grant: Impersonation, now: datetime) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": grant.id,
-        "status": grant.status(utc_now()).value,
+        "status": grant.status(now).value,
         "store": grant.store,
         "accountId": grant.account_id,
         "client": grant.client,
@@ -91,8 +92,7 @@ def _grant_json(grant: Impersonation) -> dict[str, Any]:
     return doc
 
 
-def _grant_table(found: Sequence[Impersonation]) -> Table:
-    now = utc_now()
+def _grant_table(found: Sequence[Impersonation], now: datetime) -> Table:
     table = Table(header_style="bold")
     add_column(table, "ID", no_wrap=True)
     for column in ("Status", "Store", "Account", "Client", "Admin", "Reason", "Expires"):
@@ -134,11 +134,11 @@ def list_impersonations(
         ident = None if account_ref is None else account_id(target, account_ref)
         found = target.impersonations(ident)
     if app.wants_json(json_flag):
-        print_json([_grant_json(g) for g in found])
+        print_json([_grant_json(g, app.hub.clock()) for g in found])
     elif not found:
         app.out.print("No impersonation grants.")
     else:
-        app.out.print(_grant_table(found))
+        app.out.print(_grant_table(found, app.hub.clock()))
 
 
 @impersonations.command("revoke")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from idconnect.core.context import CallContext
 from idconnect.core.errors import IdconnectError, NotFound, TokenRefused
-from idconnect.core.facade.checks import check_password, check_text
+from idconnect.core.facade.checks import check_text
 from idconnect.core.impersonation import Impersonation, SigningKey
 from idconnect.core.model import Secret
 from idconnect.core.permissions import SYSTEM_ACTOR
@@ -103,7 +103,6 @@ class TokenRedemption:
         context = CallContext(store=grant.store, actor=SYSTEM_ACTOR, reason=RESET_REASON)
         try:
             store = self.store(grant.store)
-            check_password(new_password, store=grant.store, policy=store.password_policy)
             with self.permissions.system_grant(
                 grant.store, "credentials.password", "activity.record"
             ):
