@@ -9,6 +9,7 @@ no network at all (a fresh network namespace) and prints it to PDF.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,8 +20,13 @@ from pathlib import Path
 import pytest
 
 import idconnect
+from idconnect.core.errors import PermissionDenied
 from idconnect.core.export_page import render_export
+from idconnect.core.notification import MASK
 from idconnect.testing.servers import require_server
+from tests.token_helpers import Inbox, inbox, token
+
+__all__ = ["inbox"]
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -151,3 +157,76 @@ def test_chromium_opens_the_page_offline_and_prints_it(hostile_store, tmp_path: 
         [*args, f"--print-to-pdf={pdf}", path.as_uri()], capture_output=True, env=env, timeout=120
     )
     assert printed.returncode == 0 and pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_export_holds_the_notification_log_with_secrets_hidden(
+    tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    config = {
+        "hub": {"state": f"sqlite:///{tmp_path / 'state.db'}"},
+        "stores": {"s": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 's.db'}"}},
+        "applications": {"shop": {}},
+        "clients": {
+            "shop-web": {
+                "application": "shop",
+                "reset_url": "https://shop.example.com/reset?token={token}",
+            }
+        },
+        "notifications": {
+            "channels": {
+                "email": {
+                    "plugin": "smtp",
+                    "host": "127.0.0.1",
+                    "port": inbox[1],
+                    "security": "none",
+                    "sender": "support@example.com",
+                }
+            }
+        },
+        "admins": {
+            "roles": {
+                "no-log": {
+                    "permissions": [
+                        f"{family}.*"
+                        for family in (
+                            "accounts",
+                            "credentials",
+                            "sessions",
+                            "activity",
+                            "verification",
+                            "consents",
+                        )
+                    ]
+                }
+            },
+            "members": {"agent": ["no-log"], "boss": ["owner"]},
+        },
+    }
+    with idconnect.connect(config) as hub, hub.acting_as("boss"):
+        store = hub.store("s")
+        account = store.create_account(
+            {
+                "userName": "told",
+                "emails": [{"value": "told@example.org", "primary": True, "verified": True}],
+            },
+            reason="setup",
+        )
+        assert account.id is not None
+        sent = store.send_password_reset(account.id, client="shop-web", reason="call 88")
+        assert sent.status == "sent", sent.cause
+        secret = token(inbox[0].link())
+        doc = store.export_account(account.id, reason="data request")
+        [logged] = doc["notifications"]
+        assert (logged["id"], logged["template"], logged["status"]) == (
+            sent.id,
+            "password_reset_requested",
+            "sent",
+        )
+        assert MASK in logged["content"] and logged["target"] == "told@example.org"
+        html = store.export_account(account.id, format="html", reason="data request")
+        page = _checked(html)
+        assert "Notifications" in page.text and "password_reset_requested" in page.text
+        assert MASK in page.text
+        assert secret not in json.dumps(doc) and secret not in html
+        with hub.acting_as("agent"), pytest.raises(PermissionDenied, match=r"notifications\.read"):
+            store.export_account(account.id, reason="data request")

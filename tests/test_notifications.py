@@ -341,6 +341,49 @@ def test_an_sms_reaches_the_stand_in_provider_with_a_valid_signature(
         assert headers["Idempotency-Key"] == sent.id
 
 
+def test_a_voice_call_reaches_the_stand_in_provider_with_a_valid_signature(
+    tmp_path: Path, gateway: tuple[type[_Gateway], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the same stand-in gateway, reached through a channel configured for voice calls
+    handler, port = gateway
+    monkeypatch.setenv("IDC_TEST_SMS_KEY", SMS_KEY)
+    config = _config(tmp_path, 2525)
+    config["notifications"]["channels"]["voice"] = {
+        "plugin": "http_sms",
+        "url": f"http://127.0.0.1:{port}/calls",
+        "medium": "voice",
+        "hmac_key_env": "IDC_TEST_SMS_KEY",
+        "retries": 0,
+    }
+    config["notifications"]["policies"]["acme"] = {
+        "events": {"account_disabled": {"channel": "voice"}}
+    }
+    with idconnect.connect(config) as hub:
+        _, member = _accounts(hub)
+        store = hub.store("main")
+        result = store.disable_accounts([member], reason="ticket 12", notify="partner-web")
+        assert result.result.ok and not store.get_account(member).active
+        (sent,) = result.notifications
+        assert sent.status is DeliveryStatus.SENT, sent.cause
+        assert (sent.medium, sent.channel, sent.target) == (Medium.VOICE, "voice", "+447700900123")
+        ((headers, body),) = handler.received
+        expected = hmac.new(
+            SMS_KEY.encode(),
+            headers["X-Idconnect-Timestamp"].encode() + b"." + body,
+            hashlib.sha256,
+        ).hexdigest()
+        assert hmac.compare_digest(headers["X-Idconnect-Signature"], f"sha256={expected}")
+        doc = json.loads(body)
+        assert (doc["medium"], doc["to"], doc["id"]) == ("voice", "+447700900123", sent.id)
+        assert doc["text"].startswith("ACME Partners:") and doc["text"] == sent.content
+        (entry,) = store.notifications(member).items
+        assert (entry.medium, entry.event, entry.status) == (
+            Medium.VOICE,
+            "account_disabled",
+            DeliveryStatus.SENT,
+        )
+
+
 # -- secrets --------------------------------------------------------------------------------------
 
 

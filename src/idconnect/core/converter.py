@@ -33,6 +33,7 @@ from idconnect.core.model import (
     RoleAssignment,
     Session,
 )
+from idconnect.core.notification import DeliveryStatus, Medium, Notification
 from idconnect.core.records import AssuranceLevel, ConsentEnd
 
 __all__ = ["CONVERTER", "PLAIN", "drop_none", "make_converter", "structure"]
@@ -78,6 +79,7 @@ PLAIN = (
     IdentityVerification,
     Event,
     ActivityRecord,
+    Notification,
 )
 
 
@@ -89,7 +91,8 @@ def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(omit_if_default=False, forbid_extra_keys=True)
     conv.register_unstructure_hook(datetime, format_instant)
     conv.register_structure_hook(datetime, lambda v, _: _instant(v))
-    for kind in (AuthenticatorKind, AssuranceLevel, ConsentEnd, ActivityKind, ActivitySource):
+    enums = (AuthenticatorKind, AssuranceLevel, ConsentEnd, ActivityKind, ActivitySource, Medium)
+    for kind in (*enums, DeliveryStatus):
         conv.register_unstructure_hook(kind, lambda k: k.value)
     for cls in PLAIN:
         renames: dict[str, Any] = {

@@ -8,6 +8,7 @@ from idconnect.core.context import CallContext
 from idconnect.core.convert import to_json
 from idconnect.core.errors import IdconnectError, InvalidInput
 from idconnect.core.facade.activity import ActivityOperations
+from idconnect.core.facade.notifications import NotificationOperations
 from idconnect.core.instants import utc_now
 from idconnect.core.query import MAX_PAGE_SIZE
 
@@ -24,9 +25,12 @@ operation and the document's key."""
 
 FORMATS = ("json", "html")
 
+_LOG_PAGE = 500
+"""The largest page of the notification log, read page by page into the export."""
 
-class ExportOperations(ActivityOperations):
-    """The export of :class:`~idconnect.core.facade.store.Store` (it reads the audit trail)."""
+
+class ExportOperations(ActivityOperations, NotificationOperations):
+    """The export of :class:`~idconnect.core.facade.store.Store` (audit trail, notification log)."""
 
     @overload
     def export_account(
@@ -50,9 +54,10 @@ class ExportOperations(ActivityOperations):
 
         Holds the canonical account (the attributes the store shows), its identity
         verifications, consents, authenticators (masked), sessions, the store's own activity
-        records (logins, lockouts, password changes...) and the audit events about it, as far
-        as the store (or the hub's state, for it) has them; never a secret. The export itself
-        is audited.
+        records (logins, lockouts, password changes...) as far as the store (or the hub's state,
+        for it) has them, the messages sent to the customer (the notification log, every page,
+        content masked as logged) and the audit events about it; never a secret. The export
+        itself is audited.
 
         :param account_id: the account's id.
         :param format: ``json`` (a JSON-ready dict) or ``html`` (one self-contained, printable
@@ -64,7 +69,7 @@ class ExportOperations(ActivityOperations):
         :raises NotFound: when the account does not exist.
         :raises PermissionDenied: without ``accounts.export``, or without the read permission of
             a part it holds (``accounts.read``, ``verification.read``, ``consents.read``,
-            ``credentials.read``, ``sessions.read``, ``activity.read``).
+            ``credentials.read``, ``sessions.read``, ``activity.read``, ``notifications.read``).
         """
         if format not in FORMATS:
             raise InvalidInput(
@@ -90,6 +95,7 @@ class ExportOperations(ActivityOperations):
                     doc[key] = to_json(list(found))
             if "list_activity" in self.capabilities:
                 doc["activity"] = to_json(self._store_activity(read, account_id))
+            doc["notifications"] = to_json(self._notification_log(account_id, context.actor))
             doc["events"] = to_json(self.events(account_id, actor=context.actor))
             page = None
             if format == "html":
@@ -105,6 +111,17 @@ class ExportOperations(ActivityOperations):
             [self.hub.audit.event(context, "export_account", account_id=account_id)]
         )
         return doc if page is None else page
+
+    def _notification_log(self, account_id: str, actor: str) -> list[Any]:
+        """Every entry of an account's notification log, newest first, page by page."""
+        found: list[Any] = []
+        cursor = None
+        while True:
+            page = self.notifications(account_id, count=_LOG_PAGE, cursor=cursor, actor=actor)
+            found.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
 
     def _store_activity(self, read: CallContext, account_id: str) -> list[Any]:
         """Every store-side activity record of an account, newest first, page by page."""
