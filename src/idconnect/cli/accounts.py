@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 from rich.table import Table
@@ -22,6 +22,7 @@ from idconnect.cli.context import (
     reason_option,
     store_argument,
 )
+from idconnect.cli.notify import notify_option, report_notifications, split_notified
 from idconnect.cli.render import (
     SHORT_ID,
     account_table,
@@ -36,7 +37,8 @@ from idconnect.cli.render import (
 from idconnect.cli.render_records import consent_summary, verification_summary
 from idconnect.cli.resolve import resolve_account
 from idconnect.core.errors import IdconnectError
-from idconnect.core.model import Account
+from idconnect.core.model import Account, BulkResult
+from idconnect.core.notification import Notification
 from idconnect.core.opspec import covers
 
 if TYPE_CHECKING:
@@ -322,6 +324,7 @@ def create_account(app: App, store: str, source: IO[str], reason: str, json_flag
     "--if-match", "version", metavar="VERSION", help="Refuse if the account changed since."
 )
 @click.option("--force", is_flag=True, help="Allow dropping the verified primary email address.")
+@notify_option
 @reason_option
 @json_option
 @pass_app
@@ -333,10 +336,15 @@ def update_account(
     assignments: tuple[str, ...],
     version: str | None,
     force: bool,
+    notify: str | None,
     reason: str,
     json_flag: bool,
 ) -> None:
-    """Change attributes of one account (ID, userName or email)."""
+    """Change attributes of one account (ID, userName or email).
+
+    With --notify CLIENT the customer is told (profile_updated, the attribute names only) after
+    the change; a failed send is a warning and the exit status stays 0.
+    """
     for assignment in assignments:
         parse_assignment(assignment)  # the ATTR=VALUE form, checked before any work
     target = app.store(store)
@@ -346,25 +354,42 @@ def update_account(
     account_id = current.id
     if not force:
         refuse_losing_verified_email(current, changes, store=store)
-    updated = target.update_account(
-        account_id, changes, expected_version=version or current.version, reason=reason
+    updated, sent = split_notified(
+        target.update_account(
+            account_id,
+            changes,
+            expected_version=version or current.version,
+            reason=reason,
+            notify=notify,
+        )
     )
-    if app.wants_json(json_flag):
+    as_json = app.wants_json(json_flag)
+    if as_json:
         print_model(updated, target.catalogue)
     else:
         app.out.print(
             f"Updated {', '.join(changes)} of account {account_id} in store {store!r}"
             f" (version {updated.version})."
         )
+    report_notifications(app, sent, as_json=as_json)
 
 
 def _bulk_command(
-    name: str, verb: str, method: str, operation: str, help_text: str, irreversible: bool
+    name: str,
+    verb: str,
+    method: str,
+    operation: str,
+    help_text: str,
+    irreversible: bool,
+    notifiable: bool = False,
 ) -> None:
+    def options(func: Any) -> Any:
+        return notify_option(bulk_options(func)) if notifiable else bulk_options(func)
+
     @accounts.command(name, help=help_text)
     @store_argument
     @click.argument("ids", nargs=-1, metavar="[ID|USERNAME|EMAIL]...")
-    @bulk_options
+    @options
     @pass_app
     @click.pass_context
     @covers(operation)
@@ -379,26 +404,24 @@ def _bulk_command(
         dry_run: bool,
         yes: bool,
         json_flag: bool,
+        notify: str | None = None,
     ) -> None:
         target = app.store(store)
         selected = select_accounts(target, ids, filter_text, most=most)
         run = getattr(target, method)
-        action = BulkAction(
-            verb=verb,
-            irreversible=irreversible,
-            run=lambda ids, progress: run(ids, reason=reason, progress=progress),
-        )
-        ctx.exit(
-            run_bulk(
-                app,
-                target,
-                selected,
-                action,
-                dry_run=dry_run,
-                yes=yes,
-                as_json=app.wants_json(json_flag),
-            )
-        )
+        sent: list[Notification] = []
+
+        def apply(ids: Sequence[str], progress: Callable[[int], None]) -> BulkResult:
+            asked = {} if notify is None else {"notify": notify}
+            result, notified = split_notified(run(ids, reason=reason, progress=progress, **asked))
+            sent.extend(notified)
+            return cast(BulkResult, result)
+
+        action = BulkAction(verb=verb, irreversible=irreversible, run=apply)
+        as_json = app.wants_json(json_flag)
+        status = run_bulk(app, target, selected, action, dry_run=dry_run, yes=yes, as_json=as_json)
+        report_notifications(app, sent, as_json=as_json)
+        ctx.exit(status)
 
     del command
 
@@ -408,16 +431,22 @@ _bulk_command(
     "enabled",
     "enable_accounts",
     "set_account_enabled",
-    "Enable accounts (by ID or --filter): their holders can log in again.",
+    "Enable accounts (by ID or --filter): their holders can log in again. With --notify"
+    " CLIENT each enabled account's holder is told; a failed send is a warning and does not"
+    " change the exit status.",
     False,
+    notifiable=True,
 )
 _bulk_command(
     "disable",
     "disabled",
     "disable_accounts",
     "set_account_enabled",
-    "Disable accounts (by ID or --filter): their holders cannot log in; data stays.",
+    "Disable accounts (by ID or --filter): their holders cannot log in; data stays. With"
+    " --notify CLIENT each disabled account's holder is told; a failed send is a warning and"
+    " does not change the exit status.",
     False,
+    notifiable=True,
 )
 _bulk_command(
     "delete",

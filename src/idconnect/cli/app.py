@@ -20,6 +20,7 @@ from idconnect.cli.demo import demo
 from idconnect.cli.errors import report
 from idconnect.cli.groups import groups
 from idconnect.cli.impersonation import impersonate, impersonation, impersonations, reset_link
+from idconnect.cli.notifications import clients, notifications, notify
 from idconnect.cli.roles import roles
 from idconnect.cli.sessions import sessions
 from idconnect.cli.stores import store, stores
@@ -133,6 +134,9 @@ for _command in (
     impersonate,
     impersonations,
     impersonation,
+    clients,
+    notify,
+    notifications,
 ):
     cli.add_command(_command)
 password.add_command(reset_link)

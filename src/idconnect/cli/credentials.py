@@ -14,6 +14,7 @@ from idconnect.cli.context import (
     reason_option,
     store_argument,
 )
+from idconnect.cli.notify import notify_option, report_notifications, split_notified
 from idconnect.cli.render import authenticator_table
 from idconnect.cli.resolve import account_id
 from idconnect.core.masking import SUPPORT_ADDABLE
@@ -52,6 +53,7 @@ def list_authenticators(app: App, store: str, account_ref: str, json_flag: bool)
 @click.argument("kind", type=click.Choice(sorted(str(k) for k in SUPPORT_ADDABLE)))
 @click.argument("value")
 @click.option("--verified", is_flag=True, help="Support verified it with the customer.")
+@notify_option
 @reason_option
 @json_option
 @pass_app
@@ -63,34 +65,53 @@ def add_authenticator(
     kind: str,
     value: str,
     verified: bool,
+    notify: str | None,
     reason: str,
     json_flag: bool,
 ) -> None:
-    """Add an email address or phone number (E.164, e.g. +447700900123) to ACCOUNT."""
+    """Add an email address or phone number (E.164, e.g. +447700900123) to ACCOUNT.
+
+    With --notify CLIENT the customer is told after the change; a failed send is a warning and
+    the exit status stays 0.
+    """
     target = app.store(store)
     ident = account_id(target, account_ref)
-    added = target.add_authenticator(ident, kind, value, verified=verified, reason=reason)
-    if app.wants_json(json_flag):
+    added, sent = split_notified(
+        target.add_authenticator(
+            ident, kind, value, verified=verified, reason=reason, notify=notify
+        )
+    )
+    as_json = app.wants_json(json_flag)
+    if as_json:
         print_model(added)
     else:
         app.out.print(f"Added {added.kind} {added.label} ({added.id}) to account {ident}.")
+    report_notifications(app, sent, as_json=as_json)
 
 
 @authenticators.command("remove")
 @store_argument
 @_ACCOUNT
 @click.argument("authenticator_id", metavar="AUTH_ID")
+@notify_option
 @reason_option
 @pass_app
 @covers("remove_authenticator")
 def remove_authenticator(
-    app: App, store: str, account_ref: str, authenticator_id: str, reason: str
+    app: App, store: str, account_ref: str, authenticator_id: str, notify: str | None, reason: str
 ) -> None:
-    """Remove one authentication method of ACCOUNT."""
+    """Remove one authentication method of ACCOUNT.
+
+    With --notify CLIENT the customer is told after the change; a failed send is a warning and
+    the exit status stays 0.
+    """
     target = app.store(store)
     ident = account_id(target, account_ref)
-    target.remove_authenticator(ident, authenticator_id, reason=reason)
+    _, sent = split_notified(
+        target.remove_authenticator(ident, authenticator_id, reason=reason, notify=notify)
+    )
     app.out.print(f"Removed authenticator {authenticator_id} of account {ident}.")
+    report_notifications(app, sent)
 
 
 @click.group()
@@ -112,15 +133,23 @@ def _read_password() -> Secret:
 @password.command("set")
 @store_argument
 @_ACCOUNT
+@notify_option
 @reason_option
 @pass_app
 @covers("set_password")
-def set_password(app: App, store: str, account_ref: str, reason: str) -> None:
-    """Set the password of ACCOUNT: asked twice, hidden (or one line from stdin)."""
+def set_password(app: App, store: str, account_ref: str, notify: str | None, reason: str) -> None:
+    """Set the password of ACCOUNT: asked twice, hidden (or one line from stdin).
+
+    With --notify CLIENT the customer is told (never the password) after the change; a failed
+    send is a warning and the exit status stays 0.
+    """
     target = app.store(store)
     ident = account_id(target, account_ref)  # fail on a wrong account before asking
-    target.set_password(ident, _read_password(), reason=reason)
+    _, sent = split_notified(
+        target.set_password(ident, _read_password(), reason=reason, notify=notify)
+    )
     app.out.print(f"Password of account {ident} set in store {store!r}.")
+    report_notifications(app, sent)
 
 
 @click.group("failed-attempts")
