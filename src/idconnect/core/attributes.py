@@ -35,6 +35,7 @@ import attrs
 from idconnect.core.config import StoreConfig
 from idconnect.core.errors import ConfigError, InvalidInput
 from idconnect.core.instants import parse_instant
+from idconnect.core.model import Account
 from idconnect.core.schema import (
     ACCOUNT_ATTRIBUTES,
     CUSTOM_SCHEMA,
@@ -45,6 +46,7 @@ from idconnect.core.schema import (
 )
 
 __all__ = [
+    "CUSTOM_CHANGES",
     "MAX_TEXT",
     "MAX_VALUES",
     "adjusted_catalogue",
@@ -52,6 +54,9 @@ __all__ = [
     "custom_attributes",
     "custom_names",
     "declared_sources",
+    "editable",
+    "refuse_not_editable",
+    "typed_custom_values",
 ]
 
 MAX_TEXT = 255
@@ -63,6 +68,9 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _FLAGS = ("visible", "editable", "searchable")
 _CUSTOM_KEYS = frozenset({"type", "multi_valued", "case_exact", "description", "source", *_FLAGS})
 _BUILT_IN_KEYS = frozenset({"description", "source", *_FLAGS})
+CUSTOM_CHANGES = "attributes"
+"""The key of an update's changes holding custom attributes: name to typed value, ``None``
+clearing it (only names of the store's catalogue reach a backend)."""
 _TOP_LEVEL = {a.name.lower(): a.name for a in ACCOUNT_ATTRIBUTES} | {"meta": "meta"}
 
 
@@ -286,3 +294,67 @@ def custom_names(catalogue: Iterable[AttributeDef]) -> dict[str, AttributeDef]:
     :returns: lower-cased name to definition.
     """
     return {a.path.lower(): a for a in catalogue if a.custom}
+
+
+def editable(catalogue: Catalogue, name: str) -> bool:
+    """Whether support may change an attribute (any of its sub-attributes) in a store.
+
+    :param catalogue: the store's catalogue.
+    :param name: a top-level or custom attribute name, any case.
+    :returns: ``True`` also for a name the catalogue does not hold (refused elsewhere).
+    """
+    low = name.lower()
+    held = [d for d in catalogue if d.path.lower() == low or d.parent.lower() == low]
+    return not held or any(d.mutable for d in held)
+
+
+def refuse_not_editable(
+    catalogue: Catalogue, changes: Mapping[str, Any], *, store: str, account_id: str
+) -> None:
+    """Refuse an update's changes to attributes the store's config makes read-only for support.
+
+    :param catalogue: the store's catalogue.
+    :param changes: typed changes (custom ones under ``CUSTOM_CHANGES``).
+    :param store: the store's name, for the error.
+    :param account_id: the account, for the error.
+    :raises InvalidInput: naming the first attribute that is not editable.
+    """
+    names = [k for k in changes if k != CUSTOM_CHANGES]
+    names += list(changes.get(CUSTOM_CHANGES, {}))
+    for name in names:
+        if not editable(catalogue, name):
+            raise InvalidInput(
+                f"attribute {name!r} is not editable in this store",
+                store=store,
+                account=account_id,
+                attribute=name,
+            )
+
+
+def typed_custom_values(
+    account: Account, custom: Mapping[str, AttributeDef], *, store: str
+) -> Account:
+    """Check and type an account's custom attributes against a store's custom attributes.
+
+    :param account: an account as a caller gave it (values as JSON or typed).
+    :param custom: the store's custom attributes by lower-cased name.
+    :param store: the store's name, for errors.
+    :returns: the account with typed values (``None`` values dropped).
+    :raises InvalidInput: naming an unknown custom attribute or a badly typed value.
+    """
+    if not account.attributes:
+        return account
+    typed: dict[str, Any] = {}
+    for name, value in account.attributes.items():
+        definition = custom.get(name.lower())
+        if definition is None:
+            names = ", ".join(sorted(d.path for d in custom.values())) or "none"
+            raise InvalidInput(
+                f"unknown custom attribute {name!r} (this store's: {names})",
+                store=store,
+                attribute=name,
+            )
+        checked = check_custom_value(definition, value, store=store)
+        if checked is not None:
+            typed[definition.path] = checked
+    return attrs.evolve(account, attributes=typed)

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from idconnect.core.attributes import check_custom_value
+from idconnect.core.attributes import CUSTOM_CHANGES, check_custom_value
 from idconnect.core.converter import CONVERTER, drop_none, structure
 from idconnect.core.errors import InvalidInput
 from idconnect.core.model import Account, Email, ExternalIdentity, Name, PhoneNumber
@@ -47,11 +47,6 @@ def writable_values(account: Account) -> dict[str, Any]:
     :returns: canonical top-level name (``WRITABLE_ATTRIBUTES``) to typed value.
     """
     return {name: getattr(account, field) for name, field in _MODEL_FIELDS.items()}
-
-
-CUSTOM_CHANGES = "attributes"
-"""The key of an update's changes holding custom attributes: name to typed value, ``None``
-clearing it (only names of the store's catalogue reach a backend)."""
 
 
 def apply_changes(account: Account, changes: Mapping[str, Any]) -> Account:

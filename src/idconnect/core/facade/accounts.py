@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
-import attrs
-
-from idconnect.core.attributes import check_custom_value
+from idconnect.core.attributes import refuse_not_editable, typed_custom_values
 from idconnect.core.changes import CUSTOM_CHANGES, changes_from_json, writable_values
 from idconnect.core.convert import account_from_json
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported
@@ -138,40 +136,7 @@ class AccountOperations(NotificationOperations):
         return created
 
     def _typed(self, account: Account) -> Account:
-        """Check and type an account's custom attributes against the store's catalogue.
-
-        :raises InvalidInput: naming an unknown custom attribute or a badly typed value.
-        """
-        if not account.attributes:
-            return account
-        custom = self.custom_attributes
-        typed: dict[str, Any] = {}
-        for name, value in account.attributes.items():
-            definition = custom.get(name.lower())
-            if definition is None:
-                names = ", ".join(sorted(d.path for d in custom.values())) or "none"
-                raise InvalidInput(
-                    f"unknown custom attribute {name!r} (this store's: {names})",
-                    store=self.name,
-                    attribute=name,
-                )
-            checked = check_custom_value(definition, value, store=self.name)
-            if checked is not None:
-                typed[definition.path] = checked
-        return attrs.evolve(account, attributes=typed)
-
-    def _refuse_not_editable(self, typed: Mapping[str, Any], account_id: str) -> None:
-        """Refuse changes to attributes the store's config makes read-only for support."""
-        names = [k for k in typed if k != CUSTOM_CHANGES]
-        names += list(typed.get(CUSTOM_CHANGES, {}))
-        for name in names:
-            if not self._editable(name):
-                raise InvalidInput(
-                    f"attribute {name!r} is not editable in this store",
-                    store=self.name,
-                    account=account_id,
-                    attribute=name,
-                )
+        return typed_custom_values(account, self.custom_attributes, store=self.name)
 
     @covers("create_account")
     def create_accounts(
@@ -305,7 +270,7 @@ class AccountOperations(NotificationOperations):
             raise NotSupported(
                 f"this store does not hold {unknown[0]!r}", store=self.name, account=account_id
             )
-        self._refuse_not_editable(typed, account_id)
+        refuse_not_editable(self.catalogue, typed, store=self.name, account_id=account_id)
         context = self._context(actor, reason, need_reason=False)
         pending = self._before_notify(notify, context, (account_id,))
         updated: Account = self._call(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pluggy
 from attrs import evolve
 
-from idconnect.core.attributes import adjusted_catalogue, custom_names
+from idconnect.core.attributes import adjusted_catalogue, custom_names, editable
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext, new_request_id
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported, PluginError
@@ -250,9 +250,7 @@ class StoreCalls:
 
     def _editable(self, top_level: str) -> bool:
         """Whether support may change an attribute (any of its sub-attributes) here."""
-        low = top_level.lower()
-        held = [d for d in self.catalogue if d.path.lower() == low or d.parent.lower() == low]
-        return not held or any(d.mutable for d in held)
+        return editable(self.catalogue, top_level)
 
     def _backend_has(self, hook: str) -> bool:
         impls = getattr(self._pm.hook, f"idconnect_{hook}").get_hookimpls()
