@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from attrs import field, frozen
 
-__all__ = ["CallContext", "new_request_id"]
+__all__ = ["CallContext", "new_request_id", "request_scope"]
+
+_REQUEST_ID: ContextVar[str | None] = ContextVar("idconnect_request_id", default=None)
 
 
 def new_request_id() -> str:
-    """Return a fresh request id (a random UUID in hex)."""
-    return uuid.uuid4().hex
+    """Return the request id of the enclosing :func:`request_scope`, else a fresh one.
+
+    :returns: the scope's id, or a random UUID in hex outside any scope.
+    """
+    return _REQUEST_ID.get() or uuid.uuid4().hex
+
+
+@contextmanager
+def request_scope(request_id: str) -> Iterator[str]:
+    """Make every facade call inside the block use ``request_id`` (an HTTP request's id).
+
+    Context variables follow the code into threads started with ``contextvars.copy_context``
+    (Starlette's thread pool does), so the audit events of the request carry its id.
+
+    :param request_id: the id to use; must not be empty.
+    :returns: a context manager yielding ``request_id``.
+    :raises ValueError: for an empty ``request_id``.
+    """
+    if not request_id:
+        raise ValueError("request_id must not be empty")
+    token = _REQUEST_ID.set(request_id)
+    try:
+        yield request_id
+    finally:
+        _REQUEST_ID.reset(token)
 
 
 @frozen(kw_only=True)

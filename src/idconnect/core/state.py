@@ -174,6 +174,20 @@ class StateDatabase:
             self._writer = _writer_for(engine)
         return self._engine
 
+    def ping(self) -> None:
+        """Check that the state database answers (a readiness probe).
+
+        :raises StoreUnavailable: when it cannot be opened or does not answer.
+        """
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(
+                f"the hub's state database does not answer ({exc.__class__.__name__})",
+                store="hub-state",
+            ) from exc
+
     def record(self, events: Iterable[Event]) -> None:
         """Append events to the audit trail in one transaction.
 

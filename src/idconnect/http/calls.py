@@ -1,0 +1,145 @@
+"""Blocking facade calls from async handlers, and the HTTP form of idconnect's errors.
+
+Every handler of the HTTP service calls the facade through :func:`call`: the call runs in the
+bounded thread pool (its size is :func:`set_thread_limit`'s), and an :class:`IdconnectError`
+comes back as an :class:`ApiError` carrying the HTTP status, a stable code and the SCIM
+``scimType``. The application renders an :class:`ApiError` as JSON ``{"error", "detail"}``
+under ``/api`` and as a SCIM Error document under ``/scim`` (:func:`error_response`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from idconnect.core.errors import (
+    Conflict,
+    FilterError,
+    IdconnectError,
+    InvalidInput,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    StoreUnavailable,
+    TokenRefused,
+)
+
+__all__ = [
+    "SCIM_ERROR",
+    "ApiError",
+    "api_error",
+    "call",
+    "error_response",
+    "set_thread_limit",
+]
+
+T = TypeVar("T")
+
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+_STATUS: tuple[tuple[type[IdconnectError], int], ...] = (
+    (NotFound, 404),
+    (FilterError, 400),
+    (InvalidInput, 400),
+    (Conflict, 409),
+    (PermissionDenied, 403),
+    (NotSupported, 501),
+    (StoreUnavailable, 503),
+    (TokenRefused, 401),
+)
+
+
+class ApiError(Exception):
+    """An answer other than success, ready to render for ``/api`` or ``/scim``.
+
+    :param status: the HTTP status.
+    :param code: the stable error code (``not_found``, ``invalid_filter``, ...).
+    :param detail: the cause in words; never a secret.
+    :param scim_type: the SCIM ``scimType`` (RFC 7644 §3.12), if one applies.
+    :param headers: extra response headers (``Allow``, ``Retry-After``, ...).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        scim_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.scim_type = scim_type
+        self.headers = headers or {}
+
+
+def api_error(exc: IdconnectError, *, if_match: bool = False) -> ApiError:
+    """Translate an idconnect error to its HTTP form.
+
+    :param exc: the error the facade raised.
+    :param if_match: whether the request carried ``If-Match``: a stale-version ``Conflict``
+        (one naming no unique ``attribute``) is then ``412 Precondition Failed``.
+    :returns: the :class:`ApiError`; an error outside the mapped classes is its own
+        ``http_status`` (500 for configuration and plugin faults).
+    """
+    status = next((s for cls, s in _STATUS if isinstance(exc, cls)), exc.http_status)
+    scim_type = exc.scim_type
+    if isinstance(exc, Conflict) and if_match and "attribute" not in exc.details:
+        status, scim_type = 412, None
+    return ApiError(status, exc.code, str(exc), scim_type=scim_type)
+
+
+async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking facade call in the bounded thread pool.
+
+    The request id of the enclosing request follows the call into the thread (context
+    variables are copied), so the call's audit events carry it.
+
+    :param fn: the facade method (``store.get_account``, ...).
+    :param args: its positional arguments.
+    :param kwargs: its keyword arguments (``actor=``, ``reason=``, ...).
+    :returns: what ``fn`` returned.
+    :raises ApiError: for every :class:`IdconnectError` ``fn`` raised.
+    """
+    try:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    except IdconnectError as exc:
+        raise api_error(exc) from exc
+
+
+def set_thread_limit(threads: int) -> None:
+    """Bound the thread pool blocking calls run in; call it inside the running event loop.
+
+    :param threads: at most this many facade calls run at once (1 or more).
+    :raises ValueError: for fewer than one thread.
+    """
+    if threads < 1:
+        raise ValueError("the thread pool needs at least one thread")
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+
+def error_response(request: Request, exc: ApiError) -> JSONResponse:
+    """Render an :class:`ApiError` for the part of the service the request went to.
+
+    :param request: the request that failed; a path under ``/scim`` gets a SCIM Error
+        document (``application/scim+json``), anything else ``{"error", "detail"}``.
+    :param exc: the error.
+    :returns: the response.
+    """
+    if request.url.path.startswith("/scim"):
+        doc: dict[str, Any] = {"schemas": [SCIM_ERROR], "status": str(exc.status)}
+        if exc.scim_type:
+            doc["scimType"] = exc.scim_type
+        doc["detail"] = exc.detail
+        return JSONResponse(
+            doc, exc.status, headers=exc.headers, media_type="application/scim+json"
+        )
+    return JSONResponse({"error": exc.code, "detail": exc.detail}, exc.status, headers=exc.headers)

@@ -1,0 +1,88 @@
+"""http.calls: blocking facade calls in the thread pool, errors mapped, the request id kept."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+import idconnect
+from idconnect.core.context import new_request_id, request_scope
+from idconnect.core.errors import (
+    Conflict,
+    FilterError,
+    InvalidInput,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    StoreUnavailable,
+)
+from idconnect.http.calls import ApiError, api_error, call
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "scim_type"),
+    [
+        (NotFound("no such account"), 404, None),
+        (InvalidInput("bad"), 400, "invalidValue"),
+        (FilterError("bad filter"), 400, "invalidFilter"),
+        (Conflict("userName is taken", attribute="userName"), 409, "uniqueness"),
+        (PermissionDenied("no"), 403, None),
+        (NotSupported("cannot"), 501, None),
+        (StoreUnavailable("down"), 503, None),
+    ],
+)
+def test_errors_map_to_statuses(error, status, scim_type):
+    mapped = api_error(error)
+    assert (mapped.status, mapped.code, mapped.scim_type) == (status, error.code, scim_type)
+    assert mapped.detail == str(error)
+
+
+def test_a_stale_version_under_if_match_is_412_a_taken_name_stays_409():
+    stale = Conflict("version 3 is stale")
+    assert api_error(stale).status == 409
+    assert api_error(stale, if_match=True).status == 412
+    taken = Conflict("userName is taken", attribute="userName")
+    assert api_error(taken, if_match=True).status == 409
+
+
+def test_call_runs_in_a_thread_and_maps_errors():
+    import threading
+
+    main = threading.get_ident()
+
+    def where() -> int:
+        return threading.get_ident()
+
+    def fails() -> None:
+        raise NotFound("gone", store="s")
+
+    async def run() -> tuple[int, ApiError]:
+        ident = await call(where)
+        with pytest.raises(ApiError) as caught:
+            await call(fails)
+        return ident, caught.value
+
+    ident, error = anyio.run(run)
+    assert ident != main
+    assert error.status == 404 and "gone" in error.detail
+
+
+def test_request_id_reaches_the_audit_events_of_calls_in_the_scope(tmp_path):
+    hub = idconnect.connect(
+        {
+            "hub": {"state": f"sqlite:///{tmp_path / 'state.db'}"},
+            "stores": {"m": {"plugin": "memory"}},
+        }
+    )
+    store = hub.store("m")
+
+    async def run() -> str:
+        with request_scope("req-abc-123"):
+            created = await call(store.create_account, {"userName": "ann"}, reason="test")
+        return created.id
+
+    account_id = anyio.run(run)
+    events = store.events(account_id)
+    assert [e.request_id for e in events] == ["req-abc-123"]
+    assert new_request_id() != "req-abc-123"
+    hub.close()
