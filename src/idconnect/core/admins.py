@@ -60,6 +60,10 @@ RESERVED_PERMISSIONS: Mapping[str, str] = MappingProxyType(
             "notify a customer through a client (store.notify, notify= on changes)"
         ),
         "stores.manage": "set a store up and seed demo data (store.provision, store.seed_demo)",
+        "tokens.manage": (
+            "issue and revoke API tokens of the HTTP service for any admin (idconnect tokens)"
+        ),
+        "tokens.read": "list API tokens, never their secret (idconnect tokens list)",
         "verification.read": "list an account's identity verifications",
         "verification.revoke": "revoke an identity verification",
         "verification.verify": "verify a customer's identity",

@@ -25,6 +25,7 @@ __all__ = [
     "SecretUnavailable",
     "StoreUnavailable",
     "TokenRefused",
+    "Unauthenticated",
     "UnsupportedFilter",
     "error_for_code",
 ]
@@ -209,6 +210,18 @@ class TokenRefused(IdconnectError):
     http_status = 401
 
 
+class Unauthenticated(IdconnectError):
+    """A request to the HTTP service bears no acceptable API token.
+
+    The token is missing, malformed, unknown, expired or revoked: ``details['why']`` says
+    which (``missing``, ``malformed``, ``unknown``, ``expired`` or ``revoked``); the message
+    never repeats the token.
+    """
+
+    code = "unauthenticated"
+    http_status = 401
+
+
 class NotificationFailed(IdconnectError):
     """A message to a customer could not be sent: the channel refused it or was unreachable.
 
@@ -235,6 +248,7 @@ _BY_CODE: dict[str, type[IdconnectError]] = {
         StoreUnavailable,
         OutcomeUnknown,
         TokenRefused,
+        Unauthenticated,
         NotificationFailed,
     )
 }
