@@ -24,6 +24,7 @@ from idconnect.cli.notifications import clients, notifications, notify
 from idconnect.cli.roles import roles
 from idconnect.cli.sessions import sessions
 from idconnect.cli.stores import store, stores
+from idconnect.cli.tokens import tokens
 from idconnect.cli.verification import verifications
 from idconnect.core.config import CONFIG_ENV
 from idconnect.core.errors import IdconnectError
@@ -137,6 +138,7 @@ for _command in (
     clients,
     notify,
     notifications,
+    tokens,
 ):
     cli.add_command(_command)
 password.add_command(reset_link)
