@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 import requests
 
 import idconnect
 from idconnect.core.api_tokens import PREFIX, issue_token, revoke_token
 from idconnect.core.facade import Hub
+from idconnect.http.auth import FailureWindow, TokenAuth
 from tests.http.auth_server import Ticks, make_app, serving
 
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -232,3 +234,46 @@ def test_the_reason_header(hub: Hub, url: str) -> None:
         assert answer.status_code == 400, bad
         assert answer.json()["error"] == "invalid_input"
         assert detail in answer.json()["detail"]
+
+
+def test_the_window_tracks_a_bounded_number_of_addresses() -> None:
+    ticks = Ticks()
+    window = FailureWindow(1, 60.0, clock=ticks, max_clients=2)
+    window.fail("192.0.2.1")
+    ticks.now += 50
+    window.fail("192.0.2.2")
+    ticks.now += 20  # .1's failure has left the window, .2's has not
+    window.fail("192.0.2.3")  # .1 is forgotten to make room
+    assert window.retry_after("192.0.2.2") == 40
+    assert window.retry_after("192.0.2.3") == 60
+    window.fail("192.0.2.4")  # nobody's failures are old: the longest-tracked (.2) goes
+    assert window.retry_after("192.0.2.2") is None
+    assert window.retry_after("192.0.2.3") == 60 and window.retry_after("192.0.2.4") == 60
+    with pytest.raises(ValueError, match="must be 1 or more"):
+        FailureWindow(0, 60.0)
+
+
+def test_the_state_database_out_of_reach_is_503_not_401(tmp_path: Path) -> None:
+    unreachable = {**config(tmp_path), "hub": {"state": "sqlite:////nonexistent/dir/state.db"}}
+    with idconnect.connect(unreachable) as hub, serving(make_app(hub)) as base:
+        answer = requests.get(f"{base}/whoami", headers=bearer(PREFIX + "x" * 43), timeout=10)
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "store_unavailable"
+
+
+def test_websockets_are_refused_before_the_app_runs(hub: Hub) -> None:
+    reached: list[str] = []
+    sent: list[dict[str, Any]] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["type"])
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/whoami", "headers": [], "client": ("127.0.0.1", 1)}
+    anyio.run(TokenAuth(inner, hub), scope, receive, send)
+    assert reached == [] and sent == [{"type": "websocket.close", "code": 1008}]

@@ -60,25 +60,32 @@ HUB_PATHS = frozenset({"/readyz", "/api/stores", "/api/openapi.json"})
 REASON_HEADER = "Idconnect-Reason"
 """The header carrying why a request changes something (as the CLI's ``--reason``)."""
 
-_MAX_CLIENTS = 10_000
-
-
 class FailureWindow:
     """Refused attempts per client address within a sliding window, in this process only.
 
     :param max_failures: refused attempts allowed within the window (1 or more).
     :param window: the window's length in seconds.
     :param clock: monotonic seconds (tests inject one).
-    :raises ValueError: for ``max_failures`` below 1 or a window that is not positive.
+    :param max_clients: the most addresses tracked at once (memory stays bounded under a
+        distributed attack): past that, those without recent failures are forgotten first,
+        then the longest-tracked ones.
+    :raises ValueError: for ``max_failures`` or ``max_clients`` below 1 or a window that is not
+        positive.
     """
 
     def __init__(
-        self, max_failures: int, window: float, *, clock: Callable[[], float] = time.monotonic
+        self,
+        max_failures: int,
+        window: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
     ) -> None:
-        if max_failures < 1 or window <= 0:
-            raise ValueError("max_failures must be 1 or more and window positive")
+        if max_failures < 1 or max_clients < 1 or window <= 0:
+            raise ValueError("max_failures and max_clients must be 1 or more, window positive")
         self.max_failures = max_failures
         self.window = window
+        self.max_clients = max_clients
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
 
@@ -107,16 +114,13 @@ class FailureWindow:
     def fail(self, client: str) -> None:
         """Count one refused attempt of ``client``.
 
-        At most 10,000 addresses are tracked: past that, those without recent failures are
-        forgotten first, then the longest-tracked ones.
-
         :param client: the client's address.
         """
         now = self._clock()
-        if client not in self._failures and len(self._failures) >= _MAX_CLIENTS:
+        if client not in self._failures and len(self._failures) >= self.max_clients:
             for known in [c for c in self._failures if not self._recent(c, now)]:
                 del self._failures[known]
-            if len(self._failures) >= _MAX_CLIENTS:
+            if len(self._failures) >= self.max_clients:
                 del self._failures[next(iter(self._failures))]
         times = self._recent(client, now)
         times.append(now)
