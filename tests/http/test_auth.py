@@ -142,7 +142,10 @@ def test_a_token_revoked_by_another_worker_is_refused_at_once(
             assert answer.json()["detail"] == f"API token {record.id} is revoked"
 
 
-def test_a_token_limited_to_a_store_is_403_elsewhere(hub: Hub, url: str) -> None:
+def test_a_token_limited_to_a_store_is_403_elsewhere(
+    hub: Hub, url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="idconnect.http.auth")
     token, record = issue_token(hub, admin="alice", store="main", reason="tests")
 
     def get(path: str) -> requests.Response:
@@ -163,6 +166,12 @@ def test_a_token_limited_to_a_store_is_403_elsewhere(hub: Hub, url: str) -> None
     hub_wide = get("/api/impersonations")
     assert hub_wide.status_code == 403
     assert "not hub-wide endpoints" in hub_wide.json()["detail"]
+    warned = [r.getMessage() for r in caplog.records if r.name == "idconnect.http.auth"]
+    assert warned[0] == (
+        f"refused GET /api/stores/side/accounts from 127.0.0.1: API token {record.id}"
+        " is limited to store 'main', not store 'side'"
+    )
+    assert len(warned) == 3
 
 
 def test_refusals_are_rate_limited_per_client_address(hub: Hub) -> None:

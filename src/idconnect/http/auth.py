@@ -12,7 +12,8 @@ store or ``None``, ``request.state.api_token`` the token's id. Answers it gives 
   method, path, why; never the token) and an audit event (``authenticate_api_token``).
 - ``403`` when a token limited to one store is used for another: for a path naming a store
   (``/scim/v2/{store}/...``, ``/api/stores/{store}/...``), or any other path but
-  :data:`HUB_PATHS` (hub-wide endpoints would reach every store).
+  :data:`HUB_PATHS` (hub-wide endpoints would reach every store); a warning on
+  ``idconnect.http.auth`` too, and ``request.state.actor`` is set for the access log.
 - ``429`` with ``Retry-After`` once a client address has had ``max_failures`` refused
   attempts within ``window`` seconds, for every request from it until the oldest of them
   leaves the window (a guess that happens to be right is refused as well). The window lives
@@ -59,6 +60,7 @@ HUB_PATHS = frozenset({"/readyz", "/api/stores", "/api/openapi.json"})
 """Paths naming no store that a token limited to one store may still use."""
 REASON_HEADER = "Idconnect-Reason"
 """The header carrying why a request changes something (as the CLI's ``--reason``)."""
+
 
 class FailureWindow:
     """Refused attempts per client address within a sliding window, in this process only.
@@ -221,6 +223,10 @@ class TokenAuth:
         except IdconnectError as exc:
             await error_response(Request(scope), api_error(exc))(scope, receive, send)
             return
+        state = scope.setdefault("state", {})
+        state["actor"] = token.admin
+        state["store_limit"] = token.store
+        state["api_token"] = token.id
         store = _store_of(scope["path"])
         if _outside_limit(token, store, scope["path"]):
             where = f"store {store!r}" if store is not None else "hub-wide endpoints"
@@ -229,12 +235,11 @@ class TokenAuth:
                 "permission_denied",
                 f"API token {token.id} is limited to store {token.store!r}, not {where}",
             )
+            log.warning(
+                "refused %s %s from %s: %s", scope["method"], scope["path"], client, refusal
+            )
             await error_response(Request(scope), refusal)(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        state["actor"] = token.admin
-        state["store_limit"] = token.store
-        state["api_token"] = token.id
         await self.app(scope, receive, send)
 
     async def _token(self, scope: Scope, client: str) -> ApiToken:
