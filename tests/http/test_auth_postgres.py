@@ -1,0 +1,95 @@
+"""API tokens on a PostgreSQL hub state shared by two app instances (two workers' stand-in).
+
+A token issued through one hub works through both; revoked through the other, it is refused
+by both at the next request; its expiry and last use are judged by the hubs' clock.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+import idconnect
+from idconnect.core.api_tokens import issue_token, list_tokens, revoke_token
+from idconnect.testing.servers import require_server
+from tests.http.auth_server import make_app, serving
+
+PG_URL = os.environ.get("IDCONNECT_TEST_POSTGRES_URL") or (
+    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def state_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for the hub state, dropped afterwards."""
+    admin_url = sa.make_url(PG_URL)
+    admin = sa.create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    name = f"idc_test_tokens_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as c:
+            c.execute(sa.text(f"CREATE DATABASE {name}"))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        require_server(
+            f"PostgreSQL at {admin_url.render_as_string(hide_password=True)} is not reachable",
+            "start it or set IDCONNECT_TEST_POSTGRES_URL",
+        )
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_two_workers_on_one_postgres_state_refuse_a_revoked_token_at_once(
+    state_url: str,
+) -> None:
+    config: dict[str, Any] = {
+        "hub": {"state": state_url},
+        "stores": {"main": {"plugin": "memory"}},
+    }
+    clock = Clock()
+    with (
+        idconnect.connect(config, clock=clock) as first,
+        idconnect.connect(config, clock=clock) as second,
+        serving(make_app(first)) as one,
+        serving(make_app(second)) as two,
+    ):
+        token, record = issue_token(
+            first, admin="alice", store="main", expires=timedelta(days=30), reason="tests"
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        for base in (one, two):
+            answer = requests.get(f"{base}/scim/v2/main/Users", headers=headers, timeout=10)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["actor"] == "alice"
+        [kept] = list_tokens(second)
+        assert (kept.created, kept.expires) == (clock.now, clock.now + timedelta(days=30))
+        assert kept.last_used_at == clock.now
+        revoke_token(second, record.id, reason="leaked")
+        for base in (one, two):
+            answer = requests.get(f"{base}/scim/v2/main/Users", headers=headers, timeout=10)
+            assert answer.status_code == 401, base
+            assert answer.json()["detail"] == f"API token {record.id} is revoked"
+        refused = [
+            e for e in first.audit.state.events("(hub)") if e.action == "authenticate_api_token"
+        ]
+        assert [(e.actor, e.target) for e in refused] == [("alice", record.id)] * 2
