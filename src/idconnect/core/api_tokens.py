@@ -129,21 +129,23 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _token(row: Any) -> ApiToken:
+    def instant(column: str) -> datetime | None:
+        value = row[column]
+        return None if value is None else _utc(value)
+
     return ApiToken(
         id=row["id"],
         admin=row["admin"],
         store=row["store"],
-        created=_utc(row["created"]) or row["created"],
-        expires=_utc(row["expires"]),
-        revoked_at=_utc(row["revoked_at"]),
-        last_used_at=_utc(row["last_used_at"]),
+        created=_utc(row["created"]),
+        expires=instant("expires"),
+        revoked_at=instant("revoked_at"),
+        last_used_at=instant("last_used_at"),
     )
 
 
