@@ -28,7 +28,9 @@ PREFIX = "/api"
 def _reply(reply: Reply) -> dict[str, Any]:
     doc: dict[str, Any] = {"description": reply.description}
     if reply.schema is not None:
-        doc["content"] = {reply.media: {"schema": dict(reply.schema)}}
+        doc["content"] = {"application/json": {"schema": dict(reply.schema)}}
+    if reply.html:
+        doc.setdefault("content", {})["text/html"] = {"schema": {"type": "string"}}
     return doc
 
 

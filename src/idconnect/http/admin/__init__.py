@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from idconnect.http.admin import accounts, groups, roles, stores
+from idconnect.http.admin import (
+    accounts,
+    activity,
+    credentials,
+    export,
+    groups,
+    impersonation,
+    notifications,
+    records,
+    roles,
+    sessions,
+    stores,
+)
 from idconnect.http.admin.spec import Endpoint, route
 
 if TYPE_CHECKING:
@@ -25,6 +37,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *accounts.ENDPOINTS,
     *groups.ENDPOINTS,
     *roles.ENDPOINTS,
+    *credentials.ENDPOINTS,
+    *sessions.ENDPOINTS,
+    *records.ENDPOINTS,
+    *activity.ENDPOINTS,
+    *notifications.ENDPOINTS,
+    *impersonation.ENDPOINTS,
+    *export.ENDPOINTS,
 )
 """Every admin endpoint, in the order the OpenAPI document lists them."""
 

@@ -60,11 +60,12 @@ class Param:
 
 @frozen(kw_only=True)
 class Reply:
-    """One declared response: its description, JSON Schema (``None``: no body) and media type."""
+    """One declared response: its description and JSON Schema (``None``: no body)."""
 
     description: str
     schema: Mapping[str, Any] | None = None
-    media: str = "application/json"
+    html: bool = False
+    """Whether it may be a ``text/html`` page instead of the JSON document."""
 
 
 @frozen(kw_only=True)
@@ -345,13 +346,19 @@ async def _body(request: Request, endpoint: Endpoint) -> dict[str, Any]:
     if len(raw) > MAX_BODY:
         raise ApiError(413, "too_large", f"the body is over {MAX_BODY} bytes")
     try:
-        doc = json.loads(raw) if raw.strip() else {}
+        doc = json.loads(raw, parse_float=_number) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError):
         raise _invalid("the body must be a JSON object") from None
     check_value(doc, schema, "body")
     if not isinstance(doc, dict):
         raise _invalid("the body must be a JSON object")
     return doc
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: whole ones (``5.0``, ``1e3``) are integers."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def route(hub: Hub, endpoint: Endpoint) -> Route:
