@@ -149,4 +149,5 @@ def test_the_document_describes_exactly_the_served_routes(api: Api) -> None:
     bulk = doc["paths"]["/api/stores/{store}/accounts/bulk"]["post"]
     body = bulk["requestBody"]["content"]["application/json"]["schema"]
     assert body["additionalProperties"] is False and body["required"] == ["action"]
+    assert body["oneOf"] == [{"required": ["ids"]}, {"required": ["filter"]}]
     assert {"200", "400", "401", "403", "404"} <= set(bulk["responses"])

@@ -110,8 +110,6 @@ async def _bulk(call: Call) -> Any:
     body = call.body
     name = body["action"]
     action = ACTIONS[name]
-    if ("ids" in body) == ("filter" in body):
-        raise ApiError(400, "invalid_input", "give either ids or filter, not both or neither")
     if action.group != ("group" in body):
         raise ApiError(
             400,
@@ -179,6 +177,7 @@ ENDPOINTS = (
         params=(store_param(),),
         body=_BODY,
         required=("action",),
+        exclusive=("ids", "filter"),
         responses={
             200: Reply(
                 description="Each account's outcome (BulkResult), or, for a dry run, the"

@@ -89,6 +89,8 @@ class Endpoint:
     """The properties of the JSON object body, by name; ``None``: no body."""
     required: tuple[str, ...] = ()
     """The body properties that must be present."""
+    exclusive: tuple[str, ...] = ()
+    """Body properties of which exactly one must be present (``oneOf`` in the document)."""
     mutates: bool = False
     """Whether it changes something (then it needs a reason, body ``reason`` or the header)."""
     description: str = field(default="")
@@ -105,6 +107,8 @@ class Endpoint:
         }
         if self.required:
             schema["required"] = list(self.required)
+        if self.exclusive:
+            schema["oneOf"] = [{"required": [name]} for name in self.exclusive]
         return schema
 
     @property
@@ -352,6 +356,8 @@ async def _body(request: Request, endpoint: Endpoint) -> dict[str, Any]:
     check_value(doc, schema, "body")
     if not isinstance(doc, dict):
         raise _invalid("the body must be a JSON object")
+    if endpoint.exclusive and sum(name in doc for name in endpoint.exclusive) != 1:
+        raise _invalid(f"give exactly one of {' or '.join(endpoint.exclusive)}")
     return doc
 
 
