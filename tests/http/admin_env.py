@@ -1,7 +1,8 @@
 """The admin API behind the real token middleware, served by uvicorn on a free port.
 
 One hub over the embedded SQLite sql store (``main``, demo data), a ``ghost`` sql store whose
-database cannot be opened (any I/O on it fails: a 403 there proves nothing was read), admins
+database cannot be opened (any I/O on it fails: a 403 there proves nothing was read), a memory
+store keeping organizations (``orgs``: the sql store keeps none), admins
 with every permission (``alice``), accounts.read only (``bob``), clients, a verification
 policy, an impersonation key and an SMTP channel nobody listens on.
 """
@@ -50,6 +51,7 @@ def hub_config(tmp_path: Path) -> dict[str, Any]:
         "stores": {
             "main": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 'main.db'}"},
             "ghost": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 'missing' / 'x.db'}"},
+            "orgs": {"plugin": "memory", "organizations": ["Globex", "Acme"]},
         },
         "applications": {"shop": {}, "portal": {"organizational": True}},
         "clients": {

@@ -29,7 +29,7 @@ def test_stores_lists_plugins_and_capabilities(api: Api) -> None:
     answer = api("GET", "/stores", admin=BOB)
     assert answer.status_code == 200
     rows = {row["name"]: row for row in answer.json()["stores"]}
-    assert list(rows) == ["main", "ghost"]
+    assert list(rows) == ["main", "ghost", "orgs"]
     assert rows["main"]["plugin"] == "sql" and rows["main"]["available"] is True
     assert {"search_accounts", "set_account_enabled"} <= set(rows["main"]["capabilities"])
     assert "list_organizations" not in rows["main"]["capabilities"]
@@ -127,7 +127,8 @@ def test_roles_list_assign_and_unassign(api: Api) -> None:
     assert api("DELETE", path + "/member", headers=REASON).status_code == 404
 
 
-def test_organizations_are_501_where_the_store_keeps_none(api: Api) -> None:
+def test_organizations_where_the_store_keeps_them_and_501_where_not(api: Api) -> None:
+    assert api("GET", "/stores/orgs/organizations").json() == ["Acme", "Globex"]
     answer = api("GET", "/stores/main/organizations")
     assert answer.status_code == 501
     assert answer.json()["error"] == "not_supported"
