@@ -8,7 +8,7 @@ What is here, by job:
 
 - registration: :data:`hookimpl`, :data:`StoreFactory`, :class:`StoreConfig` (settings with
   file/store/key-naming errors and ``*_env``/``*_file`` secrets);
-- every call: :class:`CallContext`;
+- every call: :class:`CallContext`, and :func:`current_call` (the context of the hook running);
 - searching: :class:`Query`, :class:`Page`, :func:`encode_cursor`, :func:`decode_cursor`, the
   catalogue (:class:`Catalogue`, :class:`AttributeDef`, :class:`AttrType`, :data:`USER_CATALOGUE`,
   :data:`GROUP_CATALOGUE`), the filter AST nodes and :class:`FilterVisitor`, the reference
@@ -34,7 +34,7 @@ from idconnect.core.activity import (
 from idconnect.core.attributes import check_custom_value, custom_attributes, declared_sources
 from idconnect.core.changes import CUSTOM_CHANGES
 from idconnect.core.config import StoreConfig
-from idconnect.core.context import CallContext
+from idconnect.core.context import CallContext, current_call
 from idconnect.core.convert import (
     GROUP_SCHEMA,
     WRITABLE_ATTRIBUTES,
@@ -209,6 +209,7 @@ __all__ = [
     "attr",
     "bind",
     "check_custom_value",
+    "current_call",
     "custom_attributes",
     "custom_value_json",
     "declared_sources",

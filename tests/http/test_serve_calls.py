@@ -41,6 +41,9 @@ def test_a_stale_version_under_if_match_is_412_a_taken_name_stays_409():
     stale = Conflict("version 3 is stale")
     assert api_error(stale).status == 409
     assert api_error(stale, if_match=True).status == 412
+    assert (
+        api_error(Conflict("version 3 is stale", attribute="version"), if_match=True).status == 412
+    )
     taken = Conflict("userName is taken", attribute="userName")
     assert api_error(taken, if_match=True).status == 409
 

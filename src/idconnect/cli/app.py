@@ -22,6 +22,7 @@ from idconnect.cli.groups import groups
 from idconnect.cli.impersonation import impersonate, impersonation, impersonations, reset_link
 from idconnect.cli.notifications import clients, notifications, notify
 from idconnect.cli.roles import roles
+from idconnect.cli.serve import serve
 from idconnect.cli.sessions import sessions
 from idconnect.cli.stores import store, stores
 from idconnect.cli.tokens import tokens
@@ -139,6 +140,7 @@ for _command in (
     notify,
     notifications,
     tokens,
+    serve,
 ):
     cli.add_command(_command)
 password.add_command(reset_link)

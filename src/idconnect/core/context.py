@@ -9,7 +9,7 @@ from contextvars import ContextVar
 
 from attrs import field, frozen
 
-__all__ = ["CallContext", "new_request_id", "request_scope"]
+__all__ = ["CallContext", "call_scope", "current_call", "new_request_id", "request_scope"]
 
 _REQUEST_ID: ContextVar[str | None] = ContextVar("idconnect_request_id", default=None)
 
@@ -54,3 +54,31 @@ class CallContext:
     """Why the admin acts, as they wrote it; required for bulk and destructive actions."""
     request_id: str = field(factory=new_request_id)
     """Shared by everything one facade call does, so events of a bulk action group together."""
+
+
+_CALL: ContextVar[CallContext | None] = ContextVar("idconnect_call", default=None)
+
+
+def current_call() -> CallContext | None:
+    """Return the context of the operation hook running in this thread, if any.
+
+    A backend that talks to another service (the rest store to a SCIM server) reads it to pass
+    the reason and the request id along without threading them through every helper.
+
+    :returns: the context the facade is calling a hook with, else ``None``.
+    """
+    return _CALL.get()
+
+
+@contextmanager
+def call_scope(context: CallContext) -> Iterator[CallContext]:
+    """Make :func:`current_call` return ``context`` inside the block (the facade's hook calls).
+
+    :param context: the context of the hook call.
+    :returns: a context manager yielding ``context``.
+    """
+    token = _CALL.set(context)
+    try:
+        yield context
+    finally:
+        _CALL.reset(token)

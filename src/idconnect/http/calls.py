@@ -86,13 +86,18 @@ def api_error(exc: IdconnectError, *, if_match: bool = False) -> ApiError:
 
     :param exc: the error the facade raised.
     :param if_match: whether the request carried ``If-Match``: a stale-version ``Conflict``
-        (one naming no unique ``attribute``) is then ``412 Precondition Failed``.
+        (one naming no unique ``attribute``, or naming ``version``) is then ``412 Precondition
+        Failed``.
     :returns: the :class:`ApiError`; an error outside the mapped classes is its own
         ``http_status`` (500 for configuration and plugin faults).
     """
     status = next((s for cls, s in _STATUS if isinstance(exc, cls)), exc.http_status)
     scim_type = exc.scim_type
-    if isinstance(exc, Conflict) and if_match and "attribute" not in exc.details:
+    if (
+        isinstance(exc, Conflict)
+        and if_match
+        and exc.details.get("attribute", "version") == "version"
+    ):
         status, scim_type = 412, None
     return ApiError(status, exc.code, str(exc), scim_type=scim_type)
 

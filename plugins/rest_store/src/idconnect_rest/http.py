@@ -28,7 +28,7 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urljoin, urlsplit
 import requests
 
 from idconnect import __version__ as idconnect_version
-from idconnect.backend import InvalidInput, StoreUnavailable
+from idconnect.backend import InvalidInput, StoreUnavailable, current_call
 from idconnect_rest.auth import Credentials, make_credentials
 from idconnect_rest.errors import error_for_response, header_safe, malformed
 from idconnect_rest.settings import RestSettings
@@ -107,6 +107,23 @@ class Reply:
                 f"an answer that is not JSON ({kind}, HTTP {self.status_code},"
                 f" {len(self.content)} bytes)",
             ) from None
+
+
+def _call_headers() -> dict[str, str]:
+    """The facade call's request id and reason, for servers that record them (idconnect does).
+
+    ``X-Request-Id`` lets the server's audit events share the caller's request id; the reason
+    goes as ``Idconnect-Reason`` (UTF-8 bytes), as the HTTP service requires for changes.
+    """
+    context = current_call()
+    if context is None:
+        return {}
+    headers = {"X-Request-Id": context.request_id}
+    if context.reason:
+        reason = context.reason.encode("utf-8").decode("latin-1")
+        if all(ord(c) >= 0x20 and c != "\x7f" for c in reason):
+            headers["Idconnect-Reason"] = reason
+    return headers
 
 
 class ScimClient:
@@ -210,6 +227,7 @@ class ScimClient:
                     attribute="version",
                 )
             headers["If-Match"] = if_match
+        headers.update(_call_headers())
         with deadline_scope(self._settings.deadline) as deadline:
             return self._run(method, self.base_url + path, what, params, data, headers, deadline)
 

@@ -16,7 +16,7 @@ from attrs import evolve
 
 from idconnect.core.attributes import adjusted_catalogue, custom_names, editable
 from idconnect.core.config import StoreConfig
-from idconnect.core.context import CallContext, new_request_id
+from idconnect.core.context import CallContext, call_scope, new_request_id
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported, PluginError
 from idconnect.core.facade.checks import check_text
 from idconnect.core.filter import Filter, bind, parse, resolve_path
@@ -111,7 +111,8 @@ class StoreCalls:
     def _hook(self, name: str, context: CallContext, *, subject: str | None, **kwargs: Any) -> Any:
         """Call hook ``idconnect_<name>``; whatever escapes is an error naming store and account."""
         try:
-            return getattr(self._pm.hook, f"idconnect_{name}")(context=context, **kwargs)
+            with call_scope(context):
+                return getattr(self._pm.hook, f"idconnect_{name}")(context=context, **kwargs)
         except IdconnectError as exc:
             raise exc.in_context(store=self.name, account=subject) from exc.__cause__
         except Exception as exc:

@@ -100,11 +100,14 @@ class AccountSuite(BaseSuite):
         account = self._one(store)
         assert account.id
         store.update_account(
-            account.id, {"userName": "kit.first"}, expected_version=account.version
+            account.id, {"userName": "kit.first"}, expected_version=account.version, reason=REASON
         )
         with pytest.raises(Conflict):
             store.update_account(
-                account.id, {"userName": "kit.second"}, expected_version=account.version
+                account.id,
+                {"userName": "kit.second"},
+                expected_version=account.version,
+                reason=REASON,
             )
         assert store.get_account(account.id).user_name == "kit.first"
 

@@ -1,0 +1,133 @@
+"""create_app under a real uvicorn: probes, request ids (response, log, audit), body limits."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+import idconnect
+from idconnect.core.api_tokens import issue_token
+from idconnect.http.app import create_app
+from idconnect.http.limits import Limits
+from idconnect.http.server import serving
+
+
+def config(tmp_path: Path) -> dict[str, Any]:
+    return {
+        "hub": {"state": f"sqlite:///{tmp_path / 'state.db'}"},
+        "stores": {
+            "main": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 'main.db'}"},
+            "ghost": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 'missing' / 'x.db'}"},
+        },
+        "admins": {
+            "roles": {"support": {"permissions": ["*"]}},
+            "members": {getpass.getuser(): ["owner"], "alice": ["support"]},
+        },
+    }
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[idconnect.Hub]:
+    with idconnect.connect(config(tmp_path)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def served(hub: idconnect.Hub) -> Iterator[tuple[str, requests.Session]]:
+    token, _ = issue_token(hub, admin="alice", reason="tests")
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    with serving(create_app(hub, limits=Limits(max_body_bytes=2048))) as url:
+        yield url, session
+
+
+def test_healthz_is_open_readyz_needs_a_token_and_names_the_store_that_is_not_ready(served):
+    url, session = served
+    assert requests.get(f"{url}/healthz", timeout=10).json() == {"status": "ok"}
+    assert requests.get(f"{url}/readyz", timeout=10).status_code == 401
+    answer = session.get(f"{url}/readyz", timeout=10)
+    assert answer.status_code == 503
+    report = answer.json()
+    assert report["status"] == "unavailable" and report["state"] == "ok"
+    assert report["stores"]["main"] == "ok" and report["stores"]["ghost"] != "ok"
+
+
+def test_readyz_is_200_when_every_store_answers(tmp_path: Path):
+    settings = config(tmp_path)
+    del settings["stores"]["ghost"]
+    with idconnect.connect(settings) as hub:
+        token, _ = issue_token(hub, admin="alice", reason="tests")
+        with serving(create_app(hub)) as url:
+            answer = requests.get(
+                f"{url}/readyz", headers={"Authorization": f"Bearer {token}"}, timeout=10
+            )
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ready", "state": "ok", "stores": {"main": "ok"}}
+
+
+def test_the_request_id_reaches_the_response_the_access_log_and_the_audit_events(
+    served, hub: idconnect.Hub, caplog: pytest.LogCaptureFixture
+):
+    url, session = served
+    caplog.set_level(logging.INFO, logger="idconnect.http.access")
+    answer = session.post(
+        f"{url}/scim/v2/main/Users?secret=hunter2",
+        json={"userName": "ann"},
+        headers={"Idconnect-Reason": "ticket 1", "X-Request-Id": "req-0123456789"},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["X-Request-Id"] == "req-0123456789"
+    events = hub.store("main").events(answer.json()["id"])
+    assert [(e.action, e.request_id, e.actor) for e in events] == [
+        ("create_account", "req-0123456789", "alice")
+    ]
+    lines = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "idconnect.http.access"
+    ]
+    line = next(x for x in lines if x["request_id"] == "req-0123456789")
+    assert line["method"] == "POST" and line["path"] == "/scim/v2/main/Users"
+    assert line["status"] == 201 and line["actor"] == "alice" and line["duration_ms"] >= 0
+    token = session.headers["Authorization"].split()[1]
+    assert all(
+        "hunter2" not in r.getMessage() and token not in r.getMessage() for r in caplog.records
+    )
+
+
+def test_an_unusable_request_id_is_replaced_by_a_fresh_one(served):
+    url, session = served
+    answer = session.get(f"{url}/healthz", headers={"X-Request-Id": "bad id\twith tab"}, timeout=10)
+    assert len(answer.headers["X-Request-Id"]) == 32
+    other = session.get(f"{url}/healthz", timeout=10)
+    assert other.headers["X-Request-Id"] != answer.headers["X-Request-Id"]
+
+
+def test_bodies_over_the_limit_are_413_declared_or_streamed(served):
+    url, session = served
+    headers = {"Idconnect-Reason": "tests", "Content-Type": "application/scim+json"}
+    big = json.dumps({"userName": "x" * 5000})
+    declared = session.post(f"{url}/scim/v2/main/Users", data=big, headers=headers, timeout=10)
+    assert declared.status_code == 413
+    assert declared.json()["scimType"] == "tooLarge"
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(10):
+            yield b" " * 1000
+
+    streamed = session.post(f"{url}/scim/v2/main/Users", data=chunks(), headers=headers, timeout=10)
+    assert streamed.status_code == 413
+    api = session.post(f"{url}/api/stores", data=big, headers=headers, timeout=10)
+    assert api.status_code == 413 and api.json()["error"] == "too_large"
+    assert hub_is_empty(session, url)
+
+
+def hub_is_empty(session: requests.Session, url: str) -> bool:
+    listed = session.get(f"{url}/scim/v2/main/Users", timeout=10).json()
+    return bool(listed["totalResults"] == 0)
