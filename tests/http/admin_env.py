@@ -1,4 +1,4 @@
-"""The admin API behind the real token middleware, served by uvicorn on a free port.
+"""The HTTP service (``create_app``: the admin API behind the real middleware) under uvicorn.
 
 One hub over the embedded SQLite sql store (``main``, demo data), a ``ghost`` sql store whose
 database cannot be opened (any I/O on it fails: a 403 there proves nothing was read), a memory
@@ -11,26 +11,18 @@ from __future__ import annotations
 
 import getpass
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
-import uvicorn
 from joserfc.jwk import ECKey
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount
 
 import idconnect
 from idconnect.core.api_tokens import issue_token
-from idconnect.http.admin import admin_routes
-from idconnect.http.auth import TokenAuth
-from idconnect.http.calls import ApiError, error_response
+from idconnect.http.app import create_app
+from idconnect.http.server import serving
 
 ALICE = "alice"
 BOB = "bob"
@@ -91,32 +83,6 @@ def hub_config(tmp_path: Path) -> dict[str, Any]:
     }
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(request, exc)
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Run ``app`` under uvicorn in a thread; yield its base URL, stop it afterwards."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        time.sleep(0.01)
-    if not server.started:
-        raise RuntimeError("uvicorn did not start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
 class Api:
     """A client of the served admin API: one session per admin, with their token."""
 
@@ -144,9 +110,5 @@ def admin_api(tmp_path: Path) -> Iterator[Api]:
         store = hub.store("main")
         store.provision()
         store.seed_demo(30, 1)
-        app = Starlette(
-            routes=[Mount("/api", routes=admin_routes(hub))],
-            exception_handlers={ApiError: _api_error},
-        )
-        with serving(TokenAuth(app, hub, max_failures=10_000)) as base:
+        with serving(create_app(hub)) as base:
             yield Api(hub, base)

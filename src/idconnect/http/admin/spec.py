@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from idconnect.core.facade import Hub, Store
 
 __all__ = [
-    "MAX_BODY",
     "Call",
     "Endpoint",
     "Param",
@@ -40,9 +39,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-MAX_BODY = 1024 * 1024
-"""The largest JSON body an admin endpoint reads, in bytes (413 beyond)."""
 
 
 @frozen(kw_only=True)
@@ -347,8 +343,6 @@ async def _body(request: Request, endpoint: Endpoint) -> dict[str, Any]:
         if raw.strip():
             raise _invalid("this endpoint takes no body")
         return {}
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, "too_large", f"the body is over {MAX_BODY} bytes")
     try:
         doc = json.loads(raw, parse_float=_number) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError):
