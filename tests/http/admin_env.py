@@ -18,10 +18,17 @@ from typing import Any
 
 import requests
 from joserfc.jwk import ECKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
 
 import idconnect
 from idconnect.core.api_tokens import issue_token
+from idconnect.http.admin import admin_routes
 from idconnect.http.app import create_app
+from idconnect.http.auth import TokenAuth
+from idconnect.http.calls import ApiError, error_response
 from idconnect.http.server import serving
 
 ALICE = "alice"
@@ -103,12 +110,30 @@ class Api:
         return self.sessions[admin].request(method, self.base + "/api" + path, timeout=30, **kwargs)
 
 
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(request, exc)
+
+
+def _unlimited(hub: idconnect.Hub) -> Any:
+    """The admin routes alone behind a token middleware that never rate-limits refusals."""
+    app = Starlette(
+        routes=[Mount("/api", routes=admin_routes(hub))],
+        exception_handlers={ApiError: _api_error},
+    )
+    return TokenAuth(app, hub, max_failures=10**9)
+
+
 @contextmanager
-def admin_api(tmp_path: Path) -> Iterator[Api]:
-    """Serve the admin API over a fresh hub with 30 demo customers in ``main``."""
+def admin_api(tmp_path: Path, *, unlimited: bool = False) -> Iterator[Api]:
+    """Serve the admin API over a fresh hub with 30 demo customers in ``main``.
+
+    ``unlimited``: the admin routes alone, refused tokens never rate-limited (for a fuzzer that
+    drops the token on purpose); else the whole service (``create_app``).
+    """
     with idconnect.connect(hub_config(tmp_path)) as hub:
         store = hub.store("main")
         store.provision()
         store.seed_demo(30, 1)
-        with serving(create_app(hub)) as base:
+        with serving(_unlimited(hub) if unlimited else create_app(hub)) as base:
             yield Api(hub, base)

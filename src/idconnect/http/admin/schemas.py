@@ -290,6 +290,10 @@ ERRORS: Mapping[int, Reply] = {
     404: Reply(description="No such store, account or record.", schema=_ERROR),
     409: Reply(description="A conflict: taken, stale, or ended already.", schema=_ERROR),
     413: Reply(description="The body is too large.", schema=_ERROR),
+    429: Reply(
+        description="Too many refused tokens from this address; see Retry-After.",
+        schema=_ERROR,
+    ),
     501: Reply(description="The store cannot do this.", schema=_ERROR),
     503: Reply(description="The store cannot be reached.", schema=_ERROR),
 }
