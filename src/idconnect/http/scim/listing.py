@@ -140,14 +140,20 @@ def checked_filter(text: Any, limits: Limits) -> Filter:
 
 
 def _measure(tree: Filter) -> tuple[int, int]:
-    """Return the nesting depth and the number of comparisons of a filter (no recursion)."""
+    """Return the nesting depth and the number of comparisons of a filter (no recursion).
+
+    A chain of one operator (``a or b or c``) is one level, however long.
+    """
     deepest = terms = 0
     stack: list[tuple[Filter, int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         deepest = max(deepest, depth)
         if isinstance(node, And | Or):
-            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+            stack += [
+                (child, depth if type(child) is type(node) else depth + 1)
+                for child in (node.left, node.right)
+            ]
         elif isinstance(node, Not):
             stack.append((node.operand, depth + 1))
         elif isinstance(node, ValuePath):

@@ -21,7 +21,7 @@ from idconnect.http.scim.common import etag, invalid
 __all__ = ["AccountChange", "account_change", "account_doc", "group_doc", "user_sections"]
 
 _WRITABLE = {name.lower(): name for name in WRITABLE_ATTRIBUTES}
-_IGNORED = {"schemas", "meta", "id"}
+_IGNORED = {"schemas"}
 
 
 def _with_meta(doc: dict[str, Any], location: str) -> dict[str, Any]:
