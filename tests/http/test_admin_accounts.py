@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from starlette.routing import Route
 
+from idconnect.core.api_tokens import issue_token
 from idconnect.http.admin import admin_routes
 from tests.http.admin_env import BOB, Api, admin_api
 
@@ -33,6 +35,11 @@ def test_stores_lists_plugins_and_capabilities(api: Api) -> None:
     assert rows["main"]["plugin"] == "sql" and rows["main"]["available"] is True
     assert {"search_accounts", "set_account_enabled"} <= set(rows["main"]["capabilities"])
     assert "list_organizations" not in rows["main"]["capabilities"]
+    token, _ = issue_token(api.hub, admin=BOB, store="orgs", reason="tests")
+    limited = requests.get(
+        api.base + "/api/stores", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert [row["name"] for row in limited.json()["stores"]] == ["orgs"]
 
 
 def test_bulk_disable_by_ids_reports_each_account(api: Api) -> None:

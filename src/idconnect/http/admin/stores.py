@@ -1,4 +1,7 @@
-"""``GET /api/stores``: the configured stores, their plugins and what each can do."""
+"""``GET /api/stores``: the configured stores, their plugins and what each can do.
+
+A token limited to one store sees that store only.
+"""
 
 from __future__ import annotations
 
@@ -39,8 +42,9 @@ def _describe(hub: Hub, name: str) -> dict[str, Any]:
 
 async def _stores(call: Call) -> Any:
     call.actor  # noqa: B018 (authenticated callers only)
-    rows = [await run_in_threadpool(_describe, call.hub, name) for name in call.hub.stores]
-    return {"stores": rows}
+    limit = getattr(call.request.state, "store_limit", None)
+    names = [n for n in call.hub.stores if limit is None or n == limit]
+    return {"stores": [await run_in_threadpool(_describe, call.hub, n) for n in names]}
 
 
 ENDPOINTS = (
@@ -49,6 +53,7 @@ ENDPOINTS = (
         path="/stores",
         name="listStores",
         summary="List the configured stores: plugin, capabilities, whether each started.",
+        description="A token limited to one store sees that store only.",
         tag="stores",
         run=_stores,
         responses={
