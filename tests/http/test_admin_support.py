@@ -172,3 +172,31 @@ def test_export_as_json_and_as_an_html_page(api: Api) -> None:
     assert account.user_name in page.text
     events = api.hub.store("main").events(str(account.id), action="export_account")
     assert [e.reason for e in events] == ["data request 7", "data request 7"]
+
+
+def test_notify_after_a_change_reports_each_message_and_the_change_stands(api: Api) -> None:
+    store = api.hub.store("main")
+    targets = [str(a.id) for a in store.iter_accounts() if a.organization is None][:2]
+    body = {"action": "disable", "ids": targets, "notify": "shop-web", "reason": "fraud"}
+    answer = api("POST", "/stores/main/accounts/bulk", json=body)
+    assert answer.status_code == 200, answer.text
+    doc = answer.json()
+    assert doc["succeeded"] == 2
+    assert sorted(n["accountId"] for n in doc["notifications"]) == sorted(targets)
+    assert all(n["status"] == "failed" and n["cause"] for n in doc["notifications"])
+    assert not any(store.get_account(t).active for t in targets)
+    added = api(
+        "POST",
+        f"/stores/main/accounts/{targets[0]}/authenticators",
+        json={"kind": "email", "value": "new@example.org", "notify": "shop-web", "reason": "r"},
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["result"]["kind"] == "email"
+    assert [n["event"] for n in added.json()["notifications"]] == ["authenticator_added"]
+    # a client these customers may not be told through: each message fails, naming the rule
+    refused = {**body, "action": "enable", "notify": "portal-web"}
+    answer = api("POST", "/stores/main/accounts/bulk", json=refused)
+    assert answer.json()["succeeded"] == 2
+    causes = [n["cause"] for n in answer.json()["notifications"]]
+    assert len(causes) == 2 and all("organization" in c for c in causes), causes
+    assert all(store.get_account(t).active for t in targets)
