@@ -2,7 +2,8 @@
 
 One hub over the embedded SQLite sql store (``main``, demo data), a ``ghost`` sql store whose
 database cannot be opened (any I/O on it fails: a 403 there proves nothing was read), a memory
-store keeping organizations (``orgs``: the sql store keeps none), admins
+store keeping organizations (``orgs``: the sql store keeps none), a store whose secret is an
+unset variable (``sealed``), admins
 with every permission (``alice``), accounts.read only (``bob``), clients, a verification
 policy, an impersonation key and an SMTP channel nobody listens on.
 """
@@ -51,6 +52,7 @@ def hub_config(tmp_path: Path) -> dict[str, Any]:
             "main": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 'main.db'}"},
             "ghost": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 'missing' / 'x.db'}"},
             "orgs": {"plugin": "memory", "organizations": ["Globex", "Acme"]},
+            "sealed": {"plugin": "sql", "url_env": "IDCONNECT_TEST_NEVER_SET"},
         },
         "applications": {"shop": {}, "portal": {"organizational": True}},
         "clients": {

@@ -31,7 +31,9 @@ def test_stores_lists_plugins_and_capabilities(api: Api) -> None:
     answer = api("GET", "/stores", admin=BOB)
     assert answer.status_code == 200
     rows = {row["name"]: row for row in answer.json()["stores"]}
-    assert list(rows) == ["main", "ghost", "orgs"]
+    assert list(rows) == ["main", "ghost", "orgs", "sealed"]
+    assert rows["sealed"]["available"] is False and rows["sealed"]["capabilities"] == []
+    assert "IDCONNECT_TEST_NEVER_SET" in rows["sealed"]["error"]
     assert rows["main"]["plugin"] == "sql" and rows["main"]["available"] is True
     assert {"search_accounts", "set_account_enabled"} <= set(rows["main"]["capabilities"])
     assert "list_organizations" not in rows["main"]["capabilities"]
@@ -132,6 +134,12 @@ def test_roles_list_assign_and_unassign(api: Api) -> None:
     assert api("DELETE", path + "/member", headers=REASON).status_code == 204
     assert api.hub.store("main").get_account(str(account.id)).role_assignments == ()
     assert api("DELETE", path + "/member", headers=REASON).status_code == 404
+
+
+def test_a_store_whose_secret_cannot_be_read_is_503(api: Api) -> None:
+    answer = api("GET", "/stores/sealed/roles")
+    assert answer.status_code == 503
+    assert "IDCONNECT_TEST_NEVER_SET" in answer.json()["detail"]
 
 
 def test_organizations_where_the_store_keeps_them_and_501_where_not(api: Api) -> None:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from idconnect.core.errors import NotFound
+from idconnect.core.errors import NotFound, SecretUnavailable, StoreUnavailable
 from idconnect.core.instants import parse_instant
 from idconnect.http.auth import REASON_HEADER, reason_of
 from idconnect.http.calls import ApiError, call
@@ -152,12 +152,16 @@ class Call:
     def store(self) -> Store:
         """The store the path's ``{store}`` names.
 
-        :raises ApiError: 404 for a name no store has.
+        :raises ApiError: 404 for a name no store has; 503 when its secret cannot be read (an
+            unset variable, an unreadable file), so its backend could not start.
         """
         name = self.path["store"]
         if name not in self.hub.stores:
             raise ApiError(404, NotFound.code, f"no store named {name!r}")
-        return self.hub.store(name)
+        try:
+            return self.hub.store(name)
+        except SecretUnavailable as exc:
+            raise ApiError(503, StoreUnavailable.code, str(exc)) from exc
 
     def reason(self) -> str:
         """The reason of a mutation: the body's ``reason``, else the ``Idconnect-Reason`` header.
