@@ -16,7 +16,7 @@ from idconnect.core.convert import BULK_RESULT_SCHEMA, LIST_RESPONSE_SCHEMA
 from idconnect.core.model import AuthenticatorKind
 from idconnect.core.query import MAX_PAGE_SIZE
 from idconnect.core.schema import EXTENSION_SCHEMA
-from idconnect.http.admin.spec import TEXT_SCHEMA, Param, Reply
+from idconnect.http.admin.spec import ID_SCHEMA, TEXT_SCHEMA, Param, Reply
 
 __all__ = [
     "COMPONENTS",
@@ -34,12 +34,7 @@ __all__ = [
 TEXT: Mapping[str, Any] = TEXT_SCHEMA
 """Non-empty text of at most 512 characters without control characters."""
 
-ID: Mapping[str, Any] = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": 512,
-    "pattern": r"^[^/\s.\x00-\x1f\x7f][^/\x00-\x1f\x7f]*$",
-}
+ID: Mapping[str, Any] = ID_SCHEMA
 """An id in a path: one segment, not starting with a dot or a space."""
 
 _STR = {"type": "string"}

@@ -206,6 +206,14 @@ TEXT_SCHEMA: Mapping[str, Any] = {
 }
 """Non-empty text of at most 512 characters without control characters (ids, reasons)."""
 
+ID_SCHEMA: Mapping[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 512,
+    "pattern": r"^[^/\s.\x00-\x1f\x7f][^/\x00-\x1f\x7f]*$",
+}
+"""An id in a path: one segment, not starting with a dot or a space."""
+
 
 def check_value(value: Any, schema: Mapping[str, Any], where: str) -> None:
     """Check a JSON value against the subset of JSON Schema the declarations use.
@@ -248,7 +256,8 @@ def _check_text(value: str, schema: Mapping[str, Any], where: str) -> None:
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         raise _invalid(f"{where} must be at most {schema['maxLength']} characters")
     if "pattern" in schema and not re.search(schema["pattern"], value):
-        raise _invalid(f"{where} must be text without control characters, not only spaces")
+        words = _PATTERN_WORDS.get(schema["pattern"], "must be in the documented form")
+        raise _invalid(f"{where} {words}")
     if schema.get("format") == "date-time":
         try:
             parse_instant(value)
@@ -273,6 +282,13 @@ def _check_object(value: dict[str, Any], schema: Mapping[str, Any], where: str) 
         if name in properties:
             check_value(item, properties[name], f"{prefix}{name}")
 
+
+_PATTERN_WORDS = {
+    TEXT_SCHEMA["pattern"]: "must be text without control characters, not only spaces",
+    ID_SCHEMA["pattern"]: "must be one path segment without control characters, not starting"
+    " with a dot or a space",
+}
+"""What each pattern of the declarations asks for, in words."""
 
 _KIND_WORDS = {
     "string": "text",
