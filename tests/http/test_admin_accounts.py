@@ -167,3 +167,7 @@ def test_the_document_describes_exactly_the_served_routes(api: Api) -> None:
     assert body["additionalProperties"] is False and body["required"] == ["action"]
     assert body["oneOf"] == [{"required": ["ids"]}, {"required": ["filter"]}]
     assert {"200", "400", "401", "403", "404"} <= set(bulk["responses"])
+    headers = [p["name"] for p in bulk["parameters"] if p["in"] == "header"]
+    assert headers == ["Idconnect-Reason"]
+    listing = doc["paths"]["/api/stores/{store}/groups"]["get"]
+    assert all(p["in"] != "header" for p in listing["parameters"])

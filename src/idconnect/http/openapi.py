@@ -25,6 +25,16 @@ PREFIX = "/api"
 """Where the admin API is mounted; the document's paths start with it."""
 
 
+_REASON = {
+    "name": REASON_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Why (as the CLI's --reason), unless the body gives 'reason'.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 512},
+}
+"""The reason header every mutation may carry instead of the body's ``reason``."""
+
+
 def _reply(reply: Reply) -> dict[str, Any]:
     doc: dict[str, Any] = {"description": reply.description}
     if reply.schema is not None:
@@ -49,18 +59,21 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         op["description"] = " ".join(
             part for part in (endpoint.description, needs if endpoint.mutates else "") if part
         )
-    if endpoint.params:
-        op["parameters"] = [
-            {
-                "name": p.name,
-                "in": p.where,
-                "required": p.required,
-                "description": p.description,
-                "schema": dict(p.schema),
-                **({"explode": True, "style": "form"} if p.schema.get("type") == "array" else {}),
-            }
-            for p in endpoint.params
-        ]
+    parameters = [
+        {
+            "name": p.name,
+            "in": p.where,
+            "required": p.required,
+            "description": p.description,
+            "schema": dict(p.schema),
+            **({"explode": True, "style": "form"} if p.schema.get("type") == "array" else {}),
+        }
+        for p in endpoint.params
+    ]
+    if endpoint.mutates or "reason" in (endpoint.body or {}):
+        parameters.append(_REASON)
+    if parameters:
+        op["parameters"] = parameters
     body = endpoint.body_schema
     if body is not None:
         op["requestBody"] = {
