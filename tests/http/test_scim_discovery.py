@@ -29,7 +29,8 @@ def test_a_sql_store_advertises_what_it_can(tmp_path: Path):
     with scim_service(tmp_path, limits=Limits(max_count=200), attributes=ATTRIBUTES) as scim:
         spc = scim("GET", "/ServiceProviderConfig").json()
         assert spc["patch"]["supported"] and spc["sort"]["supported"] and spc["etag"]["supported"]
-        assert spc["changePassword"]["supported"] and not spc["bulk"]["supported"]
+        assert spc["changePassword"]["supported"]
+        assert spc["bulk"] == {"supported": True, "maxOperations": 100, "maxPayloadSize": 1048576}
         assert spc["filter"] == {"supported": True, "maxResults": 200}
         assert spc["pagination"]["cursor"] and spc["pagination"]["maxPageSize"] == 200
         types = {t["id"]: t for t in scim("GET", "/ResourceTypes").json()["Resources"]}

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 import requests
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 import idconnect
 from idconnect.core.api_tokens import issue_token
 from idconnect.http.app import create_app
+from idconnect.http.calls import SCIM_ERROR
 from idconnect.http.limits import Limits
 from idconnect.http.server import serving
 
@@ -131,3 +134,17 @@ def test_bodies_over_the_limit_are_413_declared_or_streamed(served):
 def hub_is_empty(session: requests.Session, url: str) -> bool:
     listed = session.get(f"{url}/scim/v2/main/Users", timeout=10).json()
     return bool(listed["totalResults"] == 0)
+
+
+def test_mounted_under_a_prefix_errors_and_locations_keep_it(hub: idconnect.Hub):
+    token, _ = issue_token(hub, admin="alice", reason="tests")
+    outer = Starlette(routes=[Mount("/idc", app=create_app(hub))])
+    with serving(outer) as url:
+        base = f"{url}/idc/scim/v2/main"
+        refused = requests.get(f"{base}/Users", timeout=10)
+        assert refused.status_code == 401 and refused.json()["schemas"] == [SCIM_ERROR]
+        headers = {"Authorization": f"Bearer {token}", "Idconnect-Reason": "tests"}
+        made = requests.post(f"{base}/Users", json={"userName": "pia"}, headers=headers, timeout=10)
+        assert made.json()["meta"]["location"] == f"{base}/Users/{made.json()['id']}"
+        missing = requests.get(f"{base}/Users/nope", headers=headers, timeout=10)
+        assert missing.status_code == 404 and missing.json()["schemas"] == [SCIM_ERROR]

@@ -159,7 +159,7 @@ def test_a_revoked_token_is_refused_by_every_worker(server):
     seen: set[int] = set()
     for _ in range(100):
         answer = requests.get(f"{url}/readyz", headers=headers, timeout=10)
-        assert answer.status_code == 401
+        assert answer.status_code in (401, 429)  # 429: the worker's failure window is full
         seen |= {
             x["pid"]
             for x in access_lines(server)

@@ -16,6 +16,7 @@ import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import Scope
 
 from idconnect.core.errors import (
     Conflict,
@@ -30,11 +31,14 @@ from idconnect.core.errors import (
 )
 
 __all__ = [
+    "ROOT_KEY",
     "SCIM_ERROR",
     "ApiError",
     "api_error",
     "call",
     "error_response",
+    "service_path",
+    "service_root",
     "set_thread_limit",
 ]
 
@@ -131,15 +135,41 @@ def set_thread_limit(threads: int) -> None:
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads
 
 
+ROOT_KEY = "idconnect.root_path"
+"""The scope key holding the prefix the whole service is mounted under (set by the access log)."""
+
+
+def service_root(scope: Scope) -> str:
+    """Return the prefix the HTTP service is mounted under (``""`` at the server's root).
+
+    :param scope: the ASGI scope of a request.
+    :returns: the prefix, without a trailing slash.
+    """
+    root: str = scope.get(ROOT_KEY, scope.get("app_root_path", ""))
+    return root.rstrip("/")
+
+
+def service_path(scope: Scope) -> str:
+    """Return a request's path below the service's root (``/scim/v2/main/Users``).
+
+    :param scope: the ASGI scope of a request.
+    :returns: the path.
+    """
+    path: str = scope.get("path", "")
+    root = service_root(scope)
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
 def error_response(request: Request, exc: ApiError) -> JSONResponse:
     """Render an :class:`ApiError` for the part of the service the request went to.
 
-    :param request: the request that failed; a path under ``/scim`` gets a SCIM Error
-        document (``application/scim+json``), anything else ``{"error", "detail"}``.
+    :param request: the request that failed; a path under ``/scim`` (below the service's root,
+        :func:`service_path`) gets a SCIM Error document (``application/scim+json``), anything
+        else ``{"error", "detail"}``.
     :param exc: the error.
     :returns: the response.
     """
-    if request.url.path.startswith("/scim"):
+    if service_path(request.scope).startswith("/scim"):
         doc: dict[str, Any] = {"schemas": [SCIM_ERROR], "status": str(exc.status)}
         if exc.scim_type:
             doc["scimType"] = exc.scim_type

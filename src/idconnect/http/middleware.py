@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from idconnect.core.context import request_scope
-from idconnect.http.calls import ApiError, error_response
+from idconnect.http.calls import ROOT_KEY, ApiError, error_response
 
 __all__ = ["REQUEST_ID_HEADER", "AccessLog", "BodyLimit"]
 
@@ -55,6 +55,7 @@ class AccessLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope[ROOT_KEY] = scope.get("root_path", "")
         request_id = _request_id(scope)
         started = time.perf_counter()
         status = 500

@@ -16,13 +16,13 @@ from typing import Any, Protocol
 
 from idconnect.backend import (
     Conflict,
-    FilterError,
     IdconnectError,
     InvalidInput,
     NotFound,
     NotSupported,
     PermissionDenied,
     StoreUnavailable,
+    UnsupportedFilter,
 )
 
 __all__ = ["Answer", "error_for_response", "header_safe", "malformed", "safe_segment"]
@@ -125,9 +125,10 @@ def error_for_response(
     :param response: the server's response (status >= 400).
     :param what: what the request was about, e.g. ``account 'a1'`` or ``the search``.
     :param hide: values never to quote (the credentials sent), should the server echo them.
-    :returns: ``NotFound`` (404), ``Conflict`` (409, 412), ``FilterError`` (400 invalidFilter),
-        ``InvalidInput`` (other 400, 413), ``PermissionDenied`` (401, 403), ``NotSupported``
-        (501) or ``StoreUnavailable`` (other 5xx and anything else), naming the store and URL.
+    :returns: ``NotFound`` (404), ``Conflict`` (409, 412), ``UnsupportedFilter`` (400
+        invalidFilter, a ``FilterError``), ``InvalidInput`` (other 400, 413),
+        ``PermissionDenied`` (401, 403), ``NotSupported`` (501) or ``StoreUnavailable`` (other
+        5xx and anything else), naming the store and URL.
     """
     status = response.status_code
     detail, scim_type = _detail(response, hide)
@@ -149,7 +150,9 @@ def error_for_response(
             server_scim_type=scim_type,
         )
     if status == 400 and scim_type == "invalidFilter":
-        return FilterError(f"the SCIM server refused the filter{said}", store=store, url=url)
+        # The facade checked the filter against the store's catalogue before it was sent, so
+        # the server refuses a valid filter: a comparison it cannot answer (RFC 7644 §3.12).
+        return UnsupportedFilter(f"the SCIM server refused the filter{said}", store=store, url=url)
     if status in (400, 413):
         return InvalidInput(
             f"the SCIM server refused {what} (HTTP {status}"

@@ -1,6 +1,6 @@
 """SCIM 2.0 service provider (RFC 7643, RFC 7644, RFC 9865) over every configured store.
 
-Mounted at ``/scim/v2/{store}``: ``Users``, ``Groups``, ``ServiceProviderConfig``,
+Mounted at ``/scim/v2/{store}``: ``Users``, ``Groups``, ``Bulk``, ``ServiceProviderConfig``,
 ``ResourceTypes`` and ``Schemas``, each derived from that store's capabilities and catalogue.
 """
 
@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 
 from idconnect.core.facade import Hub
 from idconnect.http.limits import Limits
+from idconnect.http.scim.bulk import bulk_routes
 from idconnect.http.scim.discovery import discovery_routes
 from idconnect.http.scim.groups import group_routes
 from idconnect.http.scim.users import user_routes
@@ -24,4 +25,5 @@ def scim_routes(hub: Hub, limits: Limits) -> list[BaseRoute]:
     :param limits: the service's limits.
     :returns: the routes, to mount under ``/scim/v2/{store}``.
     """
-    return [*user_routes(hub, limits), *group_routes(hub, limits), *discovery_routes(hub, limits)]
+    resources: list[BaseRoute] = [*user_routes(hub, limits), *group_routes(hub, limits)]
+    return [*resources, *bulk_routes(hub, limits, resources), *discovery_routes(hub, limits)]

@@ -25,13 +25,13 @@ from idconnect.core.schema import (
     GROUP_CATALOGUE,
     AttributeDef,
 )
-from idconnect.http.calls import ApiError
+from idconnect.http.calls import ApiError, call
 from idconnect.http.limits import Limits
-from idconnect.http.scim.common import scim_response, store_of
+from idconnect.http.scim.common import actor_of, scim_response, store_of
 from idconnect.http.scim.paging import LIST_RESPONSE
 from idconnect.http.scim.users import base_url
 
-__all__ = ["discovery_routes", "schemas", "service_provider_config"]
+__all__ = ["can_sort", "discovery_routes", "schemas", "service_provider_config"]
 
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -45,22 +45,50 @@ _NAMES = {
 }
 _WRITABLE = {a.name for a in ACCOUNT_ATTRIBUTES if a.writable}
 _COMMON = {"id", "meta"}
+_BULK_OPS = ("create_account", "update_account", "delete_account", "create_group")
 
 
-def service_provider_config(store: Store, limits: Limits, base: str) -> dict[str, Any]:
+async def can_sort(store: Store, actor: str) -> bool | None:
+    """Find out whether the store sorts: ask it for one account sorted by a sortable attribute.
+
+    A store may hold sortable attributes and still refuse every sort (an LDAP directory without
+    a usable sort control), which only a search shows.
+
+    :param store: the store.
+    :param actor: the acting admin (the probe is a read as them).
+    :returns: whether it sorts, or ``None`` when the probe could not tell (a refused read).
+    """
+    path = next((d.path for d in store.catalogue if d.sortable), None)
+    if path is None or "search_accounts" not in store.capabilities:
+        return False
+    try:
+        await call(store.search_accounts, None, sort_by=path, count=1, actor=actor)
+    except ApiError as exc:
+        return False if exc.status == 501 else None
+    return True
+
+
+def service_provider_config(
+    store: Store, limits: Limits, base: str, *, sortable: bool
+) -> dict[str, Any]:
     """Describe what this service can do for one store.
 
     :param store: the store.
     :param limits: the service's limits (``maxResults``, Bulk sizes).
     :param base: the store's SCIM base URL.
+    :param sortable: whether the store sorts (:func:`can_sort`).
     :returns: the ServiceProviderConfig document.
     """
     can = store.capabilities
-    sortable = any(d.sortable for d in store.catalogue)
+    bulk = any(op in can for op in _BULK_OPS)
     return {
         "schemas": [SPC_SCHEMA],
         "patch": {"supported": "update_account" in can or "add_group_member" in can},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {
+            "supported": bulk,
+            "maxOperations": limits.max_bulk_operations if bulk else 0,
+            "maxPayloadSize": limits.max_bulk_payload if bulk else 0,
+        },
         "filter": {"supported": "search_accounts" in can, "maxResults": limits.max_count},
         "changePassword": {"supported": "set_password" in can},
         "sort": {"supported": sortable and "search_accounts" in can},
@@ -269,10 +297,18 @@ def discovery_routes(hub: Hub, limits: Limits) -> list[Route]:
     :param limits: the service's limits.
     :returns: the routes (mounted under ``/scim/v2/{store}``).
     """
+    sorts: dict[str, bool] = {}
 
     async def spc(request: Request) -> Response:
         store = store_of(hub, request)
-        return scim_response(service_provider_config(store, limits, base_url(request)))
+        if store.name not in sorts:
+            found = await can_sort(store, actor_of(request))
+            if found is not None:
+                sorts[store.name] = found
+        sortable = sorts.get(store.name, True)
+        return scim_response(
+            service_provider_config(store, limits, base_url(request), sortable=sortable)
+        )
 
     async def list_types(request: Request) -> Response:
         return scim_response(_listing(resource_types(store_of(hub, request), base_url(request))))

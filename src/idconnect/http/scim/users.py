@@ -17,7 +17,7 @@ from idconnect.core.errors import IdconnectError
 from idconnect.core.facade import Hub, Store
 from idconnect.core.model import Account, BulkResult
 from idconnect.core.schema import CORE_USER_SCHEMA
-from idconnect.http.calls import ApiError, api_error, call
+from idconnect.http.calls import ApiError, api_error, call, service_root
 from idconnect.http.limits import Limits
 from idconnect.http.scim.common import (
     actor_of,
@@ -46,7 +46,9 @@ def base_url(request: Request) -> str:
     :param request: the request.
     :returns: the URL without a trailing slash.
     """
-    return f"{str(request.base_url).rstrip('/')}/scim/v2/{request.path_params['store']}"
+    root = service_root(request.scope)
+    store = request.path_params["store"]
+    return f"{request.url.scheme}://{request.url.netloc}{root}/scim/v2/{store}"
 
 
 def single(result: BulkResult) -> None:
