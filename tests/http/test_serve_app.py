@@ -148,3 +148,12 @@ def test_mounted_under_a_prefix_errors_and_locations_keep_it(hub: idconnect.Hub)
         assert made.json()["meta"]["location"] == f"{base}/Users/{made.json()['id']}"
         missing = requests.get(f"{base}/Users/nope", headers=headers, timeout=10)
         assert missing.status_code == 404 and missing.json()["schemas"] == [SCIM_ERROR]
+
+
+def test_the_admin_api_is_mounted_under_api(served):
+    url, session = served
+    stores = session.get(f"{url}/api/stores", timeout=10)
+    assert stores.status_code == 200
+    assert "main" in stores.text
+    assert session.get(f"{url}/api/openapi.json", timeout=10).json()["openapi"].startswith("3.")
+    assert requests.get(f"{url}/api/stores", timeout=10).status_code == 401
