@@ -1,0 +1,252 @@
+"""Benchmark the HTTP service against the same facade call in-process, in the same run.
+
+    python benchmarks/http.py --accounts 100000 --dialects sqlite,postgresql [--workers 2]
+
+Per dialect: seeds N demo accounts (``idconnect_sql.demo.seed_demo``) into a new database,
+starts ``idconnect serve --workers W`` as a real process on a free port (the hub's state on
+PostgreSQL when W > 1, so the workers share it), issues an API token, and measures exact lookups
+``GET /scim/v2/s/Users?filter=userName eq "..."``:
+
+- concurrency 1: requests one after the other on one keep-alive connection, interleaved with the
+  same ``store.search_accounts(...)`` in this process (rounds alternate which goes first);
+  medians, p50/p99 and the HTTP-minus-facade difference at p50;
+- concurrency 16: 16 client threads, each with its own connection, for a fixed number of
+  requests; requests/s and p50/p99 (the client threads share this machine's two cores with the
+  server's workers, so the rate is a floor);
+- paging through every user with ``cursor`` (count 1000): users/s and each worker's RSS
+  sampled from ``/proc`` on every page (flat server memory).
+
+Not part of CI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, this file's folder comes first on sys.path, and this file (named as the issue
+# names it) would stand in for the standard library's ``http`` package: drop the folder.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+from idconnect_sql.demo import seed_demo
+
+import idconnect
+from idconnect.core.api_tokens import issue_token
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentiles(ms: list[float]) -> str:
+    q = statistics.quantiles(ms, n=100)
+    return f"p50 {statistics.median(ms):.3f} ms, p99 {q[98]:.3f} ms"
+
+
+def new_database(admin: sa.Engine, url: sa.URL, created: list[str]) -> str:
+    name = f"idc_httpbench_{secrets.token_hex(4)}"
+    with admin.connect() as c:
+        c.execute(sa.text(f"CREATE DATABASE {name}"))
+    created.append(name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def server_rss(pid: int) -> float:
+    """RSS (MiB) of the server process and its worker processes (its children)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            if int(entry) != pid and int(stat[1]) != pid:
+                continue
+            pages = int(Path(f"/proc/{entry}/statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        total += pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return total
+
+
+def run(dialect: str, n: int, workers: int, lookups: int, burst: int) -> None:
+    print(f"\n=== {dialect}: {n:,} accounts, {workers} workers ===")
+    admin_url = sa.make_url(os.environ.get("IDCONNECT_TEST_POSTGRES_URL") or PG_DEFAULT)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if dialect == "sqlite":
+            url = f"sqlite:///{folder / 'bench.db'}"
+        else:
+            url = new_database(admin, admin_url, created)
+            import idconnect_sql
+
+            idconnect_sql.init_store(url)
+        state = new_database(admin, admin_url, created) if workers > 1 else None
+        state = state or f"sqlite:///{folder / 'state.db'}"
+        config = folder / "idconnect.toml"
+        config.write_text(
+            f'[hub]\nstate = "{state}"\n\n[stores.s]\nplugin = "sql"\nurl = "{url}"\n'
+        )
+        os.environ["IDCONNECT_CONFIG"] = str(config)
+        server = None
+        try:
+            with idconnect.connect(str(config)) as hub:
+                store = hub.store("s")
+                start = time.perf_counter()
+                seed_demo(store, count=n, seed=1)
+                print(f"seeded in {time.perf_counter() - start:.1f} s")
+                token, _ = issue_token(hub, admin=hub.actor, reason="benchmark")
+                with store.backend.engine.connect() as c:  # type: ignore[attr-defined]
+                    names = (
+                        c.execute(
+                            sa.select(store.backend.tables.accounts.c.user_name)  # type: ignore[attr-defined]
+                        )
+                        .scalars()
+                        .all()
+                    )
+                sample = random.Random(5).sample(names, lookups)
+                port = free_port()
+                server = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "idconnect.cli",
+                        "serve",
+                        "--port",
+                        str(port),
+                        "--workers",
+                        str(workers),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    env={**os.environ, "IDCONNECT_CONFIG": str(config)},
+                )
+                base = f"http://127.0.0.1:{port}"
+                for _ in range(300):
+                    try:
+                        if requests.get(f"{base}/healthz", timeout=1).ok:
+                            break
+                    except requests.ConnectionError:
+                        time.sleep(0.1)
+                headers = {"Authorization": f"Bearer {token}"}
+                measure(store, base, headers, sample, burst)
+                page_all(base, headers, server.pid, n)
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(30)
+            for name in created:
+                with admin.connect() as c:
+                    c.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def measure(store: Any, base: str, headers: dict[str, str], sample: list[str], burst: int) -> None:
+    session = requests.Session()
+    session.headers.update(headers)
+
+    def http(name: str) -> None:
+        answer = session.get(
+            f"{base}/scim/v2/s/Users", params={"filter": f'userName eq "{name}"'}, timeout=10
+        )
+        assert answer.status_code == 200 and answer.json()["totalResults"] == 1, answer.text
+
+    def facade(name: str) -> None:
+        assert len(store.search_accounts(f'userName eq "{name}"').items) == 1
+
+    for name in sample[:20]:  # warm both sides
+        http(name)
+        facade(name)
+    times: dict[str, list[float]] = {"http": [], "facade": []}
+    sides = [("http", http), ("facade", facade)]
+    for n, name in enumerate(sample):
+        for side, fn in sides if n % 2 == 0 else sides[::-1]:
+            start = time.perf_counter()
+            fn(name)
+            times[side].append((time.perf_counter() - start) * 1000)
+    h, f = statistics.median(times["http"]), statistics.median(times["facade"])
+    print(f"exact lookup, concurrency 1, {len(sample)} interleaved calls per side:")
+    print(f"  HTTP GET /Users?filter  {percentiles(times['http'])}, {1000 / h:,.0f} req/s")
+    print(f"  facade in-process       {percentiles(times['facade'])}")
+    print(f"  HTTP adds {h - f:.3f} ms at p50 (ratio {h / f:.2f}x)")
+
+    def client(names: list[str]) -> list[float]:
+        own = requests.Session()
+        own.headers.update(headers)
+        took = []
+        for name in names:
+            start = time.perf_counter()
+            answer = own.get(
+                f"{base}/scim/v2/s/Users", params={"filter": f'userName eq "{name}"'}, timeout=30
+            )
+            assert answer.status_code == 200
+            took.append((time.perf_counter() - start) * 1000)
+        return took
+
+    chunks = [[sample[(i * 16 + j) % len(sample)] for i in range(burst // 16)] for j in range(16)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(16) as pool:
+        latencies = [t for part in pool.map(client, chunks) for t in part]
+    took = time.perf_counter() - start
+    print(
+        f"exact lookup, concurrency 16: {len(latencies):,} requests in {took:.1f} s ="
+        f" {len(latencies) / took:,.0f} req/s; {percentiles(latencies)}"
+    )
+
+
+def page_all(base: str, headers: dict[str, str], pid: int, n: int) -> None:
+    session = requests.Session()
+    session.headers.update(headers)
+    cursor, seen, rss = "", 0, []
+    start = time.perf_counter()
+    while True:
+        params = {"count": "1000", "cursor": cursor}
+        page = session.get(f"{base}/scim/v2/s/Users", params=params, timeout=60).json()
+        seen += len(page.get("Resources", []))
+        rss.append(server_rss(pid))
+        cursor = page.get("nextCursor") or ""
+        if not cursor:
+            break
+    took = time.perf_counter() - start
+    print(
+        f"paged through {seen:,} users with cursor (1000 per page) in {took:.1f} s"
+        f" ({seen / took:,.0f} users/s); server RSS (all its processes) first page"
+        f" {rss[0]:.0f} MiB, last {rss[-1]:.0f} MiB, peak {max(rss):.0f} MiB"
+    )
+    assert seen == n, (seen, n)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--dialects", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--lookups", type=int, default=500, help="interleaved lookups per side")
+    parser.add_argument("--burst", type=int, default=4000, help="requests at concurrency 16")
+    args = parser.parse_args()
+    for dialect in args.dialects.split(","):
+        run(dialect, args.accounts, args.workers, args.lookups, args.burst)
+
+
+if __name__ == "__main__":
+    main()
