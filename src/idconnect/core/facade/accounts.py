@@ -380,20 +380,7 @@ class AccountOperations(NotificationOperations):
         ``account_enabled``) and the result is a :class:`~idconnect.core.notification.Notified`
         holding the bulk result and one notification per such account.
         """
-        pending = self._before_notify(notify, self._context(actor, reason, need_reason=True))
-        result = bulk_by_id(
-            self,
-            "enable_account",
-            "set_account_enabled",
-            ids,
-            reason=reason,
-            actor=actor,
-            extra={"enabled": True},
-            progress=progress,
-        )
-        if pending is None:
-            return result
-        return self._after_notify(pending, result, "account_enabled", result.succeeded)
+        return self._set_enabled_many(ids, True, reason, actor, progress, notify)
 
     @overload
     def disable_accounts(
@@ -441,20 +428,33 @@ class AccountOperations(NotificationOperations):
         ``account_disabled``) and the result is a :class:`~idconnect.core.notification.Notified`
         holding the bulk result and one notification per such account.
         """
+        return self._set_enabled_many(ids, False, reason, actor, progress, notify)
+
+    def _set_enabled_many(
+        self,
+        ids: Iterable[str],
+        enabled: bool,
+        reason: str,
+        actor: str | None,
+        progress: Callable[[int], None] | None,
+        notify: str | None,
+    ) -> BulkResult | Notified[BulkResult]:
+        """Enable or disable accounts, telling each changed one through ``notify`` if given."""
+        action = "enable" if enabled else "disable"
         pending = self._before_notify(notify, self._context(actor, reason, need_reason=True))
         result = bulk_by_id(
             self,
-            "disable_account",
+            f"{action}_account",
             "set_account_enabled",
             ids,
             reason=reason,
             actor=actor,
-            extra={"enabled": False},
+            extra={"enabled": enabled},
             progress=progress,
         )
         if pending is None:
             return result
-        return self._after_notify(pending, result, "account_disabled", result.succeeded)
+        return self._after_notify(pending, result, f"account_{action}d", result.succeeded)
 
     @covers("delete_account")
     def delete_accounts(
