@@ -41,6 +41,7 @@ from idconnect.core.facade.checks import check_text
 from idconnect.http.calls import ApiError, api_error, error_response
 
 __all__ = [
+    "CONSOLE_PREFIX",
     "HUB_PATHS",
     "OPEN_PATHS",
     "REASON_HEADER",
@@ -54,6 +55,8 @@ log = logging.getLogger("idconnect.http.auth")
 
 OPEN_PATHS = frozenset({"/healthz"})
 """The only paths served without a token."""
+CONSOLE_PREFIX = "/console/"
+"""Paths under this prefix are the support console's: it authenticates its own sessions."""
 STORE_PATHS = ("/scim/v2/", "/api/stores/")
 """Path prefixes followed by a store name (checked against a token's store limit)."""
 HUB_PATHS = frozenset({"/readyz", "/api/stores", "/api/openapi.json"})
@@ -189,7 +192,7 @@ class TokenAuth:
         if scope["type"] != "http":  # no websocket is served: refuse before accepting
             await send({"type": "websocket.close", "code": 1008})
             return
-        if scope["path"] in OPEN_PATHS:
+        if scope["path"] in OPEN_PATHS or scope["path"].startswith(CONSOLE_PREFIX):
             await self.app(scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
