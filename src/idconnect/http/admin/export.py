@@ -12,9 +12,9 @@ from starlette.responses import HTMLResponse
 from idconnect.http.admin.schemas import TEXT, account_param, ref, store_param
 from idconnect.http.admin.spec import Call, Endpoint, Reply
 
-__all__ = ["ENDPOINTS"]
+__all__ = ["ENDPOINTS", "EXPORT_CSP"]
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 """The page's own policy, as a header too: no script, no remote asset, inline styles only."""
 
 
@@ -24,7 +24,7 @@ async def _export(call: Call) -> Any:
         call.store.export_account, call.path["account"], format=fmt, reason=call.reason()
     )
     if fmt == "html":
-        return HTMLResponse(found, headers={"Content-Security-Policy": _CSP})
+        return HTMLResponse(found, headers={"Content-Security-Policy": EXPORT_CSP})
     return found
 
 
