@@ -1,4 +1,4 @@
-"""``idconnect groups ...``: list groups, add and remove members in bulk."""
+"""``idconnect groups ...``: list, show, create, rename and delete groups; members in bulk."""
 
 from __future__ import annotations
 
@@ -103,6 +103,31 @@ def delete_group(app: App, store: str, group: str, reason: str) -> None:
     assert found.id is not None
     target.delete_group(found.id, reason=reason)
     app.out.print(f"Deleted group {found.display_name!r} ({found.id}) from store {store!r}.")
+
+
+@groups.command("rename")
+@store_argument
+@click.argument("group")
+@click.argument("display_name", metavar="NEW_NAME")
+@reason_option
+@json_option
+@pass_app
+@covers("rename_group")
+def rename_group(
+    app: App, store: str, group: str, display_name: str, reason: str, json_flag: bool
+) -> None:
+    """Rename GROUP (an id or a display name) to NEW_NAME; its id and members stay."""
+    target = app.store(store)
+    found = resolve_group(target, group)
+    assert found.id is not None
+    renamed = target.rename_group(found.id, display_name, reason=reason)
+    if app.wants_json(json_flag):
+        print_model(renamed)
+    else:
+        app.out.print(
+            f"Renamed group {found.display_name!r} to {renamed.display_name!r} ({renamed.id})"
+            f" in store {store!r}."
+        )
 
 
 def resolve_group(store: Store, name_or_id: str) -> Group:

@@ -161,14 +161,15 @@ def check_limit(limit: Any, *, store: str, most: int = 100_000) -> int:
     return limit
 
 
-def check_note(value: Any, what: str, *, most: int, store: str, account: str) -> str:
+def check_note(value: Any, what: str, *, most: int, store: str, account: str | None = None) -> str:
     """Return ``value`` if it is non-blank text of at most ``most`` characters, none a control.
 
-    :param value: what the caller passed (an evidence note, a consent purpose or version).
+    :param value: what the caller passed (an evidence note, a consent purpose or version, a
+        group's name).
     :param what: how to name it in the error.
     :param most: the longest accepted text.
     :param store: the store, for the error.
-    :param account: the account, for the error.
+    :param account: the account, for the error (``None`` for what no account owns).
     :returns: the value.
     :raises InvalidInput: otherwise (the message never repeats the value).
     """

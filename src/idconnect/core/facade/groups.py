@@ -1,14 +1,16 @@
-"""Groups: search, read, create, delete, and membership changes for many accounts at once."""
+"""Groups: search, read, create, rename, delete, and membership changes of many accounts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from idconnect.core.attributes import MAX_TEXT
 from idconnect.core.convert import group_from_json
 from idconnect.core.errors import IdconnectError
 from idconnect.core.facade.bulk import bulk_by_id
 from idconnect.core.facade.calls import StoreCalls, with_cursor
+from idconnect.core.facade.checks import check_note
 from idconnect.core.filter import Filter
 from idconnect.core.model import BulkResult, Group
 from idconnect.core.opspec import covers
@@ -20,6 +22,10 @@ __all__ = ["GroupOperations"]
 
 class GroupOperations(StoreCalls):
     """The groups family of :class:`~idconnect.core.facade.store.Store`."""
+
+    def _group_name(self, value: object) -> str:
+        """A group's display name: non-blank, at most 255 characters, no control characters."""
+        return check_note(value, "a group's displayName", most=MAX_TEXT, store=self.name)
 
     @covers("search_groups")
     def search_groups(
@@ -104,9 +110,36 @@ class GroupOperations(StoreCalls):
             group = resource if isinstance(resource, Group) else group_from_json(resource)
         except IdconnectError as exc:
             raise exc.in_context(store=self.name) from exc.__cause__
+        self._group_name(group.display_name)
         context = self._context(actor, reason, need_reason=False)
         created: Group = self._call("create_group", context, group=group)
         return created
+
+    @covers("rename_group")
+    def rename_group(
+        self, group_id: str, display_name: str, *, reason: str, actor: str | None = None
+    ) -> Group:
+        """Give a group a new display name; its id and its members stay.
+
+        Everything is checked before the store is asked: the id, the name (non-blank, at most
+        255 characters, no control characters), the reason, the permission (``groups.manage``)
+        and the capability.
+
+        :param group_id: the group's id.
+        :param display_name: the new name.
+        :param reason: why (required).
+        :param actor: the acting admin.
+        :returns: the group as stored after the change.
+        :raises InvalidInput: for a bad id, name or reason.
+        :raises NotSupported: when the store cannot rename groups.
+        :raises NotFound: when the group does not exist.
+        :raises Conflict: when another group has the name and the store requires names unique.
+        """
+        group_id = self._id(group_id, "group id")
+        name = self._group_name(display_name)
+        context = self._context(actor, reason, need_reason=True)
+        renamed: Group = self._call("rename_group", context, group_id=group_id, display_name=name)
+        return renamed
 
     @covers("delete_group")
     def delete_group(self, group_id: str, *, reason: str, actor: str | None = None) -> None:

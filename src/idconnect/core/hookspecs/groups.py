@@ -1,5 +1,5 @@
 # mypy: disable-error-code="empty-body"
-"""Groups: search, read, create, delete, and memberships (single and bulk)."""
+"""Groups: search, read, create, rename, delete, and memberships (single and bulk)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ __all__ = [
     "idconnect_delete_group",
     "idconnect_get_group",
     "idconnect_remove_group_member",
+    "idconnect_rename_group",
     "idconnect_search_groups",
 ]
 
@@ -81,6 +82,33 @@ def idconnect_delete_group(context: CallContext, group_id: str) -> None:
     :raises NotFound: when no group has that id.
 
     .. versionadded:: 0.1
+    """
+
+
+@operation(
+    family="groups",
+    mutates=True,
+    permission="groups.manage",
+    target="group_id",
+    changed=("displayName",),
+)
+@hookspec(firstresult=True)
+def idconnect_rename_group(context: CallContext, group_id: str, display_name: str) -> Group:
+    """Give a group a new display name; its id and its members stay.
+
+    The facade has checked the name (non-blank, at most 255 characters, no control
+    characters). A backend whose store derives the group's address from its name (an LDAP
+    entry named ``cn=...``) moves it there, keeping the id: the id is never the name.
+
+    :param context: the call context.
+    :param group_id: the store's stable id of the group.
+    :param display_name: the new name.
+    :returns: the group as stored after the change, with its members and new version.
+    :raises NotFound: when no group has that id.
+    :raises Conflict: when another group has that name and the store requires names unique
+        (exactly when :func:`idconnect_create_group` would refuse it).
+
+    .. versionadded:: 0.2
     """
 
 

@@ -35,6 +35,7 @@ KIT_CALLS: Mapping[str, KitCall] = MappingProxyType(
         "get_group": lambda s: s.get_group("x"),
         "create_group": lambda s: s.create_group({"displayName": "x"}, reason=REASON),
         "delete_group": lambda s: s.delete_group("x", reason=REASON),
+        "rename_group": lambda s: s.rename_group("x", "y", reason=REASON),
         "add_group_member": lambda s: s.add_to_group("x", ["y"], reason=REASON),
         "remove_group_member": lambda s: s.remove_from_group("x", ["y"], reason=REASON),
         "list_roles": lambda s: s.list_roles(),
