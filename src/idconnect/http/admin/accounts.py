@@ -26,7 +26,7 @@ from idconnect.http.calls import ApiError
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
 
-__all__ = ["ACTIONS", "ENDPOINTS", "MAX_SELECTED"]
+__all__ = ["ACTIONS", "ENDPOINTS", "MAX_SELECTED", "select_by_filter"]
 
 MAX_SELECTED = 10_000
 """The most accounts one bulk request acts on (``max`` lowers it)."""
@@ -55,7 +55,17 @@ ACTIONS: dict[str, _Action] = {
 """The bulk actions by name."""
 
 
-def _select(store: Store, filter_text: str, most: int, actor: str) -> list[Account]:
+def select_by_filter(store: Store, filter_text: str, most: int, actor: str) -> list[Account]:
+    """Read every account a filter selects for a bulk action, refusing more than ``most``.
+
+    :param store: the store.
+    :param filter_text: the SCIM filter.
+    :param most: the most accounts the action may act on.
+    :param actor: the acting admin (who needs ``accounts.read``).
+    :returns: the accounts, in the store's order.
+    :raises ApiError: 400 when more than ``most`` accounts match (nothing is changed).
+    :raises FilterError: for a malformed filter.
+    """
     found: list[Account] = []
     for account in store.iter_accounts(filter_text, actor=actor):
         found.append(account)
@@ -128,7 +138,7 @@ async def _bulk(call: Call) -> Any:
             raise ApiError(400, "invalid_input", f"{len(ids)} ids are over max {most}")
         found: list[Account] | None = None
     else:
-        found = await call.run(_select, store, body["filter"], most)
+        found = await call.run(select_by_filter, store, body["filter"], most)
         ids = [str(a.id) for a in found]
     if dry_run:
         if found is None:
