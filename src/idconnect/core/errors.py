@@ -22,6 +22,7 @@ __all__ = [
     "OutcomeUnknown",
     "PermissionDenied",
     "PluginError",
+    "RateLimited",
     "SecretUnavailable",
     "StoreUnavailable",
     "TokenRefused",
@@ -215,11 +216,24 @@ class Unauthenticated(IdconnectError):
 
     The token is missing, malformed, unknown, expired or revoked: ``details['why']`` says
     which (``missing``, ``malformed``, ``unknown``, ``expired`` or ``revoked``); the message
-    never repeats the token.
+    never repeats the token. A console login is refused with ``bad_credentials``,
+    ``otp_required``, ``bad_otp`` or ``locked``, a console session with ``unknown`` or
+    ``expired`` (:mod:`idconnect.core.admin_login`, :mod:`idconnect.core.console_sessions`).
     """
 
     code = "unauthenticated"
     http_status = 401
+
+
+class RateLimited(IdconnectError):
+    """Too many refused attempts from one client: refused without looking, for a while.
+
+    ``details['retry_after']`` is the number of whole seconds until an attempt is counted
+    again (HTTP ``Retry-After``).
+    """
+
+    code = "rate_limited"
+    http_status = 429
 
 
 class NotificationFailed(IdconnectError):
@@ -249,6 +263,7 @@ _BY_CODE: dict[str, type[IdconnectError]] = {
         OutcomeUnknown,
         TokenRefused,
         Unauthenticated,
+        RateLimited,
         NotificationFailed,
     )
 }
