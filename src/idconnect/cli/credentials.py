@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from idconnect.cli.context import (
@@ -15,6 +13,7 @@ from idconnect.cli.context import (
     store_argument,
 )
 from idconnect.cli.notify import notify_option, report_notifications, split_notified
+from idconnect.cli.prompts import read_new_password
 from idconnect.cli.render import authenticator_table
 from idconnect.cli.resolve import account_id
 from idconnect.core.masking import SUPPORT_ADDABLE
@@ -119,17 +118,6 @@ def password() -> None:
     """Set an account's password (ACCOUNT: an id, userName or email)."""
 
 
-def _read_password() -> Secret:
-    stdin = sys.stdin
-    if stdin.isatty():
-        value = click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
-    else:
-        value = stdin.readline().rstrip("\r\n")
-    if not value:
-        raise click.UsageError("the new password is empty")
-    return Secret(value)
-
-
 @password.command("set")
 @store_argument
 @_ACCOUNT
@@ -146,7 +134,7 @@ def set_password(app: App, store: str, account_ref: str, notify: str | None, rea
     target = app.store(store)
     ident = account_id(target, account_ref)  # fail on a wrong account before asking
     _, sent = split_notified(
-        target.set_password(ident, _read_password(), reason=reason, notify=notify)
+        target.set_password(ident, Secret(read_new_password()), reason=reason, notify=notify)
     )
     app.out.print(f"Password of account {ident} set in store {store!r}.")
     report_notifications(app, sent)
