@@ -17,7 +17,7 @@ __all__ = ["GroupOps"]
 
 
 class GroupOps(ManagedBase):
-    """Group hooks: search, get, create, delete, and (bulk) membership changes."""
+    """Group hooks: search, get, create, rename, delete, and (bulk) membership changes."""
 
     @hookimpl
     def idconnect_search_groups(self, query: Query) -> Page[Group]:
@@ -77,6 +77,28 @@ class GroupOps(ManagedBase):
                     sa.insert(self.tables.memberships),
                     [{"group_id": group_id, "account_id": i} for i in members],
                 )
+        return self.idconnect_get_group(group_id)
+
+    @hookimpl
+    def idconnect_rename_group(self, group_id: str, display_name: str) -> Group:
+        """Rename a group in place (same id, new version); names stay unique ignoring case.
+
+        :raises NotFound: when no group has the id.
+        :raises Conflict: when another group has the name (the unique index on the folded name).
+        """
+        g = self.tables.groups
+        with self.begin() as connection:
+            changed = connection.execute(
+                sa.update(g)
+                .where(g.c.id == group_id)
+                .values(
+                    display_name=display_name,
+                    display_name_ci=display_name.lower(),
+                    version=g.c.version + 1,
+                )
+            ).rowcount
+            if changed == 0:
+                raise self.not_found("group", group_id)
         return self.idconnect_get_group(group_id)
 
     @hookimpl

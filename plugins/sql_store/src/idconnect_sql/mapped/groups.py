@@ -92,6 +92,23 @@ class MappedGroupOps(MappedBase):
         return self.idconnect_get_group(str(new_id))
 
     @hookimpl
+    def idconnect_rename_group(self, group_id: str, display_name: str) -> Group:
+        """Update the group row's name column; its key is kept.
+
+        :raises NotFound: when no row has the id.
+        :raises Conflict: when the table's own unique constraint refuses the name (as it would
+            on create: a mapped table decides whether and how names are unique).
+        """
+        k = self.mapping
+        gid = self.groups.c[k["group_id"]]
+        with self.begin() as connection:
+            key = self._group_id(connection, group_id)._mapping[gid]
+            connection.execute(
+                sa.update(self.groups).where(gid == key).values({k["group_name"]: display_name})
+            )
+        return self.idconnect_get_group(group_id)
+
+    @hookimpl
     def idconnect_delete_group(self, group_id: str) -> None:
         """Delete the group row, its membership rows first."""
         k = self.mapping
