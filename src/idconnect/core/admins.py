@@ -55,6 +55,8 @@ RESERVED_PERMISSIONS: Mapping[str, str] = MappingProxyType(
         "consents.record": "record a consent",
         "consents.revoke": "revoke a consent",
         "credentials.reset": "send a password reset link (store.send_password_reset)",
+        "jobs.cancel": "cancel a running bulk job (store.cancel_job, idconnect jobs cancel)",
+        "jobs.read": "list and show bulk jobs, their progress and outcomes (store.job, store.jobs)",
         "notifications.read": "list an account's notification log (store.notifications)",
         "notifications.send": (
             "notify a customer through a client (store.notify, notify= on changes)"

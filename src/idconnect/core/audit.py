@@ -25,7 +25,7 @@ from idconnect.core.records import Consent, IdentityVerification
 from idconnect.core.state import EventRow, StateDatabase, new_event_id, new_event_ids
 from idconnect.core.wrappers import Wrapped, generate
 
-__all__ = ["AuditTrail"]
+__all__ = ["AuditTrail", "target_text"]
 
 _MAX_ERROR = 2000
 """Characters of an error message kept in an event."""
@@ -102,7 +102,7 @@ class AuditTrail:
         context: CallContext = arguments["context"]
         action = op.audit_action(arguments)
         subject = arguments.get(op.subject) if op.subject else None
-        target = _target_text(arguments.get(op.target)) if op.target else None
+        target = target_text(arguments.get(op.target)) if op.target else None
         if op.is_bulk:
             pairs = [_pair(s, error, target) for s in subject or ()]
             self.state.write(_rows(context, action, pairs))
@@ -117,7 +117,7 @@ class AuditTrail:
         context: CallContext = arguments["context"]
         action = op.audit_action(arguments)
         account_id = arguments[op.subject] if op.subject else None
-        target = _target_text(arguments[op.target]) if op.target else None
+        target = target_text(arguments[op.target]) if op.target else None
         changed = _changed_json(op.changed_names(arguments))
         try:
             result = yield
@@ -140,7 +140,7 @@ class AuditTrail:
         context: CallContext = arguments["context"]
         action = op.audit_action(arguments)
         subjects: Sequence[Any] = arguments[op.subject] if op.subject else ()
-        target = _target_text(arguments[op.target]) if op.target else None
+        target = target_text(arguments[op.target]) if op.target else None
         try:
             results: Sequence[Any] = yield
         except Exception as exc:
@@ -164,8 +164,12 @@ class AuditTrail:
             ) from exc
 
 
-def _target_text(value: Any) -> str | None:
-    """The text an event names a target argument by (never a secret value)."""
+def target_text(value: Any) -> str | None:
+    """Return the text an event names a target argument by (never a secret value).
+
+    :param value: the argument (a group id, a role assignment, ...).
+    :returns: its text, or ``None``.
+    """
     if isinstance(value, RoleAssignment):
         org = value.organization
         return f"{value.role}@{org}" if org else value.role

@@ -1,0 +1,528 @@
+"""Durable jobs in the hub's state database: the job, its chunks (with leases), its accounts.
+
+Three tables next to the audit trail, created on first use: ``idconnect_jobs`` (one row per
+job), ``idconnect_job_chunks`` (a job's selection cut into chunks; a worker *claims* one with a
+conditional ``UPDATE`` that only one claimant can win, ``SELECT ... FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, and holds it under a lease it renews) and ``idconnect_job_items`` (one row per
+account: its state before the change and its outcome). Every write that records outcomes is
+fenced by the lease: it commits only while the writer still holds its chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.exc import SQLAlchemyError
+
+from idconnect.core.errors import NotFound, StoreUnavailable
+from idconnect.core.instants import utc_now
+from idconnect.core.jobs import Job, JobItem
+from idconnect.core.state import StateDatabase
+
+__all__ = ["Claim", "JobState"]
+
+T = TypeVar("T")
+
+_meta = sa.MetaData()
+_AT = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+_jobs = sa.Table(
+    "idconnect_jobs",
+    _meta,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("store", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("arguments", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(256), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("runner", sa.String(16), nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("created_at", _AT, nullable=False),
+    sa.Column("started_at", _AT),
+    sa.Column("finished_at", _AT),
+    sa.Column("undo_of", sa.String(32)),
+    sa.Column("undone_by", sa.String(32)),
+    sa.Column("cancelled_by", sa.String(256)),
+    sa.Column("cancel_reason", sa.Text),
+    sa.Index("ix_idconnect_jobs_store", "store", "created_at"),
+)
+_chunks = sa.Table(
+    "idconnect_job_chunks",
+    _meta,
+    sa.Column("job_id", sa.String(32), primary_key=True),
+    sa.Column("chunk", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(256)),
+    sa.Column("lease_until", _AT),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+_items = sa.Table(
+    "idconnect_job_items",
+    _meta,
+    sa.Column("job_id", sa.String(32), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("chunk", sa.Integer, nullable=False),
+    sa.Column("account_id", sa.String(512), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("before", sa.Text),
+    sa.Column("error_code", sa.String(64)),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_idconnect_job_items_chunk", "job_id", "chunk"),
+)
+_events = sa.table(
+    "idconnect_events",
+    sa.column("store"),
+    sa.column("request_id"),
+    sa.column("account_id"),
+    sa.column("action"),
+    sa.column("outcome"),
+    sa.column("error_code"),
+    sa.column("error"),
+)
+_INSERT_BATCH = 5000
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Claim:
+    """A chunk a worker holds: which job, which chunk, whether it was claimed before.
+
+    :param job_id: the job.
+    :param chunk: the chunk's number.
+    :param owner: the claimant.
+    :param attempts: how many times it was claimed, this time included (above 1: a resume).
+    """
+
+    def __init__(self, job_id: str, chunk: int, owner: str, attempts: int) -> None:
+        self.job_id, self.chunk, self.owner, self.attempts = job_id, chunk, owner, attempts
+
+
+class LeaseLost(Exception):
+    """The worker's lease on its chunk expired and another claimed it: its writes are refused."""
+
+
+class JobState:
+    """The job tables of one hub's state database.
+
+    :param state: the hub's state database (its engine is shared).
+    """
+
+    def __init__(self, state: StateDatabase) -> None:
+        self.state = state
+        self._created = False
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _begin(self, what: str) -> Iterator[sa.Connection]:
+        try:
+            engine = self.state.engine
+            if not self._created:
+                with self._lock:
+                    _meta.create_all(engine)
+                    self._created = True
+            with engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(
+                f"cannot {what} jobs in the hub's state database ({exc.__class__.__name__})",
+                store="hub-state",
+            ) from exc
+
+    def _run(self, what: str, work: Callable[[sa.Connection], T]) -> T:
+        with self._begin(what) as conn:
+            return work(conn)
+
+    # -- creating and reading jobs ----------------------------------------------------------------
+
+    def create(self, job: Job, ids: Sequence[str], *, chunk_size: int) -> None:
+        """Write a new job with its snapshotted selection, in one transaction.
+
+        :param job: the job (status ``pending``).
+        :param ids: the selected account ids, in order.
+        :param chunk_size: accounts per chunk.
+        :raises StoreUnavailable: when the database cannot be written.
+        """
+        row = {
+            "id": job.id,
+            "store": job.store,
+            "action": job.action,
+            "arguments": json.dumps(dict(job.arguments)),
+            "reason": job.reason,
+            "actor": job.actor,
+            "status": job.status,
+            "dry_run": job.dry_run,
+            "runner": job.runner,
+            "total": len(ids),
+            "created_at": job.created_at,
+            "undo_of": job.undo_of,
+        }
+        chunks = [
+            {"job_id": job.id, "chunk": n, "status": "pending", "attempts": 0}
+            for n in range((len(ids) + chunk_size - 1) // chunk_size)
+        ]
+
+        def write(conn: sa.Connection) -> None:
+            conn.execute(_jobs.insert(), row)
+            if chunks:
+                conn.execute(_chunks.insert(), chunks)
+            for start in range(0, len(ids), _INSERT_BATCH):
+                conn.execute(
+                    _items.insert(),
+                    [
+                        {
+                            "job_id": job.id,
+                            "seq": seq,
+                            "chunk": seq // chunk_size,
+                            "account_id": account_id,
+                            "status": "pending",
+                        }
+                        for seq, account_id in enumerate(ids[start : start + _INSERT_BATCH], start)
+                    ],
+                )
+            if job.undo_of is not None:
+                conn.execute(_jobs.update().where(_jobs.c.id == job.undo_of), {"undone_by": job.id})
+
+        self._run("create", write)
+
+    def job(self, job_id: str, *, store: str) -> Job:
+        """Read one job with its counts by outcome.
+
+        :param job_id: the job's id.
+        :param store: the store it must belong to.
+        :returns: the job.
+        :raises NotFound: when the store has no such job.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        found = self._run("read", lambda c: _read_jobs(c, store, job_id=job_id))
+        if not found:
+            raise NotFound(f"no job {job_id!r}", store=store)
+        return found[0]
+
+    def jobs(self, store: str, *, limit: int = 100) -> list[Job]:
+        """Read a store's jobs, newest first.
+
+        :param store: the store.
+        :param limit: at most this many.
+        :returns: the jobs.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        return self._run("read", lambda c: _read_jobs(c, store, limit=limit))
+
+    def status(self, job_id: str) -> str | None:
+        """Read a job's status alone (cheap: no counting).
+
+        :param job_id: the job.
+        :returns: its status, or ``None`` when there is no such job.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        stmt = sa.select(_jobs.c.status).where(_jobs.c.id == job_id)
+        return self._run("read", lambda c: c.execute(stmt).scalar_one_or_none())
+
+    def unfinished(self, store: str | None = None) -> list[tuple[str, str]]:
+        """List the jobs not finished yet (``pending`` or ``running``), oldest first.
+
+        :param store: only this store's; ``None`` for every store's.
+        :returns: ``(store, job id)`` pairs.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        j = _jobs.c
+        stmt = sa.select(j.store, j.id).where(j.status.in_(("pending", "running")))
+        if store is not None:
+            stmt = stmt.where(j.store == store)
+        stmt = stmt.order_by(j.created_at)
+        return self._run("read", lambda c: [(s, i) for s, i in c.execute(stmt)])
+
+    def items(
+        self, job_id: str, *, outcome: str | None = None, after: int = -1, limit: int = 1000
+    ) -> list[tuple[int, JobItem]]:
+        """Read a job's accounts in selection order.
+
+        :param job_id: the job.
+        :param outcome: only accounts with this outcome.
+        :param after: only accounts after this position (the last one of the previous page).
+        :param limit: at most this many.
+        :returns: ``(position, item)`` pairs.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        i = _items.c
+        stmt = sa.select(_items).where(i.job_id == job_id, i.seq > after)
+        if outcome is not None:
+            stmt = stmt.where(i.outcome == outcome)
+        stmt = stmt.order_by(i.seq).limit(limit)
+        rows = self._run("read", lambda c: c.execute(stmt).mappings().all())
+        return [(r["seq"], _item(r)) for r in rows]
+
+    def set_status(
+        self,
+        job_id: str,
+        status: str,
+        *,
+        only_from: Sequence[str],
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Move a job to ``status`` if it is in one of ``only_from`` (one conditional update).
+
+        :param job_id: the job.
+        :param status: ``running``, ``done`` or ``cancelled``.
+        :param only_from: the statuses it may move from.
+        :param by: who cancelled it.
+        :param reason: why it was cancelled.
+        :returns: whether it moved.
+        :raises StoreUnavailable: when the database cannot be written.
+        """
+        values: dict[str, Any] = {"status": status}
+        now = utc_now()
+        if status == "running":
+            values["started_at"] = now
+        else:
+            values["finished_at"] = now
+        if by is not None:
+            values.update(cancelled_by=by, cancel_reason=reason)
+        stmt = (
+            _jobs.update()
+            .where(_jobs.c.id == job_id, _jobs.c.status.in_(tuple(only_from)))
+            .values(values)
+        )
+        return self._run("write", lambda c: bool(c.execute(stmt).rowcount))
+
+    # -- chunks: claim, lease, finish -------------------------------------------------------------
+
+    def claim(
+        self, job_id: str, owner: str, lease: timedelta, dead: Callable[[str], bool]
+    ) -> Claim | None:
+        """Claim the next chunk nobody holds.
+
+        Free chunks are pending ones, and running ones under an expired lease or an owner that
+        is ``dead``.
+
+        :param job_id: the job.
+        :param owner: the claimant (host, process and a random part).
+        :param lease: how long the claim holds without renewal.
+        :param dead: whether an owner's process is known to be gone.
+        :returns: the claim, or ``None`` when no chunk is free now.
+        :raises StoreUnavailable: when the database cannot be written.
+        """
+        c = _chunks.c
+
+        def work(conn: sa.Connection) -> Claim | None:
+            now = utc_now()
+            free = sa.or_(
+                c.status == "pending", sa.and_(c.status == "running", c.lease_until < now)
+            )
+            stmt = (
+                sa.select(c.chunk, c.owner, c.attempts)
+                .where(c.job_id == job_id, free)
+                .order_by(c.chunk)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            row = conn.execute(stmt).first()
+            if row is None:
+                held = conn.execute(
+                    sa.select(c.chunk, c.owner, c.attempts).where(
+                        c.job_id == job_id, c.status == "running"
+                    )
+                ).all()
+                row = next((r for r in held if r.owner and dead(r.owner)), None)
+                if row is None:
+                    return None
+            claimed = conn.execute(
+                _chunks.update()
+                .where(
+                    c.job_id == job_id,
+                    c.chunk == row.chunk,
+                    c.attempts == row.attempts,
+                    c.status != "done",
+                )
+                .values(
+                    status="running",
+                    owner=owner,
+                    lease_until=now + lease,
+                    attempts=row.attempts + 1,
+                )
+            ).rowcount
+            return Claim(job_id, row.chunk, owner, row.attempts + 1) if claimed else None
+
+        return self._run("claim", work)
+
+    def open_chunks(self, job_id: str) -> int:
+        """Count a job's chunks not done yet.
+
+        :param job_id: the job.
+        :returns: how many.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        c = _chunks.c
+        stmt = sa.select(sa.func.count()).where(c.job_id == job_id, c.status != "done")
+        return int(self._run("read", lambda conn: conn.execute(stmt).scalar_one()))
+
+    def chunk_items(self, claim: Claim) -> list[tuple[int, JobItem]]:
+        """Read the accounts of a claimed chunk that are not done.
+
+        :param claim: the claim.
+        :returns: ``(position, item)`` pairs in selection order.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        i = _items.c
+        stmt = (
+            sa.select(_items)
+            .where(i.job_id == claim.job_id, i.chunk == claim.chunk, i.status != "done")
+            .order_by(i.seq)
+        )
+        rows = self._run("read", lambda c: c.execute(stmt).mappings().all())
+        return [(r["seq"], _item(r)) for r in rows]
+
+    def record(
+        self,
+        claim: Claim,
+        *,
+        applying: Mapping[int, Any] = {},
+        done: Mapping[int, tuple[str, str | None, str | None]] = {},
+        lease: timedelta,
+        finish: bool = False,
+    ) -> None:
+        """Record accounts' states before the change and outcomes, renewing the lease.
+
+        One transaction, committed only while ``claim`` still holds its chunk.
+
+        :param claim: the claim.
+        :param applying: position -> state before; those accounts move to ``applying``.
+        :param done: position -> ``(outcome, error code, error)``; those accounts are done.
+        :param lease: the renewed lease.
+        :param finish: mark the chunk done too.
+        :raises LeaseLost: when another worker holds the chunk now (nothing is written).
+        :raises StoreUnavailable: when the database cannot be written.
+        """
+        c, i = _chunks.c, _items.c
+
+        def write(conn: sa.Connection) -> None:
+            values: dict[str, Any] = {"lease_until": utc_now() + lease}
+            if finish:
+                values["status"] = "done"
+            held = conn.execute(
+                _chunks.update()
+                .where(
+                    c.job_id == claim.job_id,
+                    c.chunk == claim.chunk,
+                    c.owner == claim.owner,
+                    c.status == "running",
+                )
+                .values(values)
+            ).rowcount
+            if not held:
+                raise LeaseLost(claim.chunk)
+            where = (i.job_id == claim.job_id) & (i.seq == sa.bindparam("p"))
+            if applying:
+                conn.execute(
+                    _items.update()
+                    .where(where)
+                    .values(status="applying", before=sa.bindparam("b")),
+                    [{"p": p, "b": json.dumps(b)} for p, b in applying.items()],
+                )
+            if done:
+                conn.execute(
+                    _items.update()
+                    .where(where)
+                    .values(
+                        status="done",
+                        outcome=sa.bindparam("o"),
+                        error_code=sa.bindparam("c"),
+                        error=sa.bindparam("e"),
+                    ),
+                    [{"p": p, "o": o, "c": code, "e": e} for p, (o, code, e) in done.items()],
+                )
+
+        self._run("write", write)
+
+    def events(
+        self, store: str, request_id: str, action: str, account_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str | None, str | None]]:
+        """Read the audit events a job wrote for some accounts (a resume's check).
+
+        :param store: the store.
+        :param request_id: the job's request id.
+        :param action: the audit action.
+        :param account_ids: the accounts.
+        :returns: account id -> ``(event outcome, error code, error)``.
+        :raises StoreUnavailable: when the database cannot be read.
+        """
+        e = _events.c
+        stmt = sa.select(e.account_id, e.outcome, e.error_code, e.error).where(
+            e.store == store,
+            e.request_id == request_id,
+            e.action == action,
+            e.account_id.in_(list(account_ids)),
+        )
+        return self._run(
+            "read", lambda c: {r[0]: (r[1], r[2], r[3]) for r in c.execute(stmt) if r[0]}
+        )
+
+
+def _item(row: Any) -> JobItem:
+    return JobItem(
+        account_id=row["account_id"],
+        status=row["status"],
+        outcome=row["outcome"],
+        before=None if row["before"] is None else json.loads(row["before"]),
+        error_code=row["error_code"],
+        error=row["error"],
+    )
+
+
+def _read_jobs(
+    conn: sa.Connection, store: str, *, job_id: str | None = None, limit: int = 1
+) -> list[Job]:
+    j, i = _jobs.c, _items.c
+    stmt = sa.select(_jobs).where(j.store == store)
+    if job_id is not None:
+        stmt = stmt.where(j.id == job_id)
+    rows = conn.execute(stmt.order_by(j.created_at.desc()).limit(limit)).mappings().all()
+    now = utc_now()
+    found = []
+    for r in rows:
+        counts = {
+            outcome: n
+            for outcome, n in conn.execute(
+                sa.select(i.outcome, sa.func.count())
+                .where(i.job_id == r["id"], i.status == "done")
+                .group_by(i.outcome)
+            )
+        }
+        found.append(
+            Job(
+                id=r["id"],
+                store=r["store"],
+                action=r["action"],
+                arguments=json.loads(r["arguments"]),
+                reason=r["reason"],
+                actor=r["actor"],
+                status=r["status"],
+                dry_run=bool(r["dry_run"]),
+                total=r["total"],
+                counts=counts,
+                created_at=_utc(r["created_at"]) or now,
+                started_at=_utc(r["started_at"]),
+                finished_at=_utc(r["finished_at"]),
+                undo_of=r["undo_of"],
+                undone_by=r["undone_by"],
+                cancelled_by=r["cancelled_by"],
+                cancel_reason=r["cancel_reason"],
+                runner=r["runner"],
+                now=now,
+            )
+        )
+    return found
