@@ -2,6 +2,8 @@
 
 Roles of the config file are shown and used but changed only by editing the file; ``define``,
 ``drop``, ``grant`` and ``revoke`` change the hub's state database, through :attr:`Hub.admins`.
+``add``, ``password`` and ``totp`` set up an admin's login to the support console
+(:mod:`idconnect.core.admin_login`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from idconnect.cli.context import (
     print_json,
     reason_option,
 )
+from idconnect.cli.prompts import read_new_password
 from idconnect.cli.render import add_column
+from idconnect.core.admin_login import (
+    MIN_PASSWORD,
+    enable_admin_totp,
+    has_console_password,
+    set_admin_password,
+)
 from idconnect.core.admins import KNOWN_PERMISSIONS, describe_permission
 
 __all__ = ["admins"]
@@ -141,3 +150,80 @@ def revoke(app: App, actor: str, role: str, reason: str) -> None:
     """Take ROLE from ACTOR in the hub's state database."""
     app.hub.admins.revoke(actor, role, reason=reason)
     app.out.print(f"{actor!r} no longer holds role {role!r} through the state database.")
+
+
+@admins.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="Grant this role to NAME (repeat for more; see idconnect admins roles).",
+)
+@reason_option
+@pass_app
+def add(app: App, name: str, roles: Sequence[str], reason: str) -> None:
+    """Let NAME log in to the support console, and grant them roles.
+
+    The password is asked twice, hidden (or read as one line from stdin): at least
+    12 characters, not the name. Only its argon2 hash is kept, in the hub's state database.
+    """
+    hub = app.hub
+    if has_console_password(hub, name):
+        raise click.UsageError(
+            f"admin {name!r} can log in already; change the password with"
+            f" 'idconnect admins password {name}'"
+        )
+    if roles:
+        known = {r.name for r in hub.admins.roles()}
+        unknown = [r for r in roles if r not in known]
+        if unknown:
+            raise click.BadParameter(
+                f"no role {', '.join(map(repr, unknown))} (defined: {', '.join(sorted(known))})",
+                param_hint="--role",
+            )
+    set_admin_password(hub, name, _password(), by=hub.actor, reason=reason)
+    for role in roles:
+        hub.admins.grant(name, role, reason=reason)
+    held = f" with role(s) {', '.join(roles)}" if roles else ""
+    app.out.print(f"Admin {name!r} can log in to the console{held}.")
+
+
+@admins.command("password")
+@click.argument("name")
+@reason_option
+@pass_app
+def password(app: App, name: str, reason: str) -> None:
+    """Change NAME's console password (asked twice, hidden, or one line from stdin).
+
+    Every open console session of NAME ends.
+    """
+    hub = app.hub
+    if not has_console_password(hub, name):
+        raise click.UsageError(
+            f"admin {name!r} has no console login; add it with 'idconnect admins add {name}'"
+        )
+    set_admin_password(hub, name, _password(), by=hub.actor, reason=reason)
+    app.out.print(f"Console password of {name!r} changed; their console sessions are closed.")
+
+
+@admins.command("totp")
+@click.argument("name")
+@reason_option
+@pass_app
+def totp(app: App, name: str, reason: str) -> None:
+    """Require a one-time code (TOTP) at NAME's console logins; prints the otpauth URI once.
+
+    Load the URI into an authenticator app (or a QR code made from it); running this again
+    replaces the secret, and the old app entry stops working.
+    """
+    hub = app.hub
+    uri = enable_admin_totp(hub, name, by=hub.actor, reason=reason)
+    click.echo(uri)
+    app.err.print(
+        f"One-time codes are now required for {name!r}. The URI above is shown only this once."
+    )
+
+
+def _password() -> str:
+    return read_new_password(f"Console password (at least {MIN_PASSWORD} characters)")
