@@ -28,6 +28,7 @@ class TestPlainDirectory(ConformanceSuite):
             "create_group",
             "delete_account",
             "delete_group",
+            "rename_group",
             "get_account",
             "get_group",
             "remove_group_member",

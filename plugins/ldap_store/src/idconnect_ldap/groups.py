@@ -3,6 +3,11 @@
 An empty group holds the placeholder member (``empty_member``, by default the groups base's
 own DN, which exists in the directory and is never an account), because ``groupOfNames`` and
 ``groupOfUniqueNames`` require a member.
+
+A group's id is its ``entryUUID`` (``objectGUID``), never its DN: renaming a group whose name
+attribute is its RDN moves the entry (a modrdn, ``cn=old`` to ``cn=new`` under the same parent)
+and keeps the id; the memberof overlay rewrites the members' ``memberOf``. A group whose RDN
+does not hold its name attribute keeps its DN and has the attribute replaced.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Sequence
 
 import ldap3  # type: ignore[import-untyped]
 from ldap3.utils.conv import escape_filter_chars  # type: ignore[import-untyped]
-from ldap3.utils.dn import escape_rdn  # type: ignore[import-untyped]
+from ldap3.utils.dn import escape_rdn, parse_dn  # type: ignore[import-untyped]
 
 from idconnect.backend import (
     GROUP_CATALOGUE,
@@ -136,6 +141,50 @@ class GroupsMixin(AccountsMixin):
             return self._group(Raw(conn.response[0]), tuple(sorted(group.members)))
 
         return self.run(run)
+
+    def _renamed_rdn(self, dn: str, name: str) -> str | None:
+        """The entry's RDN with its name attribute's value replaced; ``None`` when not in it."""
+        components = []
+        for attribute, value, separator in parse_dn(dn):
+            components.append((attribute, value))
+            if separator != "+":
+                break
+        wanted = self.configured.group_name_attribute.lower()
+        if all(attribute.lower() != wanted for attribute, _ in components):
+            return None
+        return "+".join(
+            f"{a}={escape_rdn(name)}" if a.lower() == wanted else f"{a}={v}" for a, v in components
+        )
+
+    @hookimpl
+    def idconnect_rename_group(self, group_id: str, display_name: str) -> Group:
+        """Rename a group: a modrdn when the name is in its RDN, else a modify; the id stays.
+
+        :raises NotFound: when no group has the id.
+        :raises Conflict: when another group has the name (the same check as on create).
+        """
+        name_attr = self.configured.group_name_attribute
+        name = check_value(display_name, "displayName")
+
+        def run(conn: ldap3.Connection) -> None:
+            raw = self.find_group(conn, group_id, [name_attr])
+            if raw.first(name_attr) == name:
+                return
+            own = self.id_of(raw)
+            taken = self.group_entries(conn, f"({name_attr}={escape_filter_chars(name)})", [])
+            if any(self.id_of(other) != own for other in taken):
+                raise Conflict(
+                    f"a group named {name!r} exists", store=self.name, attribute="displayName"
+                )
+            rdn = self._renamed_rdn(raw.dn, name)
+            if rdn is not None:
+                conn.modify_dn(raw.dn, rdn, delete_old_dn=True)
+            else:
+                conn.modify(raw.dn, {name_attr: [(ldap3.MODIFY_REPLACE, [name])]})
+            check(conn.result, store=self.name, what="rename group")
+
+        self.run(run)
+        return self.idconnect_get_group(group_id)
 
     @hookimpl
     def idconnect_delete_group(self, group_id: str) -> None:
