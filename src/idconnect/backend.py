@@ -60,6 +60,7 @@ from idconnect.core.errors import (
     StoreUnavailable,
     UnsupportedFilter,
 )
+from idconnect.core.explain import Explanation
 from idconnect.core.filter import (
     And,
     AttrPath,
@@ -165,6 +166,7 @@ __all__ = [
     "Consent",
     "ConsentEnd",
     "Email",
+    "Explanation",
     "ExternalIdentity",
     "FailedAttempts",
     "Filter",

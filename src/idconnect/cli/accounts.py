@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
+from attrs import asdict
 from rich.table import Table
 
 from idconnect.cli.bulk import BulkAction, bulk_options, run_bulk, run_import, select_accounts
@@ -65,6 +66,7 @@ def _pages(
     cursor: str | None,
     every: bool,
     total: bool = False,
+    allow_scan: bool = False,
 ) -> Iterator[Page[Account]]:
     while True:
         page = store.search_accounts(
@@ -74,6 +76,7 @@ def _pages(
             count=count,
             cursor=cursor,
             include_total=total and cursor is None,
+            allow_scan=allow_scan,
         )
         yield page
         if not every or page.next_cursor is None:
@@ -130,9 +133,13 @@ def _stream_list_response(
 )
 @click.option("--cursor", metavar="C", help="Continue from a cursor printed by a previous page.")
 @click.option("--all", "every", is_flag=True, help="Fetch every page (streams page by page).")
+@click.option("--explain", is_flag=True, help="Print what the store would be sent; run nothing.")
+@click.option(
+    "--allow-scan", is_flag=True, help="Run even a search reading every account of a large store."
+)
 @json_option
 @pass_app
-@covers("search_accounts")
+@covers("search_accounts", "explain_search")
 def list_accounts(
     app: App,
     store: str,
@@ -142,16 +149,28 @@ def list_accounts(
     count: int,
     cursor: str | None,
     every: bool,
+    explain: bool,
+    allow_scan: bool,
     json_flag: bool,
 ) -> None:
     """List the accounts of STORE, one page at a time (or --all).
 
     Ids are shortened when the table would not fit the terminal; --json prints them in full,
-    and every command also takes an account's userName or email instead of its id.
+    and every command also takes an account's userName or email instead of its id. --explain
+    prints the native query, the parts re-checked locally and the database's plan instead.
     """
     target = app.store(store)
     as_json = app.wants_json(json_flag)
-    pages = _pages(target, filter_text, sort_by, desc, count, cursor, every, not as_json)
+    if explain:
+        explanation = target.explain(filter_text, sort_by=sort_by, descending=desc)
+        if as_json:
+            click.echo(json.dumps(asdict(explanation), indent=2, ensure_ascii=False))
+        else:
+            click.echo(str(explanation))
+        return
+    pages = _pages(
+        target, filter_text, sort_by, desc, count, cursor, every, not as_json, allow_scan
+    )
     if as_json:
         if every:
             failure = _stream_list_response(pages, target.catalogue)

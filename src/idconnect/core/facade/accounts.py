@@ -11,6 +11,7 @@ from idconnect.core.convert import account_from_json
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported
 from idconnect.core.facade.bulk import bulk_by_id, run_bulk
 from idconnect.core.facade.calls import with_cursor
+from idconnect.core.facade.explain import ExplainOperations
 from idconnect.core.facade.notifications import NotificationOperations
 from idconnect.core.filter import Filter
 from idconnect.core.model import Account, BulkResult, Outcome
@@ -21,7 +22,7 @@ from idconnect.core.query import Page, iterate_pages
 __all__ = ["AccountOperations"]
 
 
-class AccountOperations(NotificationOperations):
+class AccountOperations(ExplainOperations, NotificationOperations):
     """The accounts family of :class:`~idconnect.core.facade.store.Store`."""
 
     @covers("search_accounts")
@@ -35,6 +36,7 @@ class AccountOperations(NotificationOperations):
         cursor: str | None = None,
         attributes: Sequence[str] = (),
         include_total: bool = False,
+        allow_scan: bool = False,
         actor: str | None = None,
     ) -> Page[Account]:
         """Find accounts: one page of those matching ``filter``.
@@ -47,10 +49,13 @@ class AccountOperations(NotificationOperations):
         :param cursor: the ``next_cursor`` of the previous page of the same search.
         :param attributes: canonical attributes needed (a hint; stores may return more).
         :param include_total: ask for ``Page.total`` (may cost a count).
+        :param allow_scan: run even a search that would read every account of a store larger
+            than its ``scan_threshold`` (refused otherwise, before running).
         :param actor: the acting admin, else the hub's.
         :returns: the page.
         :raises FilterError: for a malformed filter (with the column) or an unknown attribute.
-        :raises UnsupportedFilter: when the store cannot answer part of the filter exactly.
+        :raises UnsupportedFilter: when the store cannot answer part of the filter exactly, or
+            the search would scan a large store without ``allow_scan``.
         :raises NotSupported: when the store cannot search or sort.
         :raises InvalidInput: for a bad page size or cursor.
         """
@@ -58,6 +63,7 @@ class AccountOperations(NotificationOperations):
             self.catalogue, filter, sort_by, descending, count, cursor, attributes, include_total
         )
         context = self._context(actor, None, need_reason=False)
+        self._guard_scan(query, context, allow_scan)
         page: Page[Account] = self._call("search_accounts", context, query=query)
         return page
 
@@ -69,6 +75,7 @@ class AccountOperations(NotificationOperations):
         sort_by: str | None = None,
         descending: bool = False,
         page_size: int = 200,
+        allow_scan: bool = False,
         actor: str | None = None,
     ) -> Iterator[Account]:
         """Iterate over every matching account, fetching one page at a time (flat memory).
@@ -77,6 +84,7 @@ class AccountOperations(NotificationOperations):
         :param sort_by: as for :meth:`search_accounts`.
         :param descending: as for :meth:`search_accounts`.
         :param page_size: accounts fetched per round trip, 1 to 1000.
+        :param allow_scan: as for :meth:`search_accounts`.
         :param actor: the acting admin.
         :returns: an iterator of accounts.
         :raises FilterError: as :meth:`search_accounts`, when iteration starts.
@@ -85,6 +93,8 @@ class AccountOperations(NotificationOperations):
 
         def fetch(cursor: str | None) -> Page[Account]:
             context = self._context(actor, None, need_reason=False)
+            if cursor is None:
+                self._guard_scan(query, context, allow_scan)
             page: Page[Account] = self._call(
                 "search_accounts", context, query=with_cursor(query, cursor)
             )

@@ -18,6 +18,7 @@ from idconnect.core.attributes import adjusted_catalogue, custom_names, editable
 from idconnect.core.config import StoreConfig
 from idconnect.core.context import CallContext, call_scope, new_request_id
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported, PluginError
+from idconnect.core.explain import read_scan_threshold
 from idconnect.core.facade.checks import check_text
 from idconnect.core.filter import Filter, bind, parse, resolve_path
 from idconnect.core.filter.ast import AttrPath
@@ -67,6 +68,8 @@ class StoreCalls:
         self.batch_size = config.get("batch_size", int, _DEFAULT_BATCH)
         if not 1 <= self.batch_size <= 100_000:
             raise config.error("batch_size", "must be from 1 to 100000")
+        self.scan_threshold = read_scan_threshold(config)
+        """Accounts above which a search that would read them all is refused (``None``: never)."""
         self._capabilities: frozenset[str] | None = None
         self._catalogue: Catalogue | None = None
 

@@ -19,6 +19,7 @@ from idconnect.core.config import HubConfig, StoreConfig, load_config
 from idconnect.core.errors import ConfigError, IdconnectError, PluginError, SecretUnavailable
 from idconnect.core.facade.admins import Admins
 from idconnect.core.facade.checks import check_text
+from idconnect.core.facade.federated import FederatedSearch
 from idconnect.core.facade.redeem import TokenRedemption
 from idconnect.core.facade.store import Store
 from idconnect.core.hubrecords import HubRecords
@@ -64,7 +65,7 @@ def connect(
     return Hub(load_config(config), plugins=plugins, providers=providers, clock=clock)
 
 
-class Hub(TokenRedemption):
+class Hub(TokenRedemption, FederatedSearch):
     """The configured stores, their plugins and the hub's state (audit trail).
 
     Build it with :func:`connect`. Built-in cross-cutting features are named plugins registered

@@ -12,6 +12,7 @@ from idconnect.core.opspec import operation
 if TYPE_CHECKING:
     from idconnect.core.context import CallContext
     from idconnect.core.errors import IdconnectError
+    from idconnect.core.explain import Explanation
     from idconnect.core.model import (
         Account,
         Outcome,
@@ -24,6 +25,7 @@ __all__ = [
     "idconnect_bulk_set_accounts_enabled",
     "idconnect_create_account",
     "idconnect_delete_account",
+    "idconnect_explain_search",
     "idconnect_get_account",
     "idconnect_search_accounts",
     "idconnect_set_account_enabled",
@@ -64,6 +66,29 @@ def idconnect_search_accounts(context: CallContext, query: Query) -> Page[Accoun
     :raises InvalidInput: when the cursor is not valid for this query.
 
     .. versionadded:: 0.1
+    """
+
+
+@operation(family="accounts", mutates=False, permission="accounts.read")
+@hookspec(firstresult=True)
+def idconnect_explain_search(
+    context: CallContext, query: Query, threshold: int | None
+) -> Explanation:
+    """Say what :func:`idconnect_search_accounts` would send for ``query``, without running it.
+
+    Read-only: the native query with bound parameter names (never values), which parts run
+    natively and which are re-checked locally, the database's plan summary where there is a
+    planner, and whether the search would read every account (``full_scan``).
+
+    :param context: the call context.
+    :param query: the bound query, as the search would receive it.
+    :param threshold: when not ``None``, also say whether the store holds more than this many
+        accounts (``Explanation.over_threshold``; a bounded count, only when ``full_scan``).
+    :returns: the :class:`~idconnect.core.explain.Explanation`.
+    :raises UnsupportedFilter: as the search would.
+    :raises NotSupported: as the search would (e.g. for a sort it cannot do).
+
+    .. versionadded:: 0.2
     """
 
 

@@ -27,6 +27,7 @@ KIT_CALLS: Mapping[str, KitCall] = MappingProxyType(
     {
         "get_account": lambda s: s.get_account("x"),
         "search_accounts": lambda s: s.search_accounts(),
+        "explain_search": lambda s: s.explain(),
         "create_account": lambda s: s.create_account({"userName": "x"}, reason=REASON),
         "update_account": lambda s: s.update_account("x", {"displayName": "x"}, reason=REASON),
         "set_account_enabled": lambda s: s.disable_accounts(["x"], reason=REASON),
