@@ -146,6 +146,7 @@ def _run_chunk(
     expected = ACTIONS[action.undo].leaves if job.undo_of and action.undo else None
     for position, item in pending:
         state = states.get(item.account_id)
+        applying[position] = state
         if job.undo_of is not None and state != expected:
             done[position] = ("skipped", "changed_since", _changed_since(state))
         elif action.state is not None and state == action.leaves:
@@ -153,10 +154,9 @@ def _run_chunk(
         elif job.dry_run:
             done[position] = ("would_change", None, None)
         else:
-            applying[position] = state
             act[position] = item.account_id
     if job.dry_run or not act:
-        jobs.record(claim, done=done, lease=lease, finish=True)
+        jobs.record(claim, applying=applying, done=done, lease=lease, finish=True)
         return
     jobs.record(claim, applying=applying, done=done, lease=lease)
     ids = list(act.values())
