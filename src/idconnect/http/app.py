@@ -1,4 +1,7 @@
-"""The ASGI application: probes, SCIM 2.0 under ``/scim/v2/{store}``, the admin API under ``/api``.
+"""The ASGI application: probes, SCIM 2.0, the admin API under ``/api``, the console.
+
+SCIM is served under ``/scim/v2/{store}``, the support console under ``/console``
+(:mod:`idconnect.console`, with its own cookie sessions: ``TokenAuth`` lets it through).
 
 Layers, outermost first: :class:`~idconnect.http.middleware.AccessLog` (request id, one log
 line), :class:`~idconnect.http.middleware.BodyLimit`, the authentication middleware
@@ -20,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 import idconnect
+from idconnect.console.app import CONSOLE_PATH, console_app
 from idconnect.core.facade import Hub
 from idconnect.http.calls import ApiError, error_response, set_thread_limit
 from idconnect.http.health import health_routes
@@ -84,6 +88,7 @@ def create_app(hub: Hub, *, limits: Limits | None = None, close_hub: bool = Fals
         *health_routes(hub),
         Mount("/scim/v2/{store}", routes=scim_routes(hub, limits)),
         Mount("/api", routes=_admin_routes(hub)),
+        Mount(CONSOLE_PATH, app=console_app(hub)),
     ]
     return Starlette(
         routes=routes,
