@@ -1,8 +1,14 @@
-"""``idconnect demo``: seed a store (the embedded SQLite one by default) and show what to try."""
+"""``idconnect demo``: seed a store (the embedded SQLite one by default) and show what to try.
+
+With ``--serve`` it also makes a console login for the admin :data:`DEMO_ADMIN` (a fresh random
+password each run, printed once with the console's URL) and serves the HTTP service and the
+console exactly as ``idconnect serve`` does.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 import shlex
 import shutil
 import sys
@@ -15,13 +21,17 @@ from rich.table import Table
 
 from idconnect.cli.context import App, pass_app
 from idconnect.cli.demo_data import seed_through_facade
+from idconnect.cli.serve import serve
 from idconnect.core.errors import NotSupported
 from idconnect.core.model import Account
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Store
 
-__all__ = ["demo", "tour"]
+__all__ = ["DEMO_ADMIN", "demo", "tour"]
+
+DEMO_ADMIN = "demo"
+"""The admin ``idconnect demo --serve`` logs in to the console as (holding ``owner``)."""
 
 
 def _first(target: Store, filter_text: str | None) -> Account | None:
@@ -166,9 +176,26 @@ def _bulk_preview(target: Store, prefix: str) -> tuple[str, str]:
     show_default=True,
     help="The store to seed (the embedded default needs no config).",
 )
+@click.option(
+    "--serve",
+    "serving",
+    is_flag=True,
+    help="Then make a console login for the admin 'demo' and serve the console.",
+)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="TCP port of 127.0.0.1 to serve on (with --serve).",
+)
 @pass_app
-def demo(app: App, count: int, seed: int, store_name: str) -> None:
-    """Seed a store (the embedded SQLite one by default) with customers; print a guided tour."""
+def demo(app: App, count: int, seed: int, store_name: str, serving: bool, port: int) -> None:
+    """Seed a store (the embedded SQLite one by default) with customers; print a guided tour.
+
+    With --serve, make a console login for the admin 'demo' (a new random password, printed
+    once) and serve the support console on http://127.0.0.1:PORT/console/login.
+    """
     target = app.store(store_name)
     with contextlib.suppress(NotSupported):
         target.provision()
@@ -190,3 +217,32 @@ def demo(app: App, count: int, seed: int, store_name: str) -> None:
             table.add_row(str(kind), f"{rows:,}")
         app.out.print(table)
     _tour(app, target, app.config)
+    if not serving:
+        app.out.print("\n[bold]Next, the support console in your browser:[/bold]")
+        config = f" --config {shlex.quote(app.config)}" if app.config else ""
+        app.out.print(f"  {_program()}{config} demo --serve", soft_wrap=True)
+        return
+    password = _demo_admin(app)
+    app.out.print("\n[bold]The support console[/bold] (Ctrl-C stops it):")
+    app.out.print(f"  URL:      http://127.0.0.1:{port}/console/login", soft_wrap=True)
+    app.out.print(f"  admin:    {DEMO_ADMIN}")
+    app.out.print(f"  password: {password}   (shown only this once; a new one each run)")
+    sys.stdout.flush()  # the password is read before the server's first log line
+    app.hub.close()
+    click.get_current_context().invoke(serve, host="127.0.0.1", port=port, workers=1, threads=None)
+
+
+def _demo_admin(app: App) -> str:
+    from idconnect.core.admin_login import set_admin_password
+    from idconnect.core.admins import OWNER
+
+    hub = app.hub
+    reason = "idconnect demo --serve"
+    if not hub.permissions.configured:
+        # granting a role makes permissions configured: whoever runs the demo keeps acting
+        hub.admins.grant(hub.actor, OWNER.name, reason=reason)
+    if OWNER.name not in hub.admins.members().get(DEMO_ADMIN, ()):
+        hub.admins.grant(DEMO_ADMIN, OWNER.name, reason=reason)
+    password = secrets.token_urlsafe(12)
+    set_admin_password(hub, DEMO_ADMIN, password, by=hub.actor, reason=reason)
+    return password
