@@ -1,0 +1,152 @@
+"""The overview panel's actions: password, failed attempts, export, impersonate, status, delete.
+
+Each one is a POST form carrying a reason; it calls the facade as the logged-in admin, whose
+permission wrapper refuses (403) before any I/O what the admin may not do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from starlette.responses import HTMLResponse, Response
+
+from idconnect.console.account.parts import Action, Done
+from idconnect.console.account.web import Form, View
+from idconnect.core.errors import IdconnectError
+from idconnect.core.model import BulkResult
+from idconnect.http.admin.export import EXPORT_CSP
+from idconnect.http.calls import ApiError, api_error
+
+__all__ = ["ACTIONS", "one", "required"]
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def required(form: Form, name: str, what: str) -> str:
+    """Return a form field that must be filled in.
+
+    :param form: the form.
+    :param name: the field's name.
+    :param what: how to name it in the error.
+    :returns: its value.
+    :raises ApiError: 400 naming the field when it is missing or blank.
+    """
+    value = form.get(name)
+    if value is None:
+        raise ApiError(400, "invalid_input", f"{what} is required")
+    return value
+
+
+def one(result: BulkResult) -> None:
+    """Raise the error of a one-account bulk call that did not succeed.
+
+    :param result: the bulk call's result.
+    :raises ApiError: the account's error, failed or indeterminate, in its HTTP form.
+    """
+    for outcome in result.outcomes:
+        if not outcome.ok and isinstance(outcome.error, IdconnectError):
+            raise api_error(outcome.error)
+
+
+async def _unlock(view: View, form: Form) -> Done:
+    await view.run(view.store.reset_failed_attempts, view.account_id, reason=form.get("reason"))
+    return Done(message="Failed attempts reset: the password and OTP counters are back to 0.")
+
+
+async def _set_password(view: View, form: Form) -> Done:
+    password = form.raw("password")
+    if not password:
+        raise ApiError(400, "invalid_input", "the new password is required")
+    if password != form.raw("confirm"):
+        raise ApiError(400, "invalid_input", "the two passwords differ")
+    await view.run(
+        view.store.set_password,
+        view.account_id,
+        password,
+        reason=form.get("reason"),
+        notify=form.get("notify"),
+    )
+    return Done(message="Password changed.")
+
+
+async def _reset_link(view: View, form: Form) -> Done:
+    sent = await view.run(
+        view.store.send_password_reset,
+        view.account_id,
+        client=required(form, "client", "a client"),
+        reason=form.get("reason"),
+    )
+    if sent.status.value == "failed":
+        return Done(message=f"The reset link could not be sent: {sent.cause}")
+    return Done(message=f"Password reset link sent to {sent.target or 'the customer'}.")
+
+
+async def _export(view: View, form: Form) -> Done:
+    format = required(form, "format", "a format")
+    exported = await view.run(
+        view.store.export_account, view.account_id, format=format, reason=form.get("reason")
+    )
+    name = _SAFE_NAME.sub("_", f"account-{view.store.name}-{view.account_id}")
+    disposition = {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    if isinstance(exported, str):
+        page = HTMLResponse(
+            exported, headers={**disposition, "Content-Security-Policy": EXPORT_CSP}
+        )
+        return Done(response=page)
+    body = json.dumps(exported, indent=2, ensure_ascii=False, default=str)
+    return Done(response=Response(body, media_type="application/json", headers=disposition))
+
+
+async def _impersonate(view: View, form: Form) -> Done:
+    grant = await view.run(
+        view.store.impersonate,
+        view.account_id,
+        client=required(form, "client", "a client"),
+        reason=form.get("reason"),
+    )
+    return Done(
+        message=f"Impersonation link made for client {grant.client}; it is shown once.",
+        reveal={"link": grant.link, "expires_at": grant.expires_at, "client": grant.client},
+    )
+
+
+async def _enable(view: View, form: Form) -> Done:
+    result = await view.run(
+        view.store.enable_accounts, [view.account_id], reason=form.get("reason")
+    )
+    one(result)
+    return Done(message="Account enabled: the customer can log in.")
+
+
+async def _disable(view: View, form: Form) -> Done:
+    result = await view.run(
+        view.store.disable_accounts, [view.account_id], reason=form.get("reason")
+    )
+    one(result)
+    return Done(message="Account disabled: the customer cannot log in; the data stays.")
+
+
+async def _delete(view: View, form: Form) -> Done:
+    if form.get("confirm") != view.account_id:
+        raise ApiError(
+            400, "invalid_input", "type the account's id to confirm that it is to be deleted"
+        )
+    result = await view.run(
+        view.store.delete_accounts, [view.account_id], reason=form.get("reason")
+    )
+    one(result)
+    return Done(message="Account deleted.", gone=True)
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action(name="unlock", tab="attributes", run=_unlock),
+    Action(name="password", tab="authenticators", run=_set_password),
+    Action(name="reset-link", tab="authenticators", run=_reset_link),
+    Action(name="export", tab="attributes", run=_export),
+    Action(name="impersonate", tab="attributes", run=_impersonate),
+    Action(name="enable", tab="attributes", run=_enable),
+    Action(name="disable", tab="attributes", run=_disable),
+    Action(name="delete", tab="attributes", run=_delete),
+)
+"""The overview panel's actions (delete sessions is the sessions tab's ``sessions/revoke-all``)."""

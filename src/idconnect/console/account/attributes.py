@@ -1,0 +1,204 @@
+"""The Attributes tab: the store's visible attributes, the editable ones as one form.
+
+The form carries the account's version: a change made meanwhile by someone else makes the
+update a ``Conflict`` (nothing is overwritten). Only the fields whose text differs from the
+account as it is now are sent. "Notify the customer" picks a client by the selection rules
+(``store.notification_clients``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from attrs import frozen
+
+from idconnect.console.account.parts import Action, Done, Tab, section
+from idconnect.console.account.web import Form, View
+from idconnect.core.convert import to_json
+from idconnect.core.model import Account
+from idconnect.core.notification import Notified
+from idconnect.core.schema import CORE_USER_SCHEMA, AttributeDef, AttrType
+from idconnect.http.calls import ApiError
+
+__all__ = ["ACTIONS", "FIELD_PREFIX", "TAB", "Row", "rows"]
+
+FIELD_PREFIX = "attr:"
+"""The form field of an editable attribute is this prefix and its path (``attr:displayName``)."""
+
+_WRITABLE_CORE = ("userName", "displayName", "name.", "organization")
+"""The built-in single-valued attributes an update may change (others have their own action)."""
+
+_INPUT = {
+    AttrType.INTEGER: "number",
+    AttrType.DECIMAL: "text",
+    AttrType.DATETIME: "text",
+    AttrType.REFERENCE: "url",
+}
+
+
+@frozen(kw_only=True)
+class Row:
+    """One attribute of the tab.
+
+    :param definition: the attribute.
+    :param text: its value as text (one value a line for a multi-valued one).
+    :param editable: whether it is a field of the form.
+    """
+
+    definition: AttributeDef
+    text: str
+    editable: bool
+
+    @property
+    def field(self) -> str:
+        """The form field's name."""
+        return FIELD_PREFIX + self.definition.path
+
+    @property
+    def input(self) -> str:
+        """The ``<input type>`` (``textarea`` for a multi-valued one, ``select`` for a boolean)."""
+        if self.definition.multi_valued:
+            return "textarea"
+        if self.definition.type is AttrType.BOOLEAN:
+            return "select"
+        return _INPUT.get(self.definition.type, "text")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "\n".join(_text(v) for v in value)
+    return str(value)
+
+
+def _lookup(doc: Mapping[str, Any], definition: AttributeDef) -> Any:
+    """The value of one catalogue path in an account's canonical JSON (a list through lists)."""
+    container: Any = doc if definition.schema == CORE_USER_SCHEMA else doc.get(definition.schema)
+    if definition.custom:
+        return None if container is None else container.get(definition.path)
+    for part in definition.path.split("."):
+        if isinstance(container, list):
+            container = [item.get(part) for item in container if isinstance(item, Mapping)]
+        elif isinstance(container, Mapping):
+            container = container.get(part)
+        else:
+            return None
+    return container
+
+
+def _editable(definition: AttributeDef) -> bool:
+    if not definition.mutable:
+        return False
+    if definition.custom:
+        return True
+    return not definition.multi_valued and definition.path.startswith(_WRITABLE_CORE)
+
+
+def rows(view: View, account: Account) -> list[Row]:
+    """List the attributes the store makes visible, with their values and whether editable.
+
+    :param view: the request (its store's catalogue; the admin's ``accounts.update``).
+    :param account: the account.
+    :returns: one row per visible attribute; none editable without ``accounts.update``.
+    """
+    doc = to_json(account, catalogue=view.store.catalogue)
+    may = view.can("accounts.update") and view.supports("update_account")
+    return [
+        Row(definition=d, text=_text(_lookup(doc, d)), editable=may and _editable(d))
+        for d in view.store.catalogue
+        if d.visible and d.path != "id"
+    ]
+
+
+async def _load(view: View, account: Account) -> Mapping[str, Any]:
+    clients = None
+    if view.can("notifications.send"):
+        clients = await section(view, view.store.notification_clients, view.account_id)
+    return {"rows": rows(view, account), "clients": clients}
+
+
+def _typed(definition: AttributeDef, text: str) -> Any:
+    """The JSON value of one field's text; blank clears."""
+    if not text:
+        return None
+    if definition.type is AttrType.INTEGER:
+        try:
+            return int(text)
+        except ValueError:
+            raise ApiError(
+                400, "invalid_input", f"attribute {definition.path!r} must be a whole number"
+            ) from None
+    if definition.type is AttrType.BOOLEAN:
+        if text not in ("true", "false"):
+            raise ApiError(
+                400, "invalid_input", f"attribute {definition.path!r} must be true or false"
+            )
+        return text == "true"
+    return text
+
+
+def changes(form: Form, current: list[Row]) -> dict[str, Any]:
+    """Return the changes a submitted attribute form asks for, against the account as it is.
+
+    :param form: the submitted form.
+    :param current: the rows of the account now.
+    :returns: path to JSON value of each editable field whose text differs (``None`` clears).
+    :raises ApiError: 400 for a field that is not an editable attribute of the store, or a
+        value of the wrong type.
+    """
+    editable = {row.field: row for row in current if row.editable}
+    found: dict[str, Any] = {}
+    for name in form.names():
+        if not name.startswith(FIELD_PREFIX):
+            continue
+        row = editable.get(name)
+        if row is None:
+            raise ApiError(
+                400,
+                "invalid_input",
+                f"attribute {name.removeprefix(FIELD_PREFIX)!r} is not editable here",
+            )
+        text = "\n".join(line.strip() for line in (form.raw(name) or "").strip().splitlines())
+        if text == row.text:
+            continue
+        d = row.definition
+        if d.multi_valued:
+            found[d.path] = [_typed(d, line) for line in text.splitlines() if line] or None
+        else:
+            found[d.path] = _typed(d, text)
+    return found
+
+
+async def _update(view: View, form: Form) -> Done:
+    account = await view.run(view.store.get_account, view.account_id)
+    wanted = changes(form, rows(view, account))
+    if not wanted:
+        return Done(message="Nothing changed: every field holds its current value.")
+    notify = form.get("notify")
+    done = await view.run(
+        view.store.update_account,
+        view.account_id,
+        wanted,
+        expected_version=form.get("version"),
+        reason=form.get("reason"),
+        notify=notify,
+    )
+    message = f"Saved: {', '.join(sorted(wanted))}."
+    if isinstance(done, Notified):
+        for sent in done.notifications:
+            outcome = f"could not be sent ({sent.cause})" if sent.failed else "was sent"
+            message += f" The notification through {notify} {outcome}."
+    return Done(message=message)
+
+
+TAB = Tab(name="attributes", title="Attributes", load=_load)
+ACTIONS = (Action(name="attributes", tab="attributes", run=_update),)

@@ -1,0 +1,51 @@
+"""The Authenticators tab: the account's methods (masked); add an email or phone, delete one.
+
+The password actions (send a reset link, set it directly) are the overview panel's; the tab
+offers them too, next to the methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from idconnect.console.account.actions import required
+from idconnect.console.account.parts import Action, Done, Tab, section
+from idconnect.console.account.web import Form, View
+from idconnect.core.model import Account
+
+__all__ = ["ACTIONS", "TAB"]
+
+
+async def _load(view: View, account: Account) -> Mapping[str, Any]:
+    return {"methods": await section(view, view.store.list_authenticators, view.account_id)}
+
+
+async def _add(view: View, form: Form) -> Done:
+    kind = required(form, "kind", "the kind (email or phone)")
+    added = await view.run(
+        view.store.add_authenticator,
+        view.account_id,
+        kind,
+        required(form, "value", "the address or number"),
+        verified=form.flag("verified"),
+        reason=form.get("reason"),
+    )
+    return Done(message=f"Authentication method added: {added.label or kind}.")
+
+
+async def _remove(view: View, form: Form) -> Done:
+    await view.run(
+        view.store.remove_authenticator,
+        view.account_id,
+        required(form, "authenticator", "the method"),
+        reason=form.get("reason"),
+    )
+    return Done(message="Authentication method deleted.")
+
+
+TAB = Tab(name="authenticators", title="Authenticators", load=_load)
+ACTIONS = (
+    Action(name="authenticators/add", tab="authenticators", run=_add),
+    Action(name="authenticators/remove", tab="authenticators", run=_remove),
+)

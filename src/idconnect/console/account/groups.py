@@ -1,0 +1,49 @@
+"""The Groups tab: the groups an account is a member of; add it to one, remove it from one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from idconnect.console.account.actions import one, required
+from idconnect.console.account.parts import Action, Done, Tab, section
+from idconnect.console.account.web import Form, View
+from idconnect.core.model import Account
+
+__all__ = ["ACTIONS", "GROUP_CHOICES", "TAB"]
+
+GROUP_CHOICES = 200
+"""How many of the store's groups the "add to group" list offers (sorted by name)."""
+
+
+async def _load(view: View, account: Account) -> Mapping[str, Any]:
+    choices = None
+    if view.can("groups.members") and view.supports("add_group_member"):
+        choices = await section(
+            view, view.store.search_groups, sort_by="displayName", count=GROUP_CHOICES
+        )
+    held = {g.value for g in account.groups}
+    return {"groups": account.groups, "choices": choices, "held": held}
+
+
+async def _membership(view: View, form: Form, add: bool) -> Done:
+    group = required(form, "group", "a group")
+    change = view.store.add_to_group if add else view.store.remove_from_group
+    one(await view.run(change, group, [view.account_id], reason=form.get("reason")))
+    name = form.get("group_name") or group
+    return Done(message=f"{'Added to' if add else 'Removed from'} group {name}.")
+
+
+async def _add(view: View, form: Form) -> Done:
+    return await _membership(view, form, True)
+
+
+async def _remove(view: View, form: Form) -> Done:
+    return await _membership(view, form, False)
+
+
+TAB = Tab(name="groups", title="Groups", load=_load)
+ACTIONS = (
+    Action(name="groups/add", tab="groups", run=_add),
+    Action(name="groups/remove", tab="groups", run=_remove),
+)

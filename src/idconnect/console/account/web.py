@@ -1,0 +1,177 @@
+"""What every handler of the account page works with: the request's store, admin and account.
+
+A :class:`View` is one request to ``/console/stores/{store}/accounts/{account}`` (the page or
+one of its actions). It runs facade calls in the thread pool as the logged-in admin
+(:func:`idconnect.http.calls.call`: an idconnect error comes back as an
+:class:`~idconnect.http.calls.ApiError` carrying its HTTP status and message), and says what
+the admin may do (:meth:`View.can`) and what the store can do (:meth:`View.supports`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import frozen
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from idconnect.console.app import CONSOLE_PATH
+from idconnect.console.pages import console_url
+from idconnect.core.errors import NotFound, PermissionDenied, SecretUnavailable, StoreUnavailable
+from idconnect.http.calls import ApiError, call
+
+if TYPE_CHECKING:
+    from idconnect.core.facade import Hub, Store
+
+__all__ = ["Form", "View", "actor_of", "denied", "open_view"]
+
+T = TypeVar("T")
+
+
+class Form:
+    """The fields of a submitted form, as the console's middleware read them.
+
+    :param fields: the form data (``request.state.form``, set by
+        :class:`~idconnect.console.auth.ConsoleAuth` for every POST).
+    """
+
+    def __init__(self, fields: FormData) -> None:
+        self._fields = fields
+
+    def get(self, name: str) -> str | None:
+        """Return a field's first value, with surrounding white space removed.
+
+        :param name: the field's name.
+        :returns: the value, or ``None`` when the field is missing or blank.
+        """
+        value = self.raw(name)
+        return value.strip() or None if value is not None else None
+
+    def raw(self, name: str) -> str | None:
+        """Return a field's first value as typed (a password keeps its spaces).
+
+        :param name: the field's name.
+        :returns: the value, or ``None`` when the field is missing.
+        """
+        value = self._fields.get(name)
+        return value if isinstance(value, str) else None
+
+    def names(self) -> list[str]:
+        """Return the names of the fields given, in order, each once.
+
+        :returns: the names.
+        """
+        return list(dict.fromkeys(self._fields.keys()))
+
+    def flag(self, name: str) -> bool:
+        """Whether a checkbox was ticked (the field is present and not ``off``/``false``).
+
+        :param name: the field's name.
+        :returns: ``True`` when ticked.
+        """
+        value = self.get(name)
+        return value is not None and value.lower() not in ("off", "false", "0")
+
+    @classmethod
+    def of(cls, request: Request) -> Form:
+        """Return the form of a POST request.
+
+        :param request: the request.
+        :returns: the form (empty when the middleware read none).
+        """
+        fields = getattr(request.state, "form", None)
+        return cls(fields if isinstance(fields, FormData) else FormData())
+
+
+@frozen
+class View:
+    """One request to an account's page or one of its actions.
+
+    :param hub: the hub.
+    :param store: the store the path names.
+    :param request: the request.
+    :param account_id: the account the path names.
+    :param actor: the logged-in admin.
+    """
+
+    hub: Hub
+    store: Store
+    request: Request
+    account_id: str
+    actor: str
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking facade method in the thread pool as the logged-in admin.
+
+        :param fn: the facade method.
+        :param args: its positional arguments.
+        :param kwargs: its keyword arguments (``actor=`` is added).
+        :returns: what it returned.
+        :raises ApiError: for every idconnect error it raised.
+        """
+        return await call(fn, *args, actor=self.actor, **kwargs)
+
+    @property
+    def base(self) -> str:
+        """The path of the account's page (its actions post below it)."""
+        root = self.request.scope.get("root_path", "").removesuffix(CONSOLE_PATH)
+        return console_url("stores", self.store.name, "accounts", self.account_id, root=root)
+
+    def can(self, permission: str) -> bool:
+        """Whether the logged-in admin holds ``permission`` on this store.
+
+        :param permission: a permission name, e.g. ``accounts.delete``.
+        :returns: ``True`` when one of their roles grants it here.
+        """
+        return self.hub.permissions.allows(self.actor, permission, self.store.name)
+
+    def supports(self, operation: str) -> bool:
+        """Whether the store (or the hub, for it) can do an operation.
+
+        :param operation: an operation name, e.g. ``list_sessions``.
+        :returns: ``True`` when it is one of the store's capabilities.
+        """
+        return operation in self.store.capabilities
+
+
+def actor_of(request: Request) -> str:
+    """Return the logged-in admin of a console request.
+
+    :param request: the request.
+    :returns: the admin's name.
+    :raises ApiError: 401 when no console session authenticated the request.
+    """
+    actor = getattr(request.state, "actor", None)
+    if not isinstance(actor, str) or not actor:
+        raise ApiError(401, "unauthenticated", "log in to the console first")
+    return actor
+
+
+def open_view(hub: Hub, request: Request) -> View:
+    """Build the :class:`View` of a request to an account's page or action.
+
+    :param hub: the hub.
+    :param request: the request; its path names the store and the account.
+    :returns: the view.
+    :raises ApiError: 401 without a logged-in admin, 404 for a store name no store has, 503
+        when the store's secret cannot be read.
+    """
+    actor = actor_of(request)
+    name = request.path_params["store"]
+    if name not in hub.stores:
+        raise ApiError(404, NotFound.code, f"no store named {name!r}")
+    try:
+        store = hub.store(name)
+    except SecretUnavailable as exc:
+        raise ApiError(503, StoreUnavailable.code, str(exc)) from exc
+    return View(hub, store, request, request.path_params["account"], actor)
+
+
+def denied(exc: ApiError) -> bool:
+    """Whether an error is a refusal for lack of a permission.
+
+    :param exc: the error.
+    :returns: ``True`` for a 403.
+    """
+    return exc.code == PermissionDenied.code

@@ -1,0 +1,126 @@
+"""The account page's test environment: the console harness's hub, plus what the page's actions
+go through — clients of an organizational and a non-organizational application, a real SMTP
+server (aiosmtpd) keeping every message, an identity verification policy and an impersonation
+signing key. Admins as in the harness: ``alice`` (everything), ``rita`` (reads), ``sam``
+(reads, enable, groups; no delete, export, impersonate, password or roles).
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from aiosmtpd.controller import Controller
+from joserfc.jwk import ECKey
+
+import idconnect
+from idconnect.core.admin_login import set_admin_password
+from idconnect.core.model import Event
+from idconnect.http.app import create_app
+from idconnect.http.server import serving
+from tests.console.conftest import PASSWORD, Console, _config, _ldap_store, csrf_of, session_for
+from tests.token_helpers import Inbox, free_port
+
+__all__ = ["AccountConsole", "account_console", "csrf_of", "session_for"]
+
+HOSTILE = '<script>alert(1)</script>" onmouseover="alert(2)'
+"""A value that must render as text, never as markup or an attribute."""
+
+
+def _config_with_clients(tmp: Path, ldap: dict[str, Any] | None, smtp: int) -> dict[str, Any]:
+    key = tmp / "impersonation.pem"
+    key.write_bytes(ECKey.generate_key("P-256").as_pem(private=True))
+    doc = _config(tmp, ldap)
+    doc["stores"]["main"]["attributes"]["profileUrl"] = {"type": "reference"}
+    doc["stores"]["main"]["attributes"]["internalNote"] = {"type": "string", "editable": False}
+    doc.update(
+        {
+            "applications": {"shop": {}, "portal": {"organizational": True}},
+            "clients": {
+                "shop-web": {
+                    "application": "shop",
+                    "login_url": "https://shop.example.com/login",
+                    "reset_url": "https://shop.example.com/reset?token={token}",
+                },
+                "portal-web": {
+                    "application": "portal",
+                    "login_url": "https://portal.example.com/login",
+                    "reset_url": "https://portal.example.com/reset?token={token}",
+                },
+            },
+            "notifications": {
+                "channels": {
+                    "email": {
+                        "plugin": "smtp",
+                        "host": "127.0.0.1",
+                        "port": smtp,
+                        "sender": "support@example.com",
+                        "security": "none",
+                    }
+                }
+            },
+            "verification": {
+                "policies": {"document-check": {"methods": ["document"], "level": "substantial"}}
+            },
+            "impersonation": {"signing_key_file": str(key)},
+        }
+    )
+    return doc
+
+
+class AccountConsole(Console):
+    """The served console with its SMTP inbox; helpers to reach an account's page."""
+
+    def __init__(self, hub: idconnect.Hub, url: str, ldap: bool, inbox: Inbox) -> None:
+        super().__init__(hub, url, ldap)
+        self.inbox = inbox
+
+    def page(self, store: str, account_id: str, tab: str | None = None) -> str:
+        """The URL of an account's page (on a tab)."""
+        base = f"{self.url}/console/stores/{store}/accounts/{account_id}"
+        return f"{base}?tab={tab}" if tab else base
+
+    def post(
+        self,
+        http: requests.Session,
+        store: str,
+        account_id: str,
+        action: str,
+        **fields: Any,
+    ) -> requests.Response:
+        """Post an action's form as a browser would: the CSRF token read from the page."""
+        token = csrf_of(http.get(self.page(store, account_id), timeout=30).text)
+        return http.post(
+            f"{self.page(store, account_id)}/{action}",
+            data={"csrf_token": token, **fields},
+            timeout=30,
+        )
+
+    def events(self, store: str, account_id: str, action: str) -> list[Event]:
+        """The audit events of one action on one account, oldest first."""
+        return list(self.hub.state.events(store, account_id=account_id, action=action))
+
+
+@contextmanager
+def account_console(tmp: Path) -> Iterator[AccountConsole]:
+    """Serve the console over the harness's stores with clients, SMTP, policy and key."""
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    ldap = _ldap_store(tmp)
+    server = ldap[0] if ldap else None
+    try:
+        config = _config_with_clients(tmp, ldap[1] if ldap else None, smtp.port)
+        with idconnect.connect(config) as hub:
+            for admin in ("alice", "rita", "sam"):
+                set_admin_password(hub, admin, PASSWORD, by=getpass.getuser(), reason="tests")
+            with serving(create_app(hub)) as url:
+                yield AccountConsole(hub, url, ldap is not None, inbox)
+    finally:
+        smtp.stop()
+        if server is not None:
+            server.close()
