@@ -149,15 +149,19 @@ def _token(row: Any) -> ApiToken:
     )
 
 
+_BY_DIGEST = sa.select(_tokens).where(_tokens.c.digest == sa.bindparam("digest"))
+"""The one read every request makes: built once, run with the digest as a bound parameter."""
+
+
 @contextmanager
-def _begin(hub: Hub) -> Iterator[Connection]:
+def _begin(hub: Hub, *, read_only: bool = False) -> Iterator[Connection]:
     try:
         engine = hub.state.engine
         if not _created.get(hub.state):
             with _created_lock:
                 _meta.create_all(engine)
                 _created[hub.state] = True
-        with engine.begin() as connection:
+        with engine.connect() if read_only else engine.begin() as connection:
             yield connection
     except SQLAlchemyError as exc:
         raise StoreUnavailable(
@@ -321,9 +325,8 @@ def authenticate(hub: Hub, token: str, *, client: str | None = None) -> ApiToken
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         _refuse(hub, None, client, "the API token is malformed", "malformed")
     t = _tokens.c
-    with _begin(hub) as connection:
-        row = connection.execute(sa.select(_tokens).where(t.digest == _digest(token)))
-        found_row = row.mappings().first()
+    with _begin(hub, read_only=True) as connection:
+        found_row = connection.execute(_BY_DIGEST, {"digest": _digest(token)}).mappings().first()
     if found_row is None:
         _refuse(hub, None, client, "the API token is unknown", "unknown")
     found = _token(found_row)

@@ -287,7 +287,9 @@ class SqlBackend:
             rows = rows[: query.count]
             items = load(connection, rows, query.attributes)
             total = None
-            if query.include_total:
+            if query.include_total and query.cursor is None and not more:
+                total = len(rows)  # the whole result is this first page: no count needed
+            elif query.include_total:
                 total = int(connection.execute(count, parameters).scalar_one())
         next_cursor = None
         if more and rows:

@@ -30,6 +30,18 @@ class PagingSuite(BaseSuite):
         assert len(seen) == len(set(seen)), "an account came twice"
         assert set(seen) == set(seeded.ids), "an account was skipped"
 
+    def test_total_of_a_filtered_first_page(self, seeded: SeededStore) -> None:
+        """A total counts the filter's matches, whether or not they all fit the first page."""
+        store = seeded.store
+        text = "active eq true"
+        expected = len(seeded.expected(bind(parse(text), seeded.catalogue)))
+        assert expected > 1, "the dataset must hold several active accounts"
+        for count in (expected + 5, expected, expected - 1):
+            page = store.search_accounts(text, count=count, include_total=True)
+            if page.total is not None:
+                assert page.total == expected, f"total with count={count}"
+            assert len(page.items) == min(count, expected)
+
     def test_walk_filtered_sorted_pages(self, seeded: SeededStore) -> None:
         """Walking filtered, sorted pages gives each match once."""
         store = seeded.store
