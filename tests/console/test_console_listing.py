@@ -66,11 +66,13 @@ def test_filter_by_identifier_pinned_until_deselected(driver: Any, console: Cons
     assert [p.get_attribute("data-path") for p in pinned] == ["emails.value", "userName"]
     driver.find_element(By.ID, "pin-emails.value").click()  # deselect: the panel reloads
     WebDriverWait(driver, 10).until(
-        lambda d: [
-            p.get_attribute("data-path")
-            for p in d.find_elements(By.CSS_SELECTOR, ".pinned fieldset")
-        ]
-        == ["userName"]
+        lambda d: (
+            [
+                p.get_attribute("data-path")
+                for p in d.find_elements(By.CSS_SELECTOR, ".pinned fieldset")
+            ]
+            == ["userName"]
+        )
     )
     assert len(ids_on(driver)) == 50  # the email condition is gone
 

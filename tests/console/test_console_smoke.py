@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.console.conftest import PASSWORD, Console, csrf_of, session_for
+from tests.console.conftest import PASSWORD, Console, csrf_of
 
 
 def test_a_page_without_a_session_leads_to_the_login_page(console: Console) -> None:
