@@ -167,6 +167,7 @@ class TestMemoryStoreWithOrganizations(RoleSuite):
             "get_group",
             "create_group",
             "delete_group",
+            "rename_group",
             "add_group_member",
             "remove_group_member",
             "list_roles",

@@ -28,6 +28,7 @@ MEMORY = sorted(
         "get_group",
         "create_group",
         "delete_group",
+        "rename_group",
         "add_group_member",
         "remove_group_member",
         "list_roles",

@@ -33,6 +33,7 @@ class TestMemoryStore(ConformanceSuite):
             "get_group",
             "create_group",
             "delete_group",
+            "rename_group",
             "add_group_member",
             "remove_group_member",
             "list_roles",

@@ -281,24 +281,34 @@ class MemoryStore(MemoryActivity):
         with self._lock:
             return self._group(group_id)
 
+    def _refuse_taken(self, name: str, own: str | None = None) -> None:
+        folded = name.lower()
+        if any(g.id != own and g.display_name.lower() == folded for g in self._groups.values()):
+            raise Conflict(
+                f"a group named {name!r} exists", store=self.name, attribute="displayName"
+            )
+
     @hookimpl
     def idconnect_create_group(self, group: Group) -> Group:
         """Create a group; display names are unique ignoring case."""
         with self._lock:
-            if any(
-                g.display_name.lower() == group.display_name.lower() for g in self._groups.values()
-            ):
-                raise Conflict(
-                    f"a group named {group.display_name!r} exists",
-                    store=self.name,
-                    attribute="displayName",
-                )
+            self._refuse_taken(group.display_name)
             for member in group.members:
                 self._account(member)
             new = evolve(group, id=uuid.uuid4().hex, created=utc_now(), version="1")
             assert new.id is not None
             self._groups[new.id] = new
             return new
+
+    @hookimpl
+    def idconnect_rename_group(self, group_id: str, display_name: str) -> Group:
+        """Rename a group (a new version); display names are unique ignoring case."""
+        with self._lock:
+            group = self._group(group_id)
+            self._refuse_taken(display_name, group_id)
+            version = str(int(group.version or "0") + 1)
+            self._groups[group_id] = evolve(group, display_name=display_name, version=version)
+            return self._groups[group_id]
 
     @hookimpl
     def idconnect_delete_group(self, group_id: str) -> None:
