@@ -134,15 +134,14 @@ def _run_chunk(
     context = CallContext(
         store=store.name, actor=job.actor, reason=job.reason, request_id=job_request_id(job.id)
     )
-    audit_action = OPERATIONS[action.single].audit_action(extra)
     done: Done = {}
     act: dict[int, str] = {}
     resumed = [(p, i) for p, i in items if i.status == "applying"]
     if resumed:
-        _resolve(store, jobs, context, action, audit_action, extra, resumed, done, act)
+        _resolve(store, jobs, context, action, job.arguments, resumed, done, act)
     pending = [(p, i) for p, i in items if i.status == "pending"]
     applying: dict[int, Any] = {}
-    states = _states(store, context, action, job, [i.account_id for _, i in pending])
+    states = _states(store, context, action, job.arguments, [i.account_id for _, i in pending])
     expected = ACTIONS[action.undo].leaves if job.undo_of and action.undo else None
     for position, item in pending:
         state = states.get(item.account_id)
@@ -171,13 +170,14 @@ def _resolve(
     jobs: JobState,
     context: CallContext,
     action: JobAction,
-    audit_action: str,
-    extra: Mapping[str, Any],
+    arguments: Mapping[str, Any],
     resumed: Sequence[tuple[int, JobItem]],
     done: Done,
     act: dict[int, str],
 ) -> None:
     """Settle the accounts a dead runner left ``applying``; the rest go to ``act``."""
+    extra = action.hook_arguments(arguments)
+    audit_action = OPERATIONS[action.single].audit_action(extra)
     events = jobs.events(
         store.name, context.request_id, audit_action, [i.account_id for _, i in resumed]
     )
@@ -191,7 +191,7 @@ def _resolve(
         done[position] = (_named(outcome), code, error)
     if not unknown:
         return
-    states = _states(store, context, action, None, [i.account_id for _, i in unknown])
+    states = _states(store, context, action, arguments, [i.account_id for _, i in unknown])
     lost = []
     for position, item in unknown:
         state = states.get(item.account_id)
@@ -214,14 +214,13 @@ def _states(
     store: StoreCalls,
     context: CallContext,
     action: JobAction,
-    job: Job | None,
+    arguments: Mapping[str, Any],
     ids: Sequence[str],
 ) -> dict[str, Any]:
     """Read the state that matters to ``action`` of each account (missing ones: ``None``)."""
     if action.state is None or not ids:
         return {}
     state = action.state
-    arguments = job.arguments if job is not None else {}
     found: dict[str, Account] = {}
     if action.needs_account or "search_accounts" not in store.capabilities:
         for account_id, account in zip(
