@@ -150,6 +150,20 @@ def test_mounted_under_a_prefix_errors_and_locations_keep_it(hub: idconnect.Hub)
         assert missing.status_code == 404 and missing.json()["schemas"] == [SCIM_ERROR]
 
 
+def test_a_store_limited_token_works_under_a_prefix(hub: idconnect.Hub):
+    limited, _ = issue_token(hub, admin="alice", store="main", reason="tests")
+    outer = Starlette(routes=[Mount("/idc", app=create_app(hub))])
+    with serving(outer) as url:
+        headers = {"Authorization": f"Bearer {limited}"}
+        own = requests.get(f"{url}/idc/scim/v2/main/Users", headers=headers, timeout=10)
+        assert own.status_code == 200, own.text
+        hub_wide = requests.get(f"{url}/idc/api/stores", headers=headers, timeout=10)
+        assert hub_wide.status_code == 200, hub_wide.text
+        other = requests.get(f"{url}/idc/scim/v2/other/Users", headers=headers, timeout=10)
+        assert other.status_code == 403 and "limited to store 'main'" in other.json()["detail"]
+        assert requests.get(f"{url}/idc/healthz", timeout=10).status_code == 200
+
+
 def test_the_admin_api_is_mounted_under_api(served):
     url, session = served
     stores = session.get(f"{url}/api/stores", timeout=10)

@@ -14,6 +14,8 @@ store or ``None``, ``request.state.api_token`` the token's id. Answers it gives 
   (``/scim/v2/{store}/...``, ``/api/stores/{store}/...``), or any other path but
   :data:`HUB_PATHS` (hub-wide endpoints would reach every store); a warning on
   ``idconnect.http.auth`` too, and ``request.state.actor`` is set for the access log.
+  Paths are read below the service's root, so a service mounted under a prefix judges
+  ``/prefix/scim/v2/{store}/...`` as ``/scim/v2/{store}/...``.
 - ``429`` with ``Retry-After`` once a client address has had ``max_failures`` refused
   attempts within ``window`` seconds, for every request from it until the oldest of them
   leaves the window (a guess that happens to be right is refused as well). The window lives
@@ -38,7 +40,7 @@ from idconnect.core.api_tokens import ApiToken, authenticate
 from idconnect.core.errors import IdconnectError, InvalidInput, Unauthenticated
 from idconnect.core.facade import Hub
 from idconnect.core.facade.checks import check_text
-from idconnect.http.calls import ApiError, api_error, error_response
+from idconnect.http.calls import ApiError, api_error, error_response, service_path
 
 __all__ = [
     "CONSOLE_PREFIX",
@@ -192,7 +194,8 @@ class TokenAuth:
         if scope["type"] != "http":  # no websocket is served: refuse before accepting
             await send({"type": "websocket.close", "code": 1008})
             return
-        if scope["path"] in OPEN_PATHS or scope["path"].startswith(CONSOLE_PREFIX):
+        path = service_path(scope)
+        if path in OPEN_PATHS or path.startswith(CONSOLE_PREFIX):
             await self.app(scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
@@ -230,8 +233,8 @@ class TokenAuth:
         state["actor"] = token.admin
         state["store_limit"] = token.store
         state["api_token"] = token.id
-        store = _store_of(scope["path"])
-        if _outside_limit(token, store, scope["path"]):
+        store = _store_of(path)
+        if _outside_limit(token, store, path):
             where = f"store {store!r}" if store is not None else "hub-wide endpoints"
             refusal = ApiError(
                 403,
