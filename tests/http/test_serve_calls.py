@@ -8,12 +8,14 @@ import pytest
 import idconnect
 from idconnect.core.context import new_request_id, request_scope
 from idconnect.core.errors import (
+    ConfigError,
     Conflict,
     FilterError,
     InvalidInput,
     NotFound,
     NotSupported,
     PermissionDenied,
+    SecretUnavailable,
     StoreUnavailable,
 )
 from idconnect.http.calls import ApiError, api_error, call
@@ -29,6 +31,8 @@ from idconnect.http.calls import ApiError, api_error, call
         (PermissionDenied("no"), 403, None),
         (NotSupported("cannot"), 501, None),
         (StoreUnavailable("down"), 503, None),
+        (SecretUnavailable("$LDAP_PASSWORD is not set", store="dir"), 503, None),
+        (ConfigError("bad config"), 500, None),
     ],
 )
 def test_errors_map_to_statuses(error, status, scim_type):

@@ -26,6 +26,7 @@ from idconnect.core.errors import (
     NotFound,
     NotSupported,
     PermissionDenied,
+    SecretUnavailable,
     StoreUnavailable,
     TokenRefused,
 )
@@ -54,6 +55,7 @@ _STATUS: tuple[tuple[type[IdconnectError], int], ...] = (
     (PermissionDenied, 403),
     (NotSupported, 501),
     (StoreUnavailable, 503),
+    (SecretUnavailable, 503),  # the backend cannot start: unavailable, not a server fault
     (TokenRefused, 401),
 )
 
