@@ -46,6 +46,7 @@ _NAMES = {
 _WRITABLE = {a.name for a in ACCOUNT_ATTRIBUTES if a.writable}
 _COMMON = {"id", "meta"}
 _BULK_OPS = ("create_account", "update_account", "delete_account", "create_group")
+_PATCH_OPS = ("update_account", "add_group_member", "rename_group")
 
 
 async def can_sort(store: Store, actor: str) -> bool | None:
@@ -83,7 +84,7 @@ def service_provider_config(
     bulk = any(op in can for op in _BULK_OPS)
     return {
         "schemas": [SPC_SCHEMA],
-        "patch": {"supported": "update_account" in can or "add_group_member" in can},
+        "patch": {"supported": any(op in can for op in _PATCH_OPS)},
         "bulk": {
             "supported": bulk,
             "maxOperations": limits.max_bulk_operations if bulk else 0,
@@ -217,6 +218,9 @@ def schemas(store: Store, base: str) -> list[dict[str, Any]]:
             ],
         }
         group_attributes = _attributes(GROUP_CATALOGUE, {"displayName"})
+        if "rename_group" not in can:
+            for attribute in group_attributes:
+                attribute["mutability"] = "immutable" if "create_group" in can else "readOnly"
         docs.append(_schema(GROUP_SCHEMA, [*group_attributes, members], base))
     return docs
 

@@ -1,8 +1,10 @@
-"""``/scim/v2/{store}/Groups``: list, read, create, delete, and membership changes.
+"""``/scim/v2/{store}/Groups``: list, read, create, delete, rename and membership changes.
 
-PATCH and PUT change members only (the facade adds and removes members; a group is never
-renamed): ``add`` of ``members``, ``remove`` of ``members[value eq "id"]`` or of ``members``
-with a list of values, ``replace`` of ``members``.
+PATCH and PUT change the ``displayName`` (the facade's ``rename_group``; a store that cannot
+rename answers 501) and the members: ``add`` of ``members``, ``remove`` of
+``members[value eq "id"]`` or of ``members`` with a list of values, ``replace`` of ``members``.
+A request doing both renames first, then adds and removes members. ``If-Match`` is compared
+with the group's version before anything changes (stale: 412).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from idconnect.http.calls import ApiError, call
 from idconnect.http.limits import Limits
 from idconnect.http.scim.common import (
     actor_of,
+    if_match,
     invalid,
     read_json,
     required_reason,
@@ -43,6 +46,13 @@ def _members(doc: Any) -> list[str]:
     ):
         raise invalid('members must be a list of {"value": id}')
     return [m["value"] for m in listed]
+
+
+def _display_name(doc: dict[str, Any]) -> Any:
+    key = next((k for k in doc if k.lower() == "displayname"), None)
+    if key is None:
+        raise invalid("displayName is required: a group cannot be left without a name")
+    return doc[key]
 
 
 def group_routes(hub: Hub, limits: Limits) -> list[Route]:
@@ -110,14 +120,26 @@ def group_routes(hub: Hub, limits: Limits) -> list[Route]:
         await call(store.delete_group, request.path_params["id"], reason=reason, actor=actor)
         return Response(status_code=204)
 
-    async def change_members(request: Request, current: Group, after: dict[str, Any]) -> Response:
+    async def read_for_change(request: Request) -> tuple[Store, Group]:
         store = store_of(hub, request)
+        required_reason(request)
+        expected = if_match(request)
+        current = await call(store.get_group, request.path_params["id"], actor=actor_of(request))
+        if expected is not None and current.version is not None and expected != current.version:
+            raise ApiError(
+                412, "conflict", f"version {expected!r} is stale (current is {current.version!r})"
+            )
+        return store, current
+
+    async def change(
+        request: Request, store: Store, current: Group, after: dict[str, Any]
+    ) -> Response:
         actor, reason = actor_of(request), required_reason(request)
-        name = after.get("displayName", current.display_name)
-        if name != current.display_name:
-            raise ApiError(501, "not_supported", "a group's displayName cannot be changed here")
+        name = _display_name(after)
         wanted = _members(after)
         group_id = str(current.id)
+        if name != current.display_name:
+            await call(store.rename_group, group_id, name, reason=reason, actor=actor)
         added = [m for m in dict.fromkeys(wanted) if m not in current.members]
         removed = [m for m in current.members if m not in wanted]
         if added:
@@ -131,22 +153,18 @@ def group_routes(hub: Hub, limits: Limits) -> list[Route]:
 
     async def patch_group(request: Request) -> Response:
         operations = patch_operations(await read_json(request))
-        store = store_of(hub, request)
-        required_reason(request)
-        current = await call(store.get_group, request.path_params["id"], actor=actor_of(request))
+        store, current = await read_for_change(request)
         before = group_doc(current, base_url(request))
         before.setdefault("members", [])
         after = apply_patch(before, operations, core_schema=GROUP_SCHEMA)
-        return await change_members(request, current, after)
+        return await change(request, store, current, after)
 
     async def replace_group(request: Request) -> Response:
         body = await read_json(request)
         if not isinstance(body, dict):
             raise invalid("a Group must be a JSON object", "invalidSyntax")
-        store = store_of(hub, request)
-        required_reason(request)
-        current = await call(store.get_group, request.path_params["id"], actor=actor_of(request))
-        return await change_members(request, current, body)
+        store, current = await read_for_change(request)
+        return await change(request, store, current, body)
 
     return [
         Route("/Groups", list_groups, methods=["GET"]),
