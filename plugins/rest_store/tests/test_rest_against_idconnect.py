@@ -51,6 +51,7 @@ CAPABILITIES = frozenset(
         "get_group",
         "create_group",
         "delete_group",
+        "rename_group",
         "add_group_member",
         "remove_group_member",
         "set_password",
