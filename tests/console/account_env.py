@@ -1,4 +1,5 @@
-"""The account page's test environment: the console harness's hub, plus what the page's actions
+"""The account page's test environment: the console harness's hub with a ``demo`` sql store
+seeded with the demo customers (:data:`DEMO`), plus what the page's actions
 go through — clients of an organizational and a non-organizational application, a real SMTP
 server (aiosmtpd) keeping every message, an identity verification policy and an impersonation
 signing key. Admins as in the harness: ``alice`` (everything), ``rita`` (reads), ``sam``
@@ -25,7 +26,10 @@ from idconnect.http.server import serving
 from tests.console.conftest import PASSWORD, Console, _config, _ldap_store, csrf_of, session_for
 from tests.token_helpers import Inbox, free_port
 
-__all__ = ["AccountConsole", "account_console", "csrf_of", "session_for"]
+__all__ = ["DEMO", "HOSTILE", "AccountConsole", "account_console", "csrf_of", "session_for"]
+
+DEMO = 60
+"""Demo customers of the ``demo`` sql store (sessions, failed attempts, organizations...)."""
 
 HOSTILE = '<script>alert(1)</script>" onmouseover="alert(2)'
 """A value that must render as text, never as markup or an attribute."""
@@ -37,6 +41,7 @@ def _config_with_clients(tmp: Path, ldap: dict[str, Any] | None, smtp: int) -> d
     doc = _config(tmp, ldap)
     doc["stores"]["main"]["attributes"]["profileUrl"] = {"type": "reference"}
     doc["stores"]["main"]["attributes"]["internalNote"] = {"type": "string", "editable": False}
+    doc["stores"]["demo"] = {"plugin": "sql", "url": f"sqlite:///{tmp / 'demo.db'}"}
     doc.update(
         {
             "applications": {"shop": {}, "portal": {"organizational": True}},
@@ -118,6 +123,9 @@ def account_console(tmp: Path) -> Iterator[AccountConsole]:
         with idconnect.connect(config) as hub:
             for admin in ("alice", "rita", "sam"):
                 set_admin_password(hub, admin, PASSWORD, by=getpass.getuser(), reason="tests")
+            demo = hub.store("demo")
+            demo.provision()
+            demo.seed_demo(DEMO, 1)
             with serving(create_app(hub)) as url:
                 yield AccountConsole(hub, url, ldap is not None, inbox)
     finally:

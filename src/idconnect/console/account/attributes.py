@@ -106,12 +106,14 @@ def _editable(definition: AttributeDef) -> bool:
 def rows(view: View, account: Account) -> list[Row]:
     """List the attributes the store makes visible, with their values and whether editable.
 
-    :param view: the request (its store's catalogue; the admin's ``accounts.update``).
+    :param view: the request (its store's catalogue and capabilities).
     :param account: the account.
-    :returns: one row per visible attribute; none editable without ``accounts.update``.
+    :returns: one row per visible attribute; editable ones as the store's config allows (the
+        page offers the form only to an admin holding ``accounts.update``; the facade refuses
+        the others).
     """
     doc = to_json(account, catalogue=view.store.catalogue)
-    may = view.can("accounts.update") and view.supports("update_account")
+    may = view.supports("update_account")
     return [
         Row(definition=d, text=_text(_lookup(doc, d)), editable=may and _editable(d))
         for d in view.store.catalogue

@@ -1,0 +1,496 @@
+"""The account page over real HTTP (uvicorn, the console's cookie session and CSRF token): every
+section and action on the seeded SQLite sql store, checked against the store's state and the
+audit trail; refusals (reason, permission, stale version, confirmation) change nothing."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from idconnect.core.model import Account
+from idconnect.core.notification import MASK
+from tests.console.account_env import HOSTILE, AccountConsole, account_console, session_for
+
+CUSTOM = "urn:ietf:params:scim:schemas:extension:idconnect:2.0:Attributes"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccountConsole]:
+    with account_console(tmp_path_factory.mktemp("account-http")) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def alice(env: AccountConsole) -> requests.Session:
+    return session_for(env, "alice")
+
+
+@pytest.fixture(scope="module")
+def sam(env: AccountConsole) -> requests.Session:
+    return session_for(env, "sam")
+
+
+def _fresh(env: AccountConsole, **extra: object) -> str:
+    """A new account of the main store, for a test to change as it likes."""
+    return env.seed(1, **extra)[1][0]
+
+
+def _demo(env: AccountConsole, filter: str) -> Account:
+    return env.hub.store("demo").search_accounts(filter, count=1).items[0]
+
+
+def _last(env: AccountConsole, store: str, account_id: str, action: str) -> object:
+    events = env.events(store, account_id, action)
+    assert events, f"no {action} event"
+    return events[-1]
+
+
+def _success_by_alice(env: AccountConsole, store: str, account_id: str, action: str, why: str):  # type: ignore[no-untyped-def]
+    event = _last(env, store, account_id, action)
+    assert (event.actor, event.reason, event.outcome) == ("alice", why, "success")  # type: ignore[attr-defined]
+    return event
+
+
+def _notice(page: requests.Response) -> str:
+    found = re.search(r'<p class="notice" role="status">(.*?)</p>', page.text, re.S)
+    assert found, page.text[:2000]
+    return html.unescape(found.group(1))
+
+
+def _alert(page: requests.Response) -> str:
+    found = re.search(r'<p class="error" role="alert" id="action-error">(.*?)</p>', page.text, re.S)
+    assert found, page.text[:2000]
+    return html.unescape(found.group(1))
+
+
+def test_overview_shows_the_facts_labels_and_every_tab(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account = _demo(env, "failedAttempts.password gt 0 and organization pr")
+    page = alice.get(env.page("demo", str(account.id)), timeout=30)
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert f'<dd id="organization">{account.organization}</dd>' in text
+    assert (
+        f"Password: {account.failed_attempts.password}, OTP: {account.failed_attempts.otp}" in text
+    )
+    assert "Enabled" in text and "Not disabled" in text
+    for title in ("Attributes", "Activity", "Notifications", "Groups", "Roles"):
+        assert f">{title}</a>" in text
+    for tab in ("authenticators", "sessions", "verification", "consents", "activity"):
+        other = alice.get(env.page("demo", str(account.id), tab), timeout=30)
+        assert other.status_code == 200 and 'id="failed-attempts"' in other.text  # the panel
+
+
+def test_reset_failed_attempts_needs_a_reason_and_is_audited(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account = _demo(env, "failedAttempts.password gt 0")
+    refused = env.post(alice, "demo", str(account.id), "unlock", reason="")
+    assert refused.status_code == 400 and "reason" in _alert(refused)
+    store = env.hub.store("demo")
+    assert store.get_account(str(account.id)).failed_attempts.password > 0
+    done = env.post(alice, "demo", str(account.id), "unlock", reason="customer called")
+    assert done.status_code == 200 and "Failed attempts reset" in _notice(done)
+    after = store.get_account(str(account.id)).failed_attempts
+    assert (after.password, after.otp) == (0, 0)
+    _success_by_alice(env, "demo", str(account.id), "reset_failed_attempts", "customer called")
+
+
+def test_set_password_directly_never_echoes_it(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account_id = _fresh(env)
+    secret = "Brand-new-secret-42"
+    differ = env.post(
+        alice, "main", account_id, "password", password=secret, confirm="other", reason="r"
+    )
+    assert differ.status_code == 400 and "differ" in _alert(differ)
+    assert not env.events("main", account_id, "set_password")
+    done = env.post(
+        alice, "main", account_id, "password", password=secret, confirm=secret, reason="locked out"
+    )
+    assert done.status_code == 200 and "Password changed" in _notice(done)
+    assert secret not in done.text
+    event = _success_by_alice(env, "main", account_id, "set_password", "locked out")
+    assert secret not in repr(event)
+
+
+def test_reset_link_goes_through_a_client_of_the_organization_rules(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    member = _demo(env, "organization pr")
+    loner = _demo(env, "not (organization pr)")
+    member_page = alice.get(env.page("demo", str(member.id)), timeout=30).text
+    loner_page = alice.get(env.page("demo", str(loner.id)), timeout=30).text
+    assert '<option value="portal-web">' in member_page
+    assert '<option value="shop-web">' not in member_page
+    assert '<option value="shop-web">' in loner_page
+    assert '<option value="portal-web">' not in loner_page
+    before = len(env.inbox.messages)
+    done = env.post(
+        alice, "demo", str(loner.id), "reset-link", client="shop-web", reason="forgot password"
+    )
+    assert done.status_code == 200 and "reset link sent" in _notice(done)
+    assert len(env.inbox.messages) == before + 1
+    link = env.inbox.link()
+    assert link.split("=", 1)[1] not in done.text
+    _success_by_alice(env, "demo", str(loner.id), "send_password_reset", "forgot password")
+    wrong = env.post(
+        alice, "demo", str(loner.id), "reset-link", client="portal-web", reason="wrong client"
+    )
+    assert wrong.status_code == 400 and "portal-web" in _alert(wrong)
+    assert len(env.inbox.messages) == before + 1
+    log = alice.get(env.page("demo", str(loner.id), "notifications"), timeout=30).text
+    entry = re.search(r'show=([0-9a-f]+)"', log)
+    assert entry, log
+    shown = alice.get(
+        env.page("demo", str(loner.id), "notifications") + f"&show={entry.group(1)}", timeout=30
+    ).text
+    content = re.search(r'<pre class="content" id="notification-content">(.*?)</pre>', shown, re.S)
+    assert content and link.split("=", 1)[1] not in shown
+    assert f"new password: {MASK}" in html.unescape(content.group(1))
+
+
+def test_export_downloads_json_and_html_and_is_audited(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account_id = _fresh(env)
+    as_json = env.post(alice, "main", account_id, "export", format="json", reason="data request")
+    assert as_json.status_code == 200
+    assert as_json.headers["content-type"].startswith("application/json")
+    assert "attachment" in as_json.headers["content-disposition"]
+    assert json.loads(as_json.text)["account"]["id"] == account_id
+    as_html = env.post(alice, "main", account_id, "export", format="html", reason="data request")
+    assert as_html.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in as_html.headers["content-security-policy"]
+    assert len(env.events("main", account_id, "export_account")) == 2
+    _success_by_alice(env, "main", account_id, "export_account", "data request")
+
+
+def test_impersonation_link_is_shown_once(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(env)
+    done = env.post(
+        alice, "main", account_id, "impersonate", client="shop-web", reason="reproduce a bug"
+    )
+    assert done.status_code == 200
+    link = re.search(r'<code id="impersonation-link">(.*?)</code>', done.text)
+    assert link and html.unescape(link.group(1)).startswith(
+        "https://shop.example.com/login?impersonation_token="
+    )
+    again = alice.get(env.page("main", account_id), timeout=30)
+    assert "impersonation_token" not in again.text
+    grants = env.hub.store("main").impersonations(account_id)
+    assert [(g.admin, g.client, g.reason) for g in grants] == [
+        ("alice", "shop-web", "reproduce a bug")
+    ]
+    _success_by_alice(env, "main", account_id, "impersonate", "reproduce a bug")
+
+
+def test_disable_and_enable(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(env)
+    store = env.hub.store("main")
+    done = env.post(alice, "main", account_id, "disable", reason="fraud suspected")
+    assert "Account disabled" in _notice(done)
+    account = store.get_account(account_id)
+    assert not account.active and account.disabled_at is not None
+    assert "Enable account" in done.text and "Disabled" in done.text
+    _success_by_alice(env, "main", account_id, "disable_account", "fraud suspected")
+    done = env.post(alice, "main", account_id, "enable", reason="cleared")
+    assert store.get_account(account_id).active
+    _success_by_alice(env, "main", account_id, "enable_account", "cleared")
+
+
+def test_sessions_revoke_one_then_all(env: AccountConsole, alice: requests.Session) -> None:
+    store = env.hub.store("demo")
+    account = next(a for a in store.iter_accounts() if len(store.list_sessions(str(a.id))) > 1)
+    account_id = str(account.id)
+    sessions = store.list_sessions(account_id)
+    tab = alice.get(env.page("demo", account_id, "sessions"), timeout=30).text
+    for session in sessions:
+        assert html.escape(session.ip_address or "unknown") in tab
+        assert f'name="session" value="{session.id}"' in tab
+    done = env.post(
+        alice, "demo", account_id, "sessions/revoke", session=sessions[0].id, reason="lost phone"
+    )
+    assert "Session revoked" in _notice(done)
+    assert [s.id for s in store.list_sessions(account_id)] == [s.id for s in sessions[1:]]
+    _success_by_alice(env, "demo", account_id, "revoke_session", "lost phone")
+    done = env.post(alice, "demo", account_id, "sessions/revoke-all", reason="account takeover")
+    assert f"{len(sessions) - 1} session(s) deleted" in _notice(done)
+    assert store.list_sessions(account_id) == []
+    _success_by_alice(env, "demo", account_id, "revoke_sessions", "account takeover")
+
+
+def test_delete_needs_the_id_typed_and_is_irreversible(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account_id = _fresh(env)
+    store = env.hub.store("main")
+    refused = env.post(alice, "main", account_id, "delete", confirm="yes", reason="gdpr")
+    assert refused.status_code == 400 and "confirm" in _alert(refused)
+    assert store.get_account(account_id).id == account_id
+    done = env.post(alice, "main", account_id, "delete", confirm=account_id, reason="gdpr")
+    assert done.status_code == 200 and "Account deleted" in done.text
+    assert "/console/stores/main/accounts" in done.text
+    assert alice.get(env.page("main", account_id), timeout=30).status_code == 404
+    _success_by_alice(env, "main", account_id, "delete_account", "gdpr")
+
+
+def test_attributes_edit_with_the_version_and_notify(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account_id = _fresh(
+        env,
+        emails=[{"value": "barbara@example.org", "primary": True, "verified": True}],
+        **{CUSTOM: {"loyaltyTier": "bronze", "internalNote": "vip"}},
+    )
+    store = env.hub.store("main")
+    page = alice.get(env.page("main", account_id), timeout=30).text
+    version = re.search(r'name="version" value="([^"]*)"', page)
+    assert version and version.group(1) == store.get_account(account_id).version
+    assert 'name="attr:displayName"' in page and 'name="attr:loyaltyTier"' in page
+    assert 'name="attr:internalNote"' not in page and "vip" in page  # shown, read-only
+    assert 'name="attr:meta.created"' not in page
+    fields = {
+        "attr:displayName": "Barbara Jensen",
+        "attr:loyaltyTier": "gold",
+        "attr:loyaltyPoints": "120",
+        "version": version.group(1),
+    }
+    before = len(env.inbox.messages)
+    done = env.post(
+        alice, "main", account_id, "attributes", reason="name change", notify="shop-web", **fields
+    )
+    assert "Saved: displayName, loyaltyPoints, loyaltyTier." in _notice(done)
+    assert "through shop-web was sent" in _notice(done)
+    assert len(env.inbox.messages) == before + 1
+    account = store.get_account(account_id)
+    assert account.display_name == "Barbara Jensen"
+    assert account.attributes["loyaltyTier"] == "gold"
+    assert account.attributes["loyaltyPoints"] == 120
+    event = _success_by_alice(env, "main", account_id, "update_account", "name change")
+    assert {"displayName", "attributes"} <= set(event.changed) or "displayName" in event.changed
+    stale = env.post(
+        alice,
+        "main",
+        account_id,
+        "attributes",
+        reason="second edit",
+        **{**fields, "attr:displayName": "Babs"},
+    )
+    assert stale.status_code == 409 and "version" in _alert(stale).lower()
+    assert store.get_account(account_id).display_name == "Barbara Jensen"
+    forced = env.post(
+        alice, "main", account_id, "attributes", reason="x", **{"attr:internalNote": "hacked"}
+    )
+    assert forced.status_code == 400 and "internalNote" in _alert(forced)
+    assert store.get_account(account_id).attributes["internalNote"] == "vip"
+    typed = env.post(
+        alice,
+        "main",
+        account_id,
+        "attributes",
+        reason="x",
+        version=str(store.get_account(account_id).version),
+        **{"attr:loyaltyPoints": "many"},
+    )
+    assert typed.status_code == 400 and "loyaltyPoints" in _alert(typed)
+
+
+def test_activity_shows_the_audit_trail(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(env)
+    env.post(alice, "main", account_id, "disable", reason="timeline check")
+    tab = alice.get(env.page("main", account_id, "activity"), timeout=30).text
+    assert "disable_account" in tab and "Reason: timeline check" in tab and "alice" in tab
+
+
+def test_groups_add_and_remove(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(env)
+    group = env.group(f"gold-{account_id[:6]}")
+    store = env.hub.store("main")
+    tab = alice.get(env.page("main", account_id, "groups"), timeout=30).text
+    assert f'<option value="{group}">' in tab and "This account is in no group" in tab
+    done = env.post(alice, "main", account_id, "groups/add", group=group, reason="upgrade")
+    assert "Added to group" in _notice(done)
+    assert [g.value for g in store.get_account(account_id).groups] == [group]
+    _success_by_alice(env, "main", account_id, "add_group_member", "upgrade")
+    done = env.post(alice, "main", account_id, "groups/remove", group=group, reason="downgrade")
+    assert "Removed from group" in _notice(done)
+    assert store.get_account(account_id).groups == ()
+    _success_by_alice(env, "main", account_id, "remove_group_member", "downgrade")
+
+
+def test_roles_assign_and_unassign(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(env)
+    store = env.hub.store("main")
+    tab = alice.get(env.page("main", account_id, "roles"), timeout=30).text
+    assert '<dialog id="dialog-assign-role"' in tab and "+ Assign role" in tab
+    done = env.post(
+        alice, "main", account_id, "roles/assign", role="viewer", organization="Acme", reason="r1"
+    )
+    assert "Role viewer assigned in organization Acme" in _notice(done)
+    held = store.get_account(account_id).role_assignments
+    assert [(a.role, a.organization) for a in held] == [("viewer", "Acme")]
+    _success_by_alice(env, "main", account_id, "assign_role", "r1")
+    done = env.post(
+        alice, "main", account_id, "roles/unassign", role="viewer", organization="Acme", reason="r2"
+    )
+    assert store.get_account(account_id).role_assignments == ()
+    _success_by_alice(env, "main", account_id, "unassign_role", "r2")
+
+
+def test_authenticators_add_and_delete(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(env)
+    store = env.hub.store("main")
+    done = env.post(
+        alice,
+        "main",
+        account_id,
+        "authenticators/add",
+        kind="phone",
+        value="+447700900456",
+        verified="on",
+        reason="new phone",
+    )
+    assert "Authentication method added" in _notice(done)
+    phones = [a for a in store.list_authenticators(account_id) if a.kind.value == "phone"]
+    assert len(phones) == 1 and phones[0].verified
+    assert "+447700900456" not in done.text  # masked
+    _success_by_alice(env, "main", account_id, "add_authenticator", "new phone")
+    bad = env.post(
+        alice, "main", account_id, "authenticators/add", kind="phone", value="12", reason="x"
+    )
+    assert bad.status_code == 400
+    done = env.post(
+        alice,
+        "main",
+        account_id,
+        "authenticators/remove",
+        authenticator=phones[0].id,
+        reason="phone lost",
+    )
+    assert "deleted" in _notice(done)
+    assert not [a for a in store.list_authenticators(account_id) if a.kind.value == "phone"]
+    _success_by_alice(env, "main", account_id, "remove_authenticator", "phone lost")
+
+
+def test_identity_verification_verify_and_revoke(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account_id = _fresh(env)
+    store = env.hub.store("main")
+    done = env.post(
+        alice,
+        "main",
+        account_id,
+        "verification/verify",
+        policy="document-check",
+        evidence="passport checked on call 1234",
+        reason="failed the online flow",
+    )
+    assert "verified under policy document-check" in _notice(done)
+    [record] = store.verifications(account_id)
+    assert (record.policy, record.verified_by, record.status.value) == (
+        "document-check",
+        "alice",
+        "valid",
+    )
+    _success_by_alice(env, "main", account_id, "verify_identity", "failed the online flow")
+    done = env.post(
+        alice,
+        "main",
+        account_id,
+        "verification/revoke",
+        verification=record.id,
+        reason="stolen identity",
+    )
+    assert "revoked" in _notice(done)
+    assert store.verifications(account_id)[0].revoked_by == "alice"
+    _success_by_alice(env, "main", account_id, "revoke_verification", "stolen identity")
+
+
+def test_consents_show_versions_and_opt_outs(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(env)
+    store = env.hub.store("main")
+    store.record_consent(account_id, purpose="marketing-email", version="v1")
+    store.record_consent(account_id, purpose="marketing-email", version="v2")
+    tab = alice.get(env.page("main", account_id, "consents"), timeout=30).text
+    assert tab.count("marketing-email") == 2
+    assert "<td>v1</td>" in tab and "<td>v2</td>" in tab
+    assert "superseded" in tab and "Holds" in tab
+
+
+def test_an_admin_without_the_permission_is_not_offered_and_is_refused(
+    env: AccountConsole, sam: requests.Session
+) -> None:
+    account_id = _fresh(env)
+    page = sam.get(env.page("main", account_id), timeout=30).text
+    for absent in (
+        "Delete account",
+        "Download account information",
+        "Impersonate",
+        "Update password",
+    ):
+        assert absent not in page
+    assert "Disable account" in page  # sam may enable and disable
+    assert 'name="attr:displayName"' not in page  # no accounts.update
+    store = env.hub.store("main")
+    for action, fields in (
+        ("delete", {"confirm": account_id}),
+        ("export", {"format": "json"}),
+        ("impersonate", {"client": "shop-web"}),
+        ("password", {"password": "Another-pass-99", "confirm": "Another-pass-99"}),
+        ("attributes", {"attr:displayName": "Sam was here"}),
+    ):
+        forced = env.post(sam, "main", account_id, action, reason="forced", **fields)
+        assert forced.status_code == 403, action
+        assert "sam" in _alert(forced) and "lacks permission" in _alert(forced)
+    account = store.get_account(account_id)
+    assert account.display_name != "Sam was here"
+    assert store.impersonations(account_id) == []
+    denied = [e for e in env.hub.state.events("main", account_id=account_id) if e.actor == "sam"]
+    assert {e.outcome for e in denied} == {"denied"} and len(denied) >= 4
+    done = env.post(sam, "main", account_id, "disable", reason="allowed")
+    assert done.status_code == 200 and not store.get_account(account_id).active
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account_id = _fresh(env)
+    refused = alice.post(
+        env.page("main", account_id) + "/disable", data={"reason": "csrf"}, timeout=30
+    )
+    assert refused.status_code == 403
+    assert env.hub.store("main").get_account(account_id).active
+    assert not env.events("main", account_id, "disable_account")
+
+
+def test_hostile_values_render_inert(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = _fresh(
+        env,
+        displayName=HOSTILE,
+        **{CUSTOM: {"loyaltyTier": HOSTILE, "profileUrl": "javascript:alert(3)"}},
+    )
+    rita = session_for(env, "rita")  # reads only: values as text and links, not fields
+    for http in (alice, rita):
+        page = http.get(env.page("main", account_id), timeout=30).text
+        assert "<script>alert" not in page and '" onmouseover="alert' not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert 'href="javascript:' not in page and "javascript:alert(3)" in page
+    safe = _fresh(env, **{CUSTOM: {"profileUrl": "https://example.org/p/1"}})
+    linked = rita.get(env.page("main", safe), timeout=30).text
+    assert 'href="https://example.org/p/1"' in linked
+
+
+def test_unknown_store_and_account_are_error_pages(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    assert alice.get(env.page("nowhere", "x"), timeout=30).status_code == 404
+    assert alice.get(env.page("main", "no-such-account"), timeout=30).status_code == 404
