@@ -16,6 +16,7 @@ class TestManagedSchema(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",
@@ -82,6 +83,7 @@ class TestMappedDjangoSchema(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",

@@ -10,7 +10,7 @@ store larger than the store's ``scan_threshold`` setting.
 
 from __future__ import annotations
 
-from attrs import field, frozen
+from attrs import frozen
 
 from idconnect.core.config import StoreConfig
 
@@ -34,21 +34,21 @@ class Explanation:
     """The kind of store, e.g. ``sql (postgresql)``, ``ldap``, ``rest``."""
     native: str
     """What the backend sends: SQL text with bound parameter names, an LDAP filter, SCIM text."""
-    parameters: tuple[str, ...] = field(default=(), converter=tuple)
+    parameters: tuple[str, ...] = ()
     """The names of the bound parameters in ``native`` (never their values)."""
-    target: tuple[str, ...] = field(default=(), converter=tuple)
+    target: tuple[str, ...] = ()
     """Where the query runs: a table, LDAP bases with their scope, an endpoint."""
-    natively: tuple[str, ...] = field(default=(), converter=tuple)
+    natively: tuple[str, ...] = ()
     """The parts of the filter the store itself answers."""
-    rechecked: tuple[str, ...] = field(default=(), converter=tuple)
+    rechecked: tuple[str, ...] = ()
     """The parts the backend re-checks locally with the reference evaluator."""
-    plan: tuple[str, ...] = field(default=(), converter=tuple)
+    plan: tuple[str, ...] = ()
     """The database's plan summary, one line per step (empty without a planner)."""
     full_scan: bool | None = None
     """Whether the search reads every account (``None``: unknown)."""
     scan_cause: str | None = None
     """Why it would scan (e.g. ``co on unindexed attribute 'o'``), when ``full_scan``."""
-    indexes: tuple[str, ...] = field(default=(), converter=tuple)
+    indexes: tuple[str, ...] = ()
     """The indexes the plan uses."""
     over_threshold: bool | None = None
     """Whether the store holds more accounts than the threshold asked about (``None``: not

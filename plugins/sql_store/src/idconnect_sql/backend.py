@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from attrs import frozen
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
@@ -38,7 +39,7 @@ from idconnect_sql.filters import FilterCompiler, Layout, Shape, sort_expression
 from idconnect_sql.paging import Keyset
 from idconnect_sql.settings import settings_from_config
 
-__all__ = ["SqlBackend"]
+__all__ = ["PreparedSearch", "SqlBackend"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,6 +112,24 @@ def _writer(hook: F) -> F:
             _WRITING.reset(token)
 
     return run  # type: ignore[return-value]
+
+
+@frozen
+class PreparedSearch:
+    """A search's statements, ready to run with :attr:`parameters` (and ``idc_limit``)."""
+
+    pages: list[sa.Select[Any]]
+    """One statement per keyset segment, in order."""
+    count: sa.Select[Any]
+    """The count statement."""
+    parameters: dict[str, Any]
+    """The filter's values and the page boundary."""
+    keyset: Keyset
+    """The order and the page boundary."""
+    sort: ColumnElement[Any] | None
+    """The sort expression, or ``None`` for the stable key order."""
+    cache_key: tuple[Any, ...]
+    """What the statements are cached by: table, filter shape, sort, cursor kind."""
 
 
 class SqlBackend:
@@ -255,27 +274,12 @@ class SqlBackend:
         :raises NotSupported: when sorting by an attribute the store does not hold.
         :raises InvalidInput: for a cursor of another query.
         """
-        compiler = FilterCompiler(layout, catalogue, self.dialect, self.name)
-        shape, values = compiler.plan(query.filter) if query.filter is not None else (None, [])
-        sort = None
-        if query.sort_by is not None:
-            definition = catalogue.get(query.sort_by.dotted)
-            sort = None if definition is None else sort_expression(layout, definition)
-            if sort is None:
-                raise NotSupported(
-                    f"this store cannot sort by {query.sort_by.dotted!r}", store=self.name
-                )
-        keyset = Keyset(query, key, sort)
-        cached = (source, shape, query.sort_by, keyset.shape())
-        statements = self._searches.get(cached)
-        if statements is None:
-            statements = self._search_statements(compiler, shape, source, keyset)
-            if len(self._searches) >= _SEARCHES_CACHED:
-                self._searches.clear()
-            self._searches[cached] = statements
-        pages, count = statements
-        parameters = {f"idc_f{n}": value for n, value in enumerate(values)}
-        parameters.update(keyset.parameters())
+        prepared = self.prepare_search(
+            query, source=source, key=key, layout=layout, catalogue=catalogue
+        )
+        pages, count = prepared.pages, prepared.count
+        parameters = dict(prepared.parameters)
+        sort, keyset = prepared.sort, prepared.keyset
         with self.begin() as connection:
             rows: list[Row[Any]] = []
             for stmt in pages:
@@ -298,6 +302,48 @@ class SqlBackend:
                 last._mapping[key], last._mapping["idc_sort"] if sort is not None else None
             )
         return Page(items=items, next_cursor=next_cursor, total=total)
+
+    def prepare_search(
+        self,
+        query: Query,
+        *,
+        source: FromClause,
+        key: ColumnElement[Any],
+        layout: Layout,
+        catalogue: Catalogue,
+    ) -> PreparedSearch:
+        """Build (or take from the cache) the statements of a search, and its parameters.
+
+        :param query: the query.
+        :param source: the table searched.
+        :param key: its stable id column.
+        :param layout: where attributes live.
+        :param catalogue: the catalogue the filter is bound to.
+        :returns: the statements, the parameters of this page and what the cache keys them by.
+        :raises NotSupported: when sorting by an attribute the store does not hold.
+        :raises InvalidInput: for a cursor of another query.
+        """
+        compiler = FilterCompiler(layout, catalogue, self.dialect, self.name)
+        shape, values = compiler.plan(query.filter) if query.filter is not None else (None, [])
+        sort = None
+        if query.sort_by is not None:
+            definition = catalogue.get(query.sort_by.dotted)
+            sort = None if definition is None else sort_expression(layout, definition)
+            if sort is None:
+                raise NotSupported(
+                    f"this store cannot sort by {query.sort_by.dotted!r}", store=self.name
+                )
+        keyset = Keyset(query, key, sort)
+        cached = (source, shape, query.sort_by, keyset.shape())
+        statements = self._searches.get(cached)
+        if statements is None:
+            statements = self._search_statements(compiler, shape, source, keyset)
+            if len(self._searches) >= _SEARCHES_CACHED:
+                self._searches.clear()
+            self._searches[cached] = statements
+        parameters = {f"idc_f{n}": value for n, value in enumerate(values)}
+        parameters.update(keyset.parameters())
+        return PreparedSearch(statements[0], statements[1], parameters, keyset, sort, cached)
 
     @staticmethod
     def _search_statements(

@@ -54,9 +54,15 @@ if TYPE_CHECKING:
     from idconnect.core.config import HubConfig
     from idconnect.core.facade.store import Store
 
-__all__ = ["FederatedPage", "FederatedSearch", "SkippedStore", "StoreAccount"]
+__all__ = ["MAX_CURSOR", "FederatedPage", "FederatedSearch", "SkippedStore", "StoreAccount"]
 
 T = TypeVar("T")
+
+MAX_CURSOR = 16384
+"""The longest federated cursor accepted (it holds every store's own cursor)."""
+
+_KEPT_MESSAGE = 200
+"""How much of a skipped store's error message the cursor carries to the next pages."""
 
 SKIPPED_BECAUSE: tuple[tuple[type[IdconnectError], str], ...] = (
     (PermissionDenied, "permission"),
@@ -137,7 +143,7 @@ class _Walk:
     def position(self) -> list[Any]:
         """Return the state as JSON for the cursor."""
         if self.skipped is not None:
-            return ["skipped", self.skipped.cause, self.skipped.message]
+            return ["skipped", self.skipped.cause, self.skipped.message[:_KEPT_MESSAGE]]
         return ["done"] if self.done else ["at", self.cursor]
 
 
@@ -246,7 +252,9 @@ class FederatedSearch:
     ) -> tuple[dict[str, _Walk], _Key | None]:
         if cursor is None:
             return {name: _Walk() for name in names}, None
-        text = check_text(cursor, "cursor")
+        if not isinstance(cursor, str) or not 0 < len(cursor) <= MAX_CURSOR:
+            raise InvalidInput(f"cursor must be text of 1 to {MAX_CURSOR} characters")
+        text = cursor
         position = unwrap_position(text, fingerprint)
         invalid = InvalidInput("the cursor is not valid for this search", cursor=text)
         if not isinstance(position, dict) or set(position) != {"s", "k"}:

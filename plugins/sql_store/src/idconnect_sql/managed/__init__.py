@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from idconnect_sql.explain import ExplainOps
 from idconnect_sql.managed.accounts import AccountOps
 from idconnect_sql.managed.activity import ActivityOps
 from idconnect_sql.managed.consents import ConsentOps
@@ -29,6 +30,7 @@ class ManagedStore(
     VerificationOps,
     ConsentOps,
     ActivityOps,
+    ExplainOps,
 ):
     """A store over the managed ``idc_`` schema (``plugin = "sql"`` without a ``mapping``).
 

@@ -22,6 +22,7 @@ from idconnect.backend import (
     hookimpl,
     utc_now,
 )
+from idconnect_sql.explain import SearchTarget
 from idconnect_sql.managed.base import ManagedBase
 from idconnect_sql.managed.rows import (
     ci,
@@ -44,15 +45,21 @@ class AccountOps(ManagedBase):
         with self.begin(account_id) as connection:
             return self._get(connection, account_id)
 
+    def search_target(self) -> SearchTarget:
+        """Return the accounts table, its id, the managed layout and the held catalogue."""
+        accounts = self.tables.accounts
+        return SearchTarget(accounts, accounts.c.id, self.layout, self.held)
+
     @hookimpl
     def idconnect_search_accounts(self, query: Query) -> Page[Account]:
         """Search with the filter compiled to SQL, keyset-paginated."""
+        t = self.search_target()
         return self.page(
             query,
-            source=self.tables.accounts,
-            key=self.tables.accounts.c.id,
-            layout=self.layout,
-            catalogue=self.held,
+            source=t.source,
+            key=t.key,
+            layout=t.layout,
+            catalogue=t.catalogue,
             load=self._load,
         )
 

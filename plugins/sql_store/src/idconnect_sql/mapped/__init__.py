@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from idconnect_sql.explain import ExplainOps
 from idconnect_sql.mapped.accounts import MappedAccountOps
 from idconnect_sql.mapped.credentials import MappedCredentialOps
 from idconnect_sql.mapped.groups import MappedGroupOps
@@ -13,7 +14,7 @@ from idconnect_sql.mapped.groups import MappedGroupOps
 __all__ = ["MappedStore"]
 
 
-class MappedStore(MappedAccountOps, MappedGroupOps, MappedCredentialOps):
+class MappedStore(MappedAccountOps, MappedGroupOps, MappedCredentialOps, ExplainOps):
     """A store over tables idconnect does not own, described by ``[stores.X.mapping]``.
 
     :param config: the store's config.

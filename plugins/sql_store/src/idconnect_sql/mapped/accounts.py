@@ -22,6 +22,7 @@ from idconnect.backend import (
     utc_now,
     writable_values,
 )
+from idconnect_sql.explain import SearchTarget
 from idconnect_sql.mapped.base import MappedBase
 
 __all__ = ["MappedAccountOps"]
@@ -36,15 +37,20 @@ class MappedAccountOps(MappedBase):
         with self.begin(account_id) as connection:
             return self._load(connection, [self._row(connection, account_id)])[0]
 
+    def search_target(self) -> SearchTarget:
+        """Return the mapped table, its id column, the layout and the catalogue."""
+        return SearchTarget(self.mapped, self.col("id"), self.layout, self.idconnect_catalogue())
+
     @hookimpl
     def idconnect_search_accounts(self, query: Query) -> Page[Account]:
         """Search the mapped table."""
+        t = self.search_target()
         return self.page(
             query,
-            source=self.mapped,
-            key=self.col("id"),
-            layout=self.layout,
-            catalogue=self.idconnect_catalogue(),
+            source=t.source,
+            key=t.key,
+            layout=t.layout,
+            catalogue=t.catalogue,
             load=self._load,
         )
 

@@ -1,0 +1,250 @@
+"""hub.search_accounts over three real stores: sql on SQLite and PostgreSQL, ldap on slapd.
+
+The walks create and delete accounts between pages and check that every account that existed
+throughout comes exactly once; skipped stores (down, unable to sort, not readable by the actor)
+are named with their cause; a cursor resumes in another process and a tampered one is refused.
+"""
+
+from __future__ import annotations
+
+import getpass
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ldap3
+import pytest
+from idconnect_ldap.testing import Slapd, slapd_available
+from idconnect_sql.testing import Namespaces, run_name
+
+import idconnect
+from idconnect import InvalidInput, StoreUnavailable
+from idconnect.core.facade.federated import FederatedPage
+from idconnect.testing.servers import require_server
+
+PASSWORD_ENV = "IDCONNECT_TEST_FEDERATED_LDAP_PASSWORD"
+REASON = "federated search test"
+_tenants = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def slapd() -> Iterator[Slapd]:
+    if not slapd_available():
+        require_server("slapd is not installed", "apt-get install -y slapd ldap-utils")
+    with Slapd() as server:
+        server.start()
+        os.environ[PASSWORD_ENV] = server.password
+        yield server
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Namespaces]:
+    found = Namespaces("postgresql", tmp_path_factory.mktemp("pg"), run_name())
+    yield found
+    found.drop()
+
+
+def _ldap_settings(server: Slapd) -> dict[str, Any]:
+    base = f"ou=fed{next(_tenants)}-{os.getpid()},{server.suffix}"
+    conn = ldap3.Connection(
+        ldap3.Server(server.host, port=server.port, get_info=ldap3.NONE),
+        server.root_dn,
+        server.password,
+        auto_bind=True,
+    )
+    for dn in (base, f"ou=people,{base}", f"ou=groups,{base}"):
+        conn.add(dn, ["organizationalUnit"])
+        assert conn.result["result"] == 0, conn.result
+    conn.unbind()
+    return {
+        "plugin": "ldap",
+        "url": server.url,
+        "bind_dn": server.service_dn,
+        "bind_password_env": PASSWORD_ENV,
+        "users_base": f"ou=people,{base}",
+        "groups_base": f"ou=groups,{base}",
+        "empty_member": server.placeholder,
+    }
+
+
+@pytest.fixture
+def config(tmp_path: Path, slapd: Slapd, postgres: Namespaces) -> dict[str, Any]:
+    return {
+        "hub": {"state": f"sqlite:///{tmp_path / 'state.db'}"},
+        "stores": {
+            "lite": {"plugin": "sql", "url": f"sqlite:///{tmp_path / 'lite.db'}"},
+            "pg": {"plugin": "sql", **postgres.fresh()},
+            "dir": _ldap_settings(slapd),
+        },
+        "admins": {
+            "roles": {"lite-reader": {"permissions": ["accounts.read"], "stores": ["lite"]}},
+            "members": {getpass.getuser(): ["owner"], "carol": ["lite-reader"]},
+        },
+    }
+
+
+@pytest.fixture
+def hub(config: dict[str, Any]) -> Iterator[idconnect.Hub]:
+    with idconnect.connect(config) as found:
+        yield found
+
+
+def _seed(hub: idconnect.Hub, per_store: int) -> dict[tuple[str, str], str]:
+    """Create ``per_store`` accounts in each store; return (store, id) -> userName."""
+    made = {}
+    for store in hub.stores:
+        for n in range(per_store):
+            name = f"{store}-user{n:02d}"
+            account = hub.store(store).create_account({"userName": name}, reason=REASON)
+            assert account.id is not None
+            made[store, account.id] = name
+    return made
+
+
+def _keys(page: FederatedPage) -> list[tuple[str, str]]:
+    return [(item.store, item.account.id or "") for item in page.items]
+
+
+def test_walking_every_page_returns_each_account_once_while_accounts_come_and_go(
+    hub: idconnect.Hub,
+) -> None:
+    before = _seed(hub, 7)
+    doomed = list(before)[1::4]  # deleted during the walk: at most once
+    seen: list[tuple[str, str]] = []
+    created: set[tuple[str, str]] = set()
+    cursor = None
+    pages = 0
+    while True:
+        page = hub.search_accounts('userName co "user"', count=4, cursor=cursor)
+        assert page.skipped == ()
+        assert len(page.items) <= 4
+        seen += _keys(page)
+        pages += 1
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+        if pages <= len(doomed):
+            store, account_id = doomed[pages - 1]
+            hub.store(store).delete_accounts([account_id], reason=REASON)
+            for target in hub.stores:
+                fresh = hub.store(target).create_account(
+                    {"userName": f"{target}-user-new{pages}"}, reason=REASON
+                )
+                created.add((target, fresh.id or ""))
+    assert len(seen) == len(set(seen)), "an account came twice"
+    kept = set(before) - set(doomed)
+    assert kept <= set(seen), f"missing: {sorted(kept - set(seen))}"
+    assert set(seen) <= set(before) | created
+    assert pages > 6  # 21 accounts and more, 4 a page: really paged
+    # without sort_by: store by store, in the order of the configured stores
+    order = [store for store, _ in seen]
+    assert order == sorted(order, key=list(hub.stores).index)
+
+
+def test_a_sorted_search_merges_by_the_cores_order_and_skips_a_store_that_cannot_sort(
+    hub: idconnect.Hub,
+) -> None:
+    made = _seed(hub, 5)
+    for descending in (False, True):
+        names: list[str] = []
+        cursor = None
+        while True:
+            page = hub.search_accounts(
+                sort_by="userName", descending=descending, count=3, cursor=cursor
+            )
+            assert [s.store for s in page.skipped] == ["dir"]
+            assert page.skipped[0].cause == "not supported"
+            names += [item.account.user_name for item in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        expected = sorted(
+            (n for (store, _), n in made.items() if store != "dir"), reverse=descending
+        )
+        assert names == expected
+
+
+def test_an_exact_search_finds_the_one_account_in_its_store(hub: idconnect.Hub) -> None:
+    _seed(hub, 3)
+    page = hub.search_accounts('userName eq "dir-user01"')
+    assert [(i.store, i.account.user_name) for i in page.items] == [("dir", "dir-user01")]
+    assert page.next_cursor is None and page.skipped == ()
+    only = hub.search_accounts('userName sw "lite-"', stores=["pg", "lite"])
+    assert {i.store for i in only.items} == {"lite"}
+
+
+def test_a_store_that_is_down_is_skipped_unless_strict(
+    config: dict[str, Any], tmp_path: Path
+) -> None:
+    config["stores"]["down"] = {
+        "plugin": "sql",
+        "url": "postgresql+psycopg://postgres@127.0.0.1:1/nothing",
+        "connect_timeout": 1,
+    }
+    with idconnect.connect(config) as hub:
+        hub.store("lite").create_account({"userName": "alive"}, reason=REASON)
+        page = hub.search_accounts('userName eq "alive"')
+        assert [i.account.user_name for i in page.items] == ["alive"]
+        assert [(s.store, s.cause) for s in page.skipped] == [("down", "unavailable")]
+        assert "127.0.0.1" in page.skipped[0].message
+        with pytest.raises(StoreUnavailable, match="down"):
+            hub.search_accounts('userName eq "alive"', strict=True)
+
+
+def test_a_store_the_actor_may_not_read_is_skipped_with_permission(hub: idconnect.Hub) -> None:
+    _seed(hub, 2)
+    page = hub.search_accounts('userName co "user"', actor="carol")
+    assert {i.store for i in page.items} == {"lite"}
+    assert sorted((s.store, s.cause) for s in page.skipped) == [
+        ("dir", "permission"),
+        ("pg", "permission"),
+    ]
+
+
+def test_the_cursor_resumes_in_another_process(
+    hub: idconnect.Hub, config: dict[str, Any], tmp_path: Path
+) -> None:
+    made = _seed(hub, 4)
+    first = hub.search_accounts('userName co "user"', count=5)
+    assert first.next_cursor is not None
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    script = (
+        "import json, sys, idconnect\n"
+        "hub = idconnect.connect(json.load(open(sys.argv[1])))\n"
+        "cursor, seen = sys.argv[2], []\n"
+        "while cursor:\n"
+        "    page = hub.search_accounts('userName co \"user\"', count=5, cursor=cursor)\n"
+        "    seen += [[i.store, i.account.id] for i in page.items]\n"
+        "    cursor = page.next_cursor\n"
+        "print(json.dumps(seen))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(config_file), first.next_cursor],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, PASSWORD_ENV: os.environ[PASSWORD_ENV]},
+    )
+    rest = [tuple(pair) for pair in json.loads(done.stdout)]
+    walked = _keys(first) + rest
+    assert sorted(walked) == sorted(made)
+
+
+def test_a_tampered_or_foreign_cursor_is_invalid_input(hub: idconnect.Hub) -> None:
+    _seed(hub, 3)
+    page = hub.search_accounts(count=2)
+    assert page.next_cursor is not None
+    with pytest.raises(InvalidInput, match="different filter"):
+        hub.search_accounts('userName co "x"', count=2, cursor=page.next_cursor)
+    with pytest.raises(InvalidInput):
+        hub.search_accounts(count=2, cursor=page.next_cursor[:-3] + "AAA")
+    with pytest.raises(InvalidInput):
+        hub.search_accounts(count=2, cursor="not a cursor")
+    with pytest.raises(InvalidInput):
+        hub.search_accounts(count=0)
