@@ -54,15 +54,16 @@ def store_groups(store: Store, admin: str) -> tuple[Group, ...]:
 
     :param store: the store.
     :param admin: the acting admin.
-    :returns: at most :data:`MAX_GROUPS` groups by name; none when the admin may not read
-        groups or the store has none.
+    :returns: at most :data:`MAX_GROUPS` groups, by name (sorted here: not every store can
+        sort groups); none when the admin may not read groups or the store has none.
     """
     if not store.hub.permissions.allows(admin, "groups.read", store.name):
         return ()
     try:
-        return store.search_groups(sort_by="displayName", count=MAX_GROUPS, actor=admin).items
-    except NotSupported:
+        found = store.search_groups(count=MAX_GROUPS, actor=admin).items
+    except NotSupported:  # a store without groups
         return ()
+    return tuple(sorted(found, key=lambda g: g.display_name.casefold()))
 
 
 def _fetch(store: Store, search: Search, cursor: str | None, count: int, admin: str) -> _Listing:
