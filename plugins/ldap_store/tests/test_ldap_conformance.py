@@ -17,6 +17,7 @@ class TestOpenLdapProfile(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",
@@ -65,6 +66,7 @@ class TestUniqueMemberLayout(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",

@@ -33,6 +33,7 @@ class TestPlainDirectory(ConformanceSuite):
             "get_group",
             "remove_group_member",
             "search_accounts",
+            "explain_search",
             "search_groups",
             "set_account_enabled",
             "set_password",

@@ -25,6 +25,7 @@ from __future__ import annotations
 from idconnect.backend import Catalogue, hookimpl
 from idconnect_ldap.activity import ActivityMixin
 from idconnect_ldap.credentials import CredentialsMixin
+from idconnect_ldap.explain import ExplainMixin
 from idconnect_ldap.protocol import PASSWORD_MODIFY_OID
 
 __all__ = ["LdapBackend", "LdapStore"]
@@ -32,7 +33,7 @@ __all__ = ["LdapBackend", "LdapStore"]
 _STATUS_OPERATIONS = frozenset({"set_account_enabled", "bulk_set_accounts_enabled"})
 
 
-class LdapBackend(ActivityMixin, CredentialsMixin):
+class LdapBackend(ActivityMixin, CredentialsMixin, ExplainMixin):
     """An idconnect store backed by an LDAP directory.
 
     :param config: the store's config (see the plugin's README).
