@@ -32,15 +32,6 @@ CONSOLE_PATH = "/console"
 """Where :func:`idconnect.http.app.create_app` mounts the console."""
 
 
-def _account_routes(hub: Hub) -> list[BaseRoute]:
-    try:
-        from idconnect.console.account import account_routes
-    except ImportError:  # the account pages are built apart (issue 15); the listing works alone
-        return []
-    routes: list[BaseRoute] = account_routes(hub)
-    return routes
-
-
 def console_app(hub: Hub, *, secure: bool = False) -> Starlette:
     """Build the console.
 
@@ -50,6 +41,7 @@ def console_app(hub: Hub, *, secure: bool = False) -> Starlette:
         when a proxy terminates TLS without telling the server); over TLS they always are.
     :returns: the application, to mount at :data:`CONSOLE_PATH`.
     """
+    from idconnect.console.account import account_routes  # it imports CONSOLE_PATH from here
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -59,7 +51,7 @@ def console_app(hub: Hub, *, secure: bool = False) -> Starlette:
         *login_routes(hub, secure=secure),
         *listing_routes(hub),
         *action_routes(hub),
-        *_account_routes(hub),
+        *account_routes(hub),
         Mount(
             "/static", app=StaticFiles(packages=[("idconnect.console", "static")]), name="static"
         ),
