@@ -20,6 +20,7 @@ from idconnect.cli.demo import demo
 from idconnect.cli.errors import report
 from idconnect.cli.groups import groups
 from idconnect.cli.impersonation import impersonate, impersonation, impersonations, reset_link
+from idconnect.cli.jobs import jobs
 from idconnect.cli.notifications import clients, notifications, notify
 from idconnect.cli.roles import roles
 from idconnect.cli.serve import serve
@@ -141,6 +142,7 @@ for _command in (
     notifications,
     tokens,
     serve,
+    jobs,
 ):
     cli.add_command(_command)
 password.add_command(reset_link)

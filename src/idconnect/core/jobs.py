@@ -30,7 +30,10 @@ __all__ = [
     "Job",
     "JobAction",
     "JobItem",
+    "item_document",
     "job_action",
+    "job_document",
+    "job_request_id",
 ]
 
 ACTED = frozenset({"ok", "failed", "indeterminate"})
@@ -320,3 +323,55 @@ def job_request_id(job_id: str) -> str:
     :returns: ``job:<id>``.
     """
     return f"job:{job_id}"
+
+
+def job_document(job: Job) -> dict[str, Any]:
+    """Return a job as JSON (the CLI's ``--json`` and the admin API's answer).
+
+    :param job: the job.
+    :returns: its fields, instants as ISO 8601 text, progress and ETA in seconds.
+    """
+    eta = job.eta
+    rate = job.rate
+    return {
+        "id": job.id,
+        "store": job.store,
+        "action": job.action,
+        "arguments": dict(job.arguments),
+        "reason": job.reason,
+        "actor": job.actor,
+        "status": job.status,
+        "dryRun": job.dry_run,
+        "runner": job.runner,
+        "total": job.total,
+        "done": job.done,
+        "counts": dict(job.counts),
+        "progress": round(job.progress, 4),
+        "rate": None if rate is None else round(rate, 1),
+        "etaSeconds": None if eta is None else round(eta.total_seconds(), 1),
+        "createdAt": job.created_at.isoformat(),
+        "startedAt": None if job.started_at is None else job.started_at.isoformat(),
+        "finishedAt": None if job.finished_at is None else job.finished_at.isoformat(),
+        "undoOf": job.undo_of,
+        "undoneBy": job.undone_by,
+        "cancelledBy": job.cancelled_by,
+        "cancelReason": job.cancel_reason,
+    }
+
+
+def item_document(position: int, item: JobItem) -> dict[str, Any]:
+    """Return one account of a job as JSON.
+
+    :param position: its position in the selection.
+    :param item: the account's row.
+    :returns: position, account id, status, outcome, previous state and error.
+    """
+    return {
+        "position": position,
+        "accountId": item.account_id,
+        "status": item.status,
+        "outcome": item.outcome,
+        "before": item.before,
+        "errorCode": item.error_code,
+        "error": item.error,
+    }

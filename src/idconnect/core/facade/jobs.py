@@ -92,6 +92,10 @@ class JobOperations(AccountOperations):
         if chosen.state is not None or filter is not None:
             self.hub.permissions.check(OPERATIONS[read], {"context": context})
         self._refuse_unsupported(chosen, filter is not None)
+        if runner == "queue":
+            from idconnect.core.job_queue import check_queue  # the optional extra idconnect[jobs]
+
+            check_queue(self.hub)
         wanted = (
             check_ids(ids, store=self.name)
             if ids is not None
