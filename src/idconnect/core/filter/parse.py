@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 import math
 import re
+from collections.abc import Iterator
 
 from attrs import frozen
 
@@ -352,6 +353,12 @@ def _literal(token: _Token) -> tuple[Value] | None:
 def parse(text: str) -> Filter:
     """Parse SCIM filter text into an AST.
 
+    Filters that differ only in their string values (``emails.value eq "..."`` for each
+    lookup) share one parse: the text with every string literal emptied is parsed once (the
+    cache holds up to :data:`SHAPES_CACHED` shapes), and a filter of a known shape only
+    gets its literals decoded and put in place. Anything that does not parse that way (errors
+    included) is parsed in full, so a malformed filter gets the same error either way.
+
     :param text: the filter, e.g. ``userName eq "bjensen" and emails[type eq "work"]``; at most
         :data:`MAX_LENGTH` characters, nested at most :data:`MAX_DEPTH` levels deep.
     :returns: the tree, with paths as written (not yet bound to a catalogue).
@@ -359,6 +366,78 @@ def parse(text: str) -> Filter:
         not a filter; the message starts with ``column N:`` and says what was expected and what
         was found (details ``column``, ``expected``, ``found``).
     """
+    if isinstance(text, str) and len(text) <= MAX_LENGTH:
+        shaped = _shaped(text)
+        if shaped is not None:
+            return shaped
+    return _parse(text)
+
+
+SHAPES_CACHED = 512
+"""How many filter shapes (text with its string literals emptied) :func:`parse` keeps parsed."""
+
+_LITERAL_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_CONTROL_RE = re.compile(r"[\x00-\x1f]")
+_shapes: dict[str, tuple[Filter, int]] = {}
+
+
+def _shaped(text: str) -> Filter | None:
+    """Parse ``text`` through the cache of shapes; ``None`` when it must be parsed in full."""
+    literals = _LITERAL_RE.findall(text)
+    shape = _LITERAL_RE.sub('""', text) if literals else text
+    known = _shapes.get(shape)
+    if known is None:
+        try:
+            template = _parse(shape)
+        except FilterError:
+            return None
+        known = (template, _strings(template))
+        if len(_shapes) >= SHAPES_CACHED:
+            _shapes.clear()
+        _shapes[shape] = known
+    template, count = known
+    if count != len(literals):
+        return None
+    if not literals:
+        return template
+    values = []
+    for literal in literals:
+        if "\\" not in literal and not _CONTROL_RE.search(literal):
+            values.append(literal[1:-1])
+            continue
+        try:
+            values.append(_Scanner(literal).take().value)
+        except FilterError:
+            return None
+    return _filled(template, iter(values))
+
+
+def _strings(node: Filter) -> int:
+    """How many comparisons with a string value a tree holds."""
+    if isinstance(node, And | Or):
+        return _strings(node.left) + _strings(node.right)
+    if isinstance(node, Not):
+        return _strings(node.operand)
+    if isinstance(node, ValuePath):
+        return _strings(node.filter)
+    return 1 if isinstance(node, Comparison) and isinstance(node.value, str) else 0
+
+
+def _filled(node: Filter, values: Iterator[str]) -> Filter:
+    """A template's tree with its string values replaced, in text order, by ``values``."""
+    if isinstance(node, And | Or):
+        left = _filled(node.left, values)
+        return type(node)(left, _filled(node.right, values))
+    if isinstance(node, Not):
+        return Not(_filled(node.operand, values))
+    if isinstance(node, ValuePath):
+        return ValuePath(node.path, _filled(node.filter, values))
+    if isinstance(node, Comparison) and isinstance(node.value, str):
+        return Comparison(node.path, node.op, next(values))
+    return node
+
+
+def _parse(text: str) -> Filter:
     if not isinstance(text, str):
         raise FilterError(
             f"a filter must be a string, got {type(text).__name__}",
