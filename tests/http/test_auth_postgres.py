@@ -17,7 +17,7 @@ import requests
 import sqlalchemy as sa
 
 import idconnect
-from idconnect.core.api_tokens import issue_token, list_tokens, revoke_token
+from idconnect.core.api_tokens import authenticate, issue_token, list_tokens, revoke_token
 from idconnect.testing.servers import require_server
 from tests.http.auth_server import make_app, serving
 
@@ -93,3 +93,27 @@ def test_two_workers_on_one_postgres_state_refuse_a_revoked_token_at_once(
             e for e in first.audit.state.events("(hub)") if e.action == "authenticate_api_token"
         ]
         assert [(e.actor, e.target) for e in refused] == [("alice", record.id)] * 2
+
+
+def test_a_token_is_read_in_one_round_trip_and_the_reader_closes_with_the_hub(state_url: str):
+    statements: list[str] = []
+    with idconnect.connect(config={"hub": {"state": state_url}, "stores": {}}) as hub:
+        token, _ = issue_token(hub, admin="alice", reason="tests")
+        authenticate(hub, token)  # records the first use (a write, through the main engine)
+        reader = hub.state.reader
+        assert reader is not hub.state.engine
+        sa.event.listen(reader, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        assert authenticate(hub, token).admin == "alice"
+        with reader.connect() as connection:
+            assert connection.connection.dbapi_connection.autocommit is True
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT")
+    probe = sa.create_engine(state_url)
+    with probe.connect() as c:
+        left = c.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = 'idconnect-state'"
+            )
+        ).scalar_one()
+    probe.dispose()
+    assert left == 0, "closing the hub must close the reader's connections too"

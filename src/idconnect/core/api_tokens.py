@@ -161,7 +161,7 @@ def _begin(hub: Hub, *, read_only: bool = False) -> Iterator[Connection]:
             with _created_lock:
                 _meta.create_all(engine)
                 _created[hub.state] = True
-        with engine.connect() if read_only else engine.begin() as connection:
+        with hub.state.reader.connect() if read_only else engine.begin() as connection:
             yield connection
     except SQLAlchemyError as exc:
         raise StoreUnavailable(

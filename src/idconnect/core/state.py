@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from idconnect.core.config import HOME_ENV
 from idconnect.core.errors import StoreUnavailable
 from idconnect.core.model import Event
+from idconnect.core.state_engine import create_state_engine
 
 __all__ = ["COLUMNS", "EventRow", "StateDatabase", "event_row", "new_event_id", "new_event_ids"]
 
@@ -99,8 +100,6 @@ _ATTEMPTS = 5
 """Writes tried on fresh connections before the rows go to the spool."""
 _BACKOFF = 0.05
 """Seconds before the first retry; doubled for each further one."""
-_APPLICATION = "idconnect-state"
-"""The PostgreSQL ``application_name`` of the state's connections (unless the URL sets one)."""
 
 
 def _utc(value: datetime) -> datetime:
@@ -152,6 +151,7 @@ class StateDatabase:
         home = Path(os.environ.get(HOME_ENV) or Path.cwd())
         self.spool = spool or home / f"idconnect-state-spool-{digest}.jsonl"
         self._engine: sa.Engine | None = None
+        self._reader: sa.Engine | None = None
         self._writer: Callable[[sa.Connection, Sequence[EventRow]], None] | None = None
         self._lock = threading.Lock()
 
@@ -163,7 +163,7 @@ class StateDatabase:
         """
         if self._engine is None:
             try:
-                engine = _create_engine(self.url)
+                engine = create_state_engine(self.url)
                 _meta.create_all(engine)
             except SQLAlchemyError as exc:
                 raise StoreUnavailable(
@@ -173,6 +173,26 @@ class StateDatabase:
             self._engine = engine
             self._writer = _writer_for(engine)
         return self._engine
+
+    @property
+    def reader(self) -> sa.Engine:
+        """An engine for single-statement reads on the hot path (an API token per request).
+
+        On a server database its connections run in autocommit and are not reset when
+        returned, so a read is one round trip instead of three (BEGIN, the query, ROLLBACK);
+        a SQLite state database reads through :attr:`engine`. Never write through it.
+
+        :raises StoreUnavailable: when the database cannot be opened.
+        """
+        engine = self.engine
+        if engine.dialect.name == "sqlite":
+            return engine
+        with self._lock:
+            if self._reader is None:
+                self._reader = create_state_engine(
+                    self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+                )
+        return self._reader
 
     def ping(self) -> None:
         """Check that the state database answers (a readiness probe).
@@ -404,9 +424,10 @@ class StateDatabase:
 
     def close(self) -> None:
         """Dispose of the engine's connections."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        for engine in (self._engine, self._reader):
+            if engine is not None:
+                engine.dispose()
+        self._engine = self._reader = None
 
 
 def new_event_id() -> str:
@@ -422,20 +443,6 @@ def new_event_ids(count: int) -> list[str]:
     """
     blob = os.urandom(16 * count).hex()
     return [blob[i : i + 32] for i in range(0, 32 * count, 32)]
-
-
-def _create_engine(url_text: str) -> sa.Engine:
-    url = sa.make_url(url_text)
-    backend = url.get_backend_name()
-    options: dict[str, Any] = {}
-    if backend == "sqlite" and url.database in (None, "", ":memory:"):
-        options = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
-    elif backend == "postgresql" and "application_name" not in url.query:
-        options = {"connect_args": {"application_name": _APPLICATION}}
-    engine = sa.create_engine(url, **options)
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
 
 
 def _writer_for(engine: sa.Engine) -> Callable[[sa.Connection, Sequence[EventRow]], None]:
@@ -507,11 +514,3 @@ def _from_spool_line(line: str) -> EventRow | None:
         return None
     row: EventRow = tuple(values)
     return row
-
-
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fsync at checkpoints
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
