@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from idconnect.core.model import Account
+from idconnect.core.model import Account, Event
 from idconnect.core.notification import MASK
 from tests.console.account_env import HOSTILE, AccountConsole, account_console, session_for
 
@@ -44,15 +44,17 @@ def _demo(env: AccountConsole, filter: str) -> Account:
     return env.hub.store("demo").search_accounts(filter, count=1).items[0]
 
 
-def _last(env: AccountConsole, store: str, account_id: str, action: str) -> object:
+def _last(env: AccountConsole, store: str, account_id: str, action: str) -> Event:
     events = env.events(store, account_id, action)
     assert events, f"no {action} event"
     return events[-1]
 
 
-def _success_by_alice(env: AccountConsole, store: str, account_id: str, action: str, why: str):  # type: ignore[no-untyped-def]
+def _success_by_alice(
+    env: AccountConsole, store: str, account_id: str, action: str, why: str
+) -> Event:
     event = _last(env, store, account_id, action)
-    assert (event.actor, event.reason, event.outcome) == ("alice", why, "success")  # type: ignore[attr-defined]
+    assert (event.actor, event.reason, event.outcome) == ("alice", why, "success")
     return event
 
 

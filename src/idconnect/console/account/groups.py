@@ -13,17 +13,21 @@ from idconnect.core.model import Account
 __all__ = ["ACTIONS", "GROUP_CHOICES", "TAB"]
 
 GROUP_CHOICES = 200
-"""How many of the store's groups the "add to group" list offers (sorted by name)."""
+"""How many of the store's groups the "add to group" list offers (the first page, sorted by
+name here: not every store can sort groups)."""
 
 
 async def _load(view: View, account: Account) -> Mapping[str, Any]:
     choices = None
     if view.can("groups.members") and view.supports("add_group_member"):
-        choices = await section(
-            view, view.store.search_groups, sort_by="displayName", count=GROUP_CHOICES
-        )
+        choices = await section(view, view.store.search_groups, count=GROUP_CHOICES)
     held = {g.value for g in account.groups}
-    return {"groups": account.groups, "choices": choices, "held": held}
+    free = []
+    if choices is not None and choices.ok:
+        free = sorted(
+            (g for g in choices.value.items if g.id not in held), key=lambda g: g.display_name
+        )
+    return {"groups": account.groups, "choices": choices, "free": free}
 
 
 async def _membership(view: View, form: Form, add: bool) -> Done:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
 
 from attrs import frozen
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from idconnect.console.app import CONSOLE_PATH
-from idconnect.console.pages import console_url
 from idconnect.core.errors import NotFound, PermissionDenied, SecretUnavailable, StoreUnavailable
 from idconnect.http.calls import ApiError, call
 
@@ -115,8 +114,9 @@ class View:
     @property
     def base(self) -> str:
         """The path of the account's page (its actions post below it)."""
-        root = self.request.scope.get("root_path", "").removesuffix(CONSOLE_PATH)
-        return console_url("stores", self.store.name, "accounts", self.account_id, root=root)
+        console: str = self.request.scope.get("root_path", "")  # where the console is mounted
+        parts = ("stores", self.store.name, "accounts", self.account_id)
+        return console + "".join(f"/{quote(part, safe='')}" for part in parts)
 
     def can(self, permission: str) -> bool:
         """Whether the logged-in admin holds ``permission`` on this store.
