@@ -7,6 +7,7 @@ access log names each request's worker); SIGTERM stops the server cleanly.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -73,6 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             stderr=log,
             stdout=subprocess.DEVNULL,
             env=env,
+            start_new_session=True,  # its workers too can be killed as one group
         )
         url = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -82,16 +84,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             except requests.ConnectionError:
                 time.sleep(0.05)
         else:
-            process.kill()
+            kill_group(process)
             pytest.fail("idconnect serve did not start: " + (folder / "stderr.log").read_text())
         with idconnect.connect(path) as hub:
             token, _ = issue_token(hub, admin="alice", reason="tests")
             yield {"url": url, "token": token, "hub": hub, "process": process, "log": log}
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        kill_group(process)
     finally:
         namespaces.drop()
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the server and its worker processes (killing the parent alone orphans them)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
 
 
 def access_lines(server: dict[str, Any]) -> list[dict[str, Any]]:
