@@ -15,7 +15,7 @@ from idconnect import hookimpl
 from idconnect.core.filter import And, CompareOp, Comparison, Filter, Not, Or, Present, ValuePath
 from idconnect.core.query import Page, Query
 from idconnect.testing.memory_store import MemoryStore
-from idconnect.testing.suite import FilterSuite, PagingSuite
+from idconnect.testing.suite import FilterSuite, GroupSuite, PagingSuite
 
 
 def _ne_needs_presence(node: Filter) -> Filter:
@@ -58,10 +58,36 @@ class RepeatsAnItem(MemoryStore):
         return Page(items=items, next_cursor=page.next_cursor, total=page.total)
 
 
+class RenameMakesANewGroup(MemoryStore):
+    """Wrong: a rename deletes the group and adds one (a new id, the members gone)."""
+
+    @hookimpl
+    def idconnect_rename_group(self, group_id, display_name):
+        old = self.idconnect_get_group(group_id)
+        self.idconnect_delete_group(group_id)
+        return self.idconnect_create_group(evolve(old, display_name=display_name, members=()))
+
+
+class RenameIgnoresTakenNames(MemoryStore):
+    """Wrong: create refuses a name another group has, rename takes it."""
+
+    @hookimpl
+    def idconnect_rename_group(self, group_id, display_name):
+        with self._lock:
+            group = evolve(self._group(group_id), display_name=display_name)
+            self._groups[group_id] = group
+            return group
+
+
 class Types:
     @hookimpl
     def idconnect_store_types(self):
-        return {"ne-drops-missing": NeDropsMissing, "repeats-an-item": RepeatsAnItem}
+        return {
+            "ne-drops-missing": NeDropsMissing,
+            "repeats-an-item": RepeatsAnItem,
+            "rename-makes-a-new-group": RenameMakesANewGroup,
+            "rename-ignores-taken-names": RenameIgnoresTakenNames,
+        }
 
 
 def _factory(kind: str) -> Callable[[], idconnect.Store]:
@@ -84,6 +110,20 @@ class TestRepeatsAnItem(PagingSuite):
     @classmethod
     def make_store(cls):
         return _factory("repeats-an-item")
+
+
+class TestRenameMakesANewGroup(GroupSuite):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls):
+        return _factory("rename-makes-a-new-group")
+
+
+class TestRenameIgnoresTakenNames(GroupSuite):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_store(cls):
+        return _factory("rename-ignores-taken-names")
 '''
 
 
@@ -106,3 +146,19 @@ def test_kit_fails_a_store_whose_paging_repeats_an_item(outcome: pytest.RunResul
     paging = [line for line in failed if "TestRepeatsAnItem" in line]
     assert any("test_walk_every_page" in line for line in paging), outcome.stdout.str()
     assert not any("garbage_cursor" in line for line in paging), "cursor checks are not broken"
+
+
+def test_kit_fails_a_store_whose_rename_makes_a_new_group(outcome: pytest.RunResult) -> None:
+    failed = [line for line in outcome.outlines if line.startswith("FAILED")]
+    renamed = [line for line in failed if "TestRenameMakesANewGroup" in line]
+    assert any("test_rename_group_reads_back" in line for line in renamed), outcome.stdout.str()
+    assert not any("test_add_and_remove_members" in line for line in renamed)
+
+
+def test_kit_fails_a_store_whose_rename_takes_a_taken_name(outcome: pytest.RunResult) -> None:
+    failed = [line for line in outcome.outlines if line.startswith("FAILED")]
+    taken = [line for line in failed if "TestRenameIgnoresTakenNames" in line]
+    assert any("test_rename_group_refuses_a_taken_or_bad_name" in line for line in taken), (
+        outcome.stdout.str()
+    )
+    assert not any("test_rename_group_reads_back" in line for line in taken)
