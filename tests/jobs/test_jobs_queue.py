@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 import idconnect
-from idconnect.core.errors import NotSupported
+from idconnect.core.errors import InvalidInput
 from idconnect.core.jobs import ACTED
 from idconnect.testing.servers import require_server
 from tests.jobs.job_env import postgres_database, seed
@@ -110,6 +110,6 @@ def test_the_queue_needs_a_postgresql_state_database(tmp_path: Path) -> None:
         store = hub.store("main")
         store.provision()
         ids = seed(store, 1)
-        with pytest.raises(NotSupported, match="state database on PostgreSQL"):
+        with pytest.raises(InvalidInput, match="state database on PostgreSQL"):
             store.start_job("disable", ids=ids, reason="r", runner="queue")
         assert store.jobs() == []

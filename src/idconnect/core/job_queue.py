@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from idconnect.core.errors import ConfigError, NotSupported
+from idconnect.core.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
     from idconnect.core.facade.hub import Hub
@@ -39,11 +39,10 @@ _SCHEMA_LOCK = 0x1DC0_0B5
 def _conninfo(hub: Hub) -> str:
     url = sa.make_url(hub.state.url)
     if url.get_backend_name() != "postgresql":
-        raise NotSupported(
+        raise InvalidInput(
             "jobs on the task queue need the hub's state database on PostgreSQL"
             f" (it is {url.get_backend_name()}); run them in-process (runner='thread')",
             store="hub-state",
-            operation="start_job",
         )
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -62,7 +61,7 @@ def check_queue(hub: Hub) -> None:
     """Check, before a job is stored, that it can go to the task queue.
 
     :param hub: the hub.
-    :raises NotSupported: when the state database is not PostgreSQL.
+    :raises InvalidInput: when the state database is not PostgreSQL.
     :raises ConfigError: when procrastinate is not installed.
     """
     _conninfo(hub)
@@ -100,7 +99,7 @@ def enqueue(hub: Hub, store: str, job_id: str) -> int:
     :param store: the job's store.
     :param job_id: the job.
     :returns: how many tasks were deferred.
-    :raises NotSupported: when the state database is not PostgreSQL.
+    :raises InvalidInput: when the state database is not PostgreSQL.
     :raises ConfigError: when procrastinate is not installed.
     """
     app = _app(hub)
@@ -120,7 +119,7 @@ def run_worker(hub: Hub, *, concurrency: int = 1, once: bool = False) -> None:
     :param hub: the hub whose stores the jobs run on.
     :param concurrency: jobs this worker works on at the same time (threads).
     :param once: stop when the queue is empty.
-    :raises NotSupported: when the state database is not PostgreSQL.
+    :raises InvalidInput: when the state database is not PostgreSQL.
     :raises ConfigError: when procrastinate is not installed.
     """
     app = _app(hub)

@@ -17,6 +17,7 @@ from idconnect.http.admin import (
     export,
     groups,
     impersonation,
+    jobs,
     notifications,
     records,
     roles,
@@ -44,6 +45,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *notifications.ENDPOINTS,
     *impersonation.ENDPOINTS,
     *export.ENDPOINTS,
+    *jobs.ENDPOINTS,
 )
 """Every admin endpoint, in the order the OpenAPI document lists them."""
 
