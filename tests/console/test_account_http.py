@@ -89,6 +89,19 @@ def test_overview_shows_the_facts_labels_and_every_tab(
         assert other.status_code == 200 and 'id="failed-attempts"' in other.text  # the panel
 
 
+def test_dialogs_open_in_the_page_without_javascript(
+    env: AccountConsole, alice: requests.Session
+) -> None:
+    account_id = _fresh(env)
+    closed = alice.get(env.page("main", account_id), timeout=30).text
+    assert '<dialog id="dialog-disable" aria-labelledby="dialog-disable-title">' in closed
+    opener = re.search(r'<a class="button" href="([^"]+)"\s+data-dialog="dialog-disable"', closed)
+    assert opener, closed
+    shown = alice.get(env.url + html.unescape(opener.group(1)), timeout=30).text
+    assert '<dialog id="dialog-disable" aria-labelledby="dialog-disable-title" open>' in shown
+    assert '<dialog id="dialog-delete" aria-labelledby="dialog-delete-title">' in shown
+
+
 def test_reset_failed_attempts_needs_a_reason_and_is_audited(
     env: AccountConsole, alice: requests.Session
 ) -> None:

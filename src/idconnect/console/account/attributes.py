@@ -42,11 +42,13 @@ _INPUT = {
 class Row:
     """One attribute of the tab.
 
-    :param definition: the attribute.
+    :param label: its name as shown (a multi-valued built-in one is one row: ``emails``).
+    :param definition: the attribute (of a multi-valued built-in one, its first sub-attribute).
     :param text: its value as text (one value a line for a multi-valued one).
     :param editable: whether it is a field of the form.
     """
 
+    label: str
     definition: AttributeDef
     text: str
     editable: bool
@@ -95,6 +97,18 @@ def _lookup(doc: Mapping[str, Any], definition: AttributeDef) -> Any:
     return container
 
 
+def _items(doc: Mapping[str, Any], parent: AttributeDef, subs: list[AttributeDef]) -> str:
+    """One line per value of a multi-valued built-in attribute: ``a@x.org (type: work, ...)``."""
+    container: Any = doc if parent.schema == CORE_USER_SCHEMA else doc.get(parent.schema) or {}
+    names = [d.path.partition(".")[2] for d in subs]
+    lines = []
+    for item in container.get(parent.parent) or ():
+        head = _text(item.get(names[0]))
+        rest = [f"{n}: {_text(item[n])}" for n in names[1:] if item.get(n) is not None]
+        lines.append(f"{head} ({', '.join(rest)})" if rest else head)
+    return "\n".join(lines)
+
+
 def _editable(definition: AttributeDef) -> bool:
     if not definition.mutable:
         return False
@@ -114,11 +128,21 @@ def rows(view: View, account: Account) -> list[Row]:
     """
     doc = to_json(account, catalogue=view.store.catalogue)
     may = view.supports("update_account")
-    return [
-        Row(definition=d, text=_text(_lookup(doc, d)), editable=may and _editable(d))
-        for d in view.store.catalogue
-        if d.visible and d.path != "id"
-    ]
+    shown = [d for d in view.store.catalogue if d.visible and d.path != "id"]
+    found: list[Row] = []
+    grouped: set[str] = set()
+    for d in shown:
+        if d.multi_valued and not d.custom:
+            if d.parent not in grouped:
+                grouped.add(d.parent)
+                subs = [s for s in shown if s.parent == d.parent and not s.custom]
+                found.append(
+                    Row(label=d.parent, definition=d, text=_items(doc, d, subs), editable=False)
+                )
+            continue
+        text = _text(_lookup(doc, d))
+        found.append(Row(label=d.path, definition=d, text=text, editable=may and _editable(d)))
+    return found
 
 
 async def _load(view: View, account: Account) -> Mapping[str, Any]:
