@@ -21,22 +21,29 @@ and the ratio of the medians. Not part of CI.
 
 from __future__ import annotations
 
-import argparse
 import os
-import random
-import secrets
-import statistics
-import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+import sys
 
-import sqlalchemy as sa
-from idconnect_sql.demo import seed_demo
+# Run as a script, this folder comes first on sys.path, where benchmarks/http.py would stand in
+# for the standard library's ``http``: the folder goes last (sql_reads stays importable).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [*(p for p in sys.path if os.path.abspath(p or ".") != _HERE), _HERE]
 
-import idconnect
+import argparse  # noqa: E402
+import random  # noqa: E402
+import secrets  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import sqlalchemy as sa  # noqa: E402
+from idconnect_sql.demo import seed_demo  # noqa: E402
+
+import idconnect  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IDS = sa.bindparam("ids", expanding=True)
