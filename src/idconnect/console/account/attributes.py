@@ -205,7 +205,7 @@ def changes(form: Form, current: list[Row]) -> dict[str, Any]:
 
 
 async def _update(view: View, form: Form) -> Done:
-    account = await view.run(view.store.get_account, view.account_id)
+    account = await view.account()
     wanted = changes(form, rows(view, account))
     if not wanted:
         return Done(message="Nothing changed: every field holds its current value.")

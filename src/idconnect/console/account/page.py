@@ -46,7 +46,7 @@ async def show(
     :returns: the page; the error page when the account cannot be read (404, 403, ...).
     """
     try:
-        account = await view.run(view.store.get_account, view.account_id)
+        account = await view.account()
     except ApiError as exc:
         return render_error(view.request, view.hub, exc.status, exc.detail)
     chosen = tabs.get(tab or "") or next(iter(tabs.values()))

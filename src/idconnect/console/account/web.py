@@ -22,6 +22,8 @@ from idconnect.http.calls import ApiError, call
 
 if TYPE_CHECKING:
     from idconnect.core.facade import Hub, Store
+    from idconnect.core.model import Account
+    from idconnect.core.schema import Catalogue
 
 __all__ = ["Form", "View", "actor_of", "denied", "open_view"]
 
@@ -117,6 +119,27 @@ class View:
         console: str = self.request.scope.get("root_path", "")  # where the console is mounted
         parts = ("stores", self.store.name, "accounts", self.account_id)
         return console + "".join(f"/{quote(part, safe='')}" for part in parts)
+
+    async def account(self) -> Account:
+        """Read the account in the thread pool, with the store's catalogue and capabilities.
+
+        Those two may need the store once (then the store keeps them): read here, in the pool,
+        the page's rendering never waits on the store.
+
+        :returns: the account.
+        :raises ApiError: 404 when it does not exist, and for every other idconnect error.
+        """
+
+        def read(*, actor: str) -> tuple[Account, Catalogue, frozenset[str]]:
+            store = self.store
+            return (
+                store.get_account(self.account_id, actor=actor),
+                store.catalogue,
+                store.capabilities,
+            )
+
+        account, _, _ = await self.run(read)
+        return account
 
     def can(self, permission: str) -> bool:
         """Whether the logged-in admin holds ``permission`` on this store.
