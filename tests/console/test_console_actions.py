@@ -127,35 +127,45 @@ def test_a_group_action_lists_the_stores_groups(driver: Any, console: Console, a
     assert members == ({ids[0]} if action == "remove-from-group" else set(ids[1:]))
 
 
-@pytest.mark.parametrize("action", ["disable", "add-to-group"])
+@pytest.mark.parametrize("action", list(ACTIONS_OF))
 def test_all_n_matching_runs_one_bulk_action_over_the_filter(
     driver: Any, console: Console, action: str
 ) -> None:
     tag, ids = console.seed(30)
-    console.seed(2, tag=f"{tag}z")  # "TAGz-NNN": outside the filter, must stay untouched
+    _, outside = console.seed(2, tag=f"{tag}z")  # "TAGz-NNN": outside the filter
     name = f"all {tag}"
     group = console.group(name)
+    store = console.hub.store("main")
+    if action == "enable":
+        store.disable_accounts(ids + outside, reason="setup")
+    if action == "remove-from-group":
+        store.add_to_group(group, ids + outside, reason="setup")
     logged_in(driver, console, "alice")
     driver.get(console.listing(query=f"pin=userName&op.userName=sw&v.userName={tag}-&count=25"))
     assert len(ids_on(driver)) == 25
-    all_box = driver.find_element(By.ID, "all-matching")
-    assert (
-        "Select all 30 matching"
-        in driver.find_element(By.CSS_SELECTOR, "label[for='all-matching']").text
-    )
-    all_box.click()
+    label = driver.find_element(By.CSS_SELECTOR, "label[for='all-matching']").text
+    assert "Select all 30 matching" in label
+    driver.find_element(By.ID, "all-matching").click()
     since = _since()
     summary = _run(driver, action, f"ticket {tag}", group=name if "group" in action else None)
     assert summary.startswith("30 accounts: 30 succeeded, 0 failed")
-    store = console.hub.store("main")
     events = _events(console, action, since)
     assert {e[0] for e in events} == set(ids)
-    assert {e[1:3] for e in events} == {("alice", f"ticket {tag}")}
-    if action == "disable":
-        assert not any(a.active for a in store.iter_accounts(f'userName sw "{tag}-"'))
-        assert all(a.active for a in store.iter_accounts(f'userName sw "{tag}z-"'))
+    assert {e[1:4] for e in events} == {("alice", f"ticket {tag}", "success")}
+    members = set(store.get_group(group).members)
+    if action == "delete":
+        assert sorted(a.id for a in store.iter_accounts(f'userName sw "{tag}"')) == sorted(outside)
+    elif action in ("enable", "disable"):
+        assert {a.active for a in store.iter_accounts(f'userName sw "{tag}-"')} == {
+            action == "enable"
+        }
+        assert {a.active for a in store.iter_accounts(f'userName sw "{tag}z-"')} == {
+            action == "disable"
+        }
+    elif action == "add-to-group":
+        assert members == set(ids)
     else:
-        assert set(store.get_group(group).members) == set(ids)
+        assert members == set(outside)
     driver.find_element(By.ID, "back-to-list").click()
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "results-title")))
     assert driver.find_element(By.ID, "v-userName").get_attribute("value") == f"{tag}-"
