@@ -23,6 +23,7 @@ from idconnect.console.search import (
     SECTIONS,
     TEXT_OPERATORS,
     Search,
+    SearchField,
     check_advanced,
     read_search,
     search_fields,
@@ -80,6 +81,10 @@ def _fetch(store: Store, search: Search, cursor: str | None, count: int, admin: 
     return _Listing(search, page, groups, None)
 
 
+def _fields_of(store: Store) -> list[SearchField]:
+    return search_fields(store.catalogue)
+
+
 def store_or_404(request: Request, hub: Hub) -> Store | Response:
     """Return the store a console path names, or the 404 page.
 
@@ -127,7 +132,7 @@ def listing_routes(hub: Hub) -> list[BaseRoute]:
         if not isinstance(store, Store):
             return store
         admin = request.state.actor
-        fields = await call(search_fields, await call(lambda: store.catalogue))
+        fields = await call(_fields_of, store)
         search = read_search(request.query_params, fields)
         cursor = request.query_params.get("cursor") or None
         count = _count(request)
