@@ -265,3 +265,22 @@ def test_a_store_that_cannot_rename_answers_501_and_advertises_immutable(tmp_pat
         schemas = {s["id"]: s for s in scim("GET", "/Schemas").json()["Resources"]}
         attributes = schemas["urn:ietf:params:scim:schemas:core:2.0:Group"]["attributes"]
         assert {a["name"]: a["mutability"] for a in attributes}["displayName"] == "immutable"
+
+
+def test_bulk_renames_a_group_with_its_version_as_if_match(scim: Scim):
+    group = _group(scim, "bulk-before")
+    rename = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName"}]}
+    operations = [
+        {
+            "method": "PATCH",
+            "path": f"/Groups/{group['id']}",
+            "version": group["meta"]["version"],
+            "data": {**rename, "Operations": [{**rename["Operations"][0], "value": name}]},
+        }
+        for name in ("bulk-after", "bulk-late")
+    ]
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]}
+    answer = scim("POST", "/Bulk", json={**body, "Operations": operations})
+    assert answer.status_code == 200, answer.text
+    assert [o["status"] for o in answer.json()["Operations"]] == ["200", "412"]
+    assert scim("GET", f"/Groups/{group['id']}").json()["displayName"] == "bulk-after"
