@@ -40,6 +40,7 @@ CAPABILITIES = frozenset(
     {
         "get_account",
         "search_accounts",
+        "explain_search",
         "create_account",
         "update_account",
         "set_account_enabled",

@@ -19,6 +19,7 @@ class TestRestFullServer(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",
@@ -64,6 +65,7 @@ class TestRestMinimalServer(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",

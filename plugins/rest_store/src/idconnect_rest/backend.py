@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from idconnect_rest.account_bulk import AccountBulkOps
 from idconnect_rest.account_ops import AccountOps
+from idconnect_rest.explain import ExplainOps
 from idconnect_rest.group_ops import GroupOps
 from idconnect_rest.store_ops import StoreOps
 
 __all__ = ["RestBackend", "RestStore"]
 
 
-class RestBackend(StoreOps, AccountOps, AccountBulkOps, GroupOps):
+class RestBackend(StoreOps, ExplainOps, AccountOps, AccountBulkOps, GroupOps):
     """A store over one SCIM 2.0 server.
 
     :param config: the store's config; see :mod:`idconnect_rest.settings`.
