@@ -47,7 +47,7 @@ DEFAULT_LEASE = timedelta(seconds=60)
 """How long a chunk stays claimed without its runner renewing the lease."""
 _POLL = 0.2
 """Seconds between looks at a job whose last chunks other runners hold."""
-_READ_BATCH = 100
+_READ_BATCH = 500
 """Account ids per search when reading states."""
 
 Done = dict[int, tuple[str, str | None, str | None]]
@@ -233,7 +233,9 @@ def _states(
     else:
         for start in range(0, len(ids), _READ_BATCH):
             batch = ids[start : start + _READ_BATCH]
-            query = store._query(store.catalogue, _any_id(batch), None, False, len(batch), None)
+            query = store._query(
+                store.catalogue, _any_id(batch), None, False, len(batch), None, ("active",)
+            )
             page = store._call("search_accounts", context, query=query)
             found.update((a.id, a) for a in page.items if a.id is not None)
     return {account_id: state(found.get(account_id), arguments) for account_id in ids}
