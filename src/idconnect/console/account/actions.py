@@ -78,7 +78,7 @@ async def _reset_link(view: View, form: Form) -> Done:
         reason=form.get("reason"),
     )
     if sent.status.value == "failed":
-        return Done(message=f"The reset link could not be sent: {sent.cause}")
+        return Done(message=f"The reset link could not be sent: {sent.cause}", failed=True)
     return Done(message=f"Password reset link sent to {sent.target or 'the customer'}.")
 
 

@@ -219,11 +219,12 @@ async def _update(view: View, form: Form) -> Done:
         notify=notify,
     )
     message = f"Saved: {', '.join(sorted(wanted))}."
-    if isinstance(done, Notified):
-        for sent in done.notifications:
-            outcome = f"could not be sent ({sent.cause})" if sent.failed else "was sent"
-            message += f" The notification through {notify} {outcome}."
-    return Done(message=message)
+    if not isinstance(done, Notified):
+        return Done(message=message)
+    for sent in done.notifications:
+        outcome = f"could not be sent ({sent.cause})" if sent.failed else "was sent"
+        message += f" The notification through {notify} {outcome}."
+    return Done(message=message, failed=bool(done.failed))
 
 
 TAB = Tab(name="attributes", title="Attributes", load=_load)

@@ -89,12 +89,15 @@ class Done:
     """What an action did, for the page shown after it.
 
     :param message: one sentence saying what changed (never a secret).
+    :param failed: part of it did not happen (a notification could not be sent): the message
+        is shown as an alert.
     :param reveal: something to show once, on this answer only (an impersonation link).
     :param response: a response to answer with instead of the page (a download).
     :param gone: the account no longer exists (it was deleted).
     """
 
     message: str = ""
+    failed: bool = False
     reveal: Mapping[str, Any] | None = None
     response: Response | None = None
     gone: bool = False
