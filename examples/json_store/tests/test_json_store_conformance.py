@@ -29,6 +29,7 @@ class TestJsonStoreConformance(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",
@@ -73,6 +74,7 @@ def test_only_the_implemented_operations_are_capabilities(tmp_path: Path) -> Non
         assert hub.store("files").capabilities == {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",
@@ -85,3 +87,22 @@ def test_only_the_implemented_operations_are_capabilities(tmp_path: Path) -> Non
             "record_consent",
             "revoke_consent",
         }
+
+
+def test_explain_says_every_search_is_a_local_scan(tmp_path: Path) -> None:
+    config = {
+        "stores": {
+            "files": {"plugin": "json", "path": str(tmp_path / "a.json"), "scan_threshold": 1}
+        },
+        "hub": {"state": "sqlite://"},
+    }
+    with idconnect.connect(config) as hub:
+        store = hub.store("files")
+        store.create_account({"userName": "ann"}, reason="test")
+        explanation = store.explain('userName eq "ann"')
+        assert explanation.full_scan is True and explanation.plan == ("local scan",)
+        assert len(store.search_accounts('userName eq "ann"').items) == 1  # one: not above 1
+        store.create_account({"userName": "bob"}, reason="test")
+        with pytest.raises(idconnect.UnsupportedFilter, match="local scan"):
+            store.search_accounts('userName eq "ann"')
+        assert len(store.search_accounts('userName eq "ann"', allow_scan=True).items) == 1

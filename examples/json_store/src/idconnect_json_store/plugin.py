@@ -28,6 +28,7 @@ from idconnect.backend import (
     Account,
     Catalogue,
     Conflict,
+    Explanation,
     NotFound,
     Page,
     Query,
@@ -42,6 +43,7 @@ from idconnect.backend import (
     hookimpl,
     sort_key,
     to_json,
+    to_text,
     utc_now,
     values_at,
 )
@@ -129,6 +131,26 @@ class JsonStore:
         """Read one account."""
         with self._lock:
             return self._get(self._load(), account_id)
+
+    @hookimpl
+    def idconnect_explain_search(self, query: Query, threshold: int | None) -> Explanation:
+        """A local scan: every account of the file is read and tested by the evaluator."""
+        text = to_text(query.filter) if query.filter is not None else None
+        over = None
+        if threshold is not None:
+            with self._lock:
+                over = len(self._load()) > threshold
+        return Explanation(
+            store=self.name,
+            backend="json (example)",
+            native=f"read {self.path} whole",
+            target=(str(self.path),),
+            rechecked=(f"{text} (every account, by the reference evaluator)",) if text else (),
+            plan=("local scan",),
+            full_scan=True,
+            scan_cause="a local scan of the JSON file",
+            over_threshold=over,
+        )
 
     @hookimpl
     def idconnect_search_accounts(self, query: Query) -> Page[Account]:
