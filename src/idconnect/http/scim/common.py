@@ -24,6 +24,7 @@ __all__ = [
     "if_match",
     "invalid",
     "read_json",
+    "refuse_stale",
     "required_reason",
     "scim_response",
     "store_of",
@@ -145,6 +146,17 @@ def if_match(request: Request) -> str | None:
     """
     value = request.headers.get("if-match")
     return None if value is None else version_of_etag(value)
+
+
+def refuse_stale(expected: str | None, current: str | None) -> None:
+    """Refuse a change whose ``If-Match`` names another version than the resource's.
+
+    :param expected: the version ``If-Match`` named (:func:`if_match`), or ``None``.
+    :param current: the resource's version as just read, or ``None`` when the store has none.
+    :raises ApiError: 412 when both are known and differ.
+    """
+    if expected is not None and current is not None and expected != current:
+        raise ApiError(412, "conflict", f"version {expected!r} is stale (current is {current!r})")
 
 
 def scim_response(

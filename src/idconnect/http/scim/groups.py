@@ -19,13 +19,14 @@ from idconnect.core.convert import GROUP_SCHEMA
 from idconnect.core.facade import Hub, Store
 from idconnect.core.model import Group
 from idconnect.core.query import Page
-from idconnect.http.calls import ApiError, call
+from idconnect.http.calls import call
 from idconnect.http.limits import Limits
 from idconnect.http.scim.common import (
     actor_of,
     if_match,
     invalid,
     read_json,
+    refuse_stale,
     required_reason,
     scim_response,
     store_of,
@@ -125,10 +126,7 @@ def group_routes(hub: Hub, limits: Limits) -> list[Route]:
         required_reason(request)
         expected = if_match(request)
         current = await call(store.get_group, request.path_params["id"], actor=actor_of(request))
-        if expected is not None and current.version is not None and expected != current.version:
-            raise ApiError(
-                412, "conflict", f"version {expected!r} is stale (current is {current.version!r})"
-            )
+        refuse_stale(expected, current.version)
         return store, current
 
     async def change(

@@ -25,6 +25,7 @@ from idconnect.http.scim.common import (
     if_match,
     invalid,
     read_json,
+    refuse_stale,
     required_reason,
     scim_response,
     store_of,
@@ -195,10 +196,7 @@ def user_routes(hub: Hub, limits: Limits) -> list[Route]:
         store = store_of(hub, request)
         expected = if_match(request)
         current = await call(store.get_account, request.path_params["id"], actor=actor_of(request))
-        if expected is not None and current.version is not None and expected != current.version:
-            raise ApiError(
-                412, "conflict", f"version {expected!r} is stale (current is {current.version!r})"
-            )
+        refuse_stale(expected, current.version)
         return store, current, expected
 
     async def patch_user(request: Request) -> Response:
@@ -229,8 +227,7 @@ def user_routes(hub: Hub, limits: Limits) -> list[Route]:
         expected = if_match(request)
         if expected is not None:
             current = await call(store.get_account, request.path_params["id"], actor=actor)
-            if current.version is not None and current.version != expected:
-                raise ApiError(412, "conflict", f"version {expected!r} is stale")
+            refuse_stale(expected, current.version)
         single(
             await call(
                 store.delete_accounts, [request.path_params["id"]], reason=reason, actor=actor
