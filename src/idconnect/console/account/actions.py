@@ -11,42 +11,14 @@ import re
 
 from starlette.responses import HTMLResponse, Response
 
-from idconnect.console.account.parts import Action, Done
+from idconnect.console.account.parts import Action, Done, one
 from idconnect.console.account.web import Form, View
-from idconnect.core.errors import IdconnectError
-from idconnect.core.model import BulkResult
 from idconnect.http.admin.export import EXPORT_CSP
-from idconnect.http.calls import ApiError, api_error
+from idconnect.http.calls import ApiError
 
-__all__ = ["ACTIONS", "one", "required"]
+__all__ = ["ACTIONS"]
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def required(form: Form, name: str, what: str) -> str:
-    """Return a form field that must be filled in.
-
-    :param form: the form.
-    :param name: the field's name.
-    :param what: how to name it in the error.
-    :returns: its value.
-    :raises ApiError: 400 naming the field when it is missing or blank.
-    """
-    value = form.get(name)
-    if value is None:
-        raise ApiError(400, "invalid_input", f"{what} is required")
-    return value
-
-
-def one(result: BulkResult) -> None:
-    """Raise the error of a one-account bulk call that did not succeed.
-
-    :param result: the bulk call's result.
-    :raises ApiError: the account's error, failed or indeterminate, in its HTTP form.
-    """
-    for outcome in result.outcomes:
-        if not outcome.ok and isinstance(outcome.error, IdconnectError):
-            raise api_error(outcome.error)
 
 
 async def _unlock(view: View, form: Form) -> Done:
@@ -74,7 +46,7 @@ async def _reset_link(view: View, form: Form) -> Done:
     sent = await view.run(
         view.store.send_password_reset,
         view.account_id,
-        client=required(form, "client", "a client"),
+        client=form.required("client", "a client"),
         reason=form.get("reason"),
     )
     if sent.status.value == "failed":
@@ -83,12 +55,15 @@ async def _reset_link(view: View, form: Form) -> Done:
 
 
 async def _export(view: View, form: Form) -> Done:
-    format = required(form, "format", "a format")
+    format = form.required("format", "a format")
     exported = await view.run(
         view.store.export_account, view.account_id, format=format, reason=form.get("reason")
     )
     name = _SAFE_NAME.sub("_", f"account-{view.store.name}-{view.account_id}")
-    disposition = {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    disposition = {
+        "Content-Disposition": f'attachment; filename="{name}.{format}"',
+        "Cache-Control": "no-store",
+    }
     if isinstance(exported, str):
         page = HTMLResponse(
             exported, headers={**disposition, "Content-Security-Policy": EXPORT_CSP}
@@ -102,7 +77,7 @@ async def _impersonate(view: View, form: Form) -> Done:
     grant = await view.run(
         view.store.impersonate,
         view.account_id,
-        client=required(form, "client", "a client"),
+        client=form.required("client", "a client"),
         reason=form.get("reason"),
     )
     return Done(

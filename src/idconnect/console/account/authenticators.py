@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idconnect.console.account.actions import required
 from idconnect.console.account.parts import Action, Done, Tab, section
 from idconnect.console.account.web import Form, View
 from idconnect.core.model import Account
@@ -22,12 +21,12 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
 
 
 async def _add(view: View, form: Form) -> Done:
-    kind = required(form, "kind", "the kind (email or phone)")
+    kind = form.required("kind", "the kind (email or phone)")
     added = await view.run(
         view.store.add_authenticator,
         view.account_id,
         kind,
-        required(form, "value", "the address or number"),
+        form.required("value", "the address or number"),
         verified=form.flag("verified"),
         reason=form.get("reason"),
     )
@@ -38,7 +37,7 @@ async def _remove(view: View, form: Form) -> Done:
     await view.run(
         view.store.remove_authenticator,
         view.account_id,
-        required(form, "authenticator", "the method"),
+        form.required("authenticator", "the method"),
         reason=form.get("reason"),
     )
     return Done(message="Authentication method deleted.")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idconnect.console.account.actions import one, required
-from idconnect.console.account.parts import Action, Done, Tab, section
+from idconnect.console.account.parts import Action, Done, Tab, one, section
 from idconnect.console.account.web import Form, View
 from idconnect.core.model import Account
 
@@ -31,7 +30,7 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
 
 
 async def _membership(view: View, form: Form, add: bool) -> Done:
-    group = required(form, "group", "a group")
+    group = form.required("group", "a group")
     change = view.store.add_to_group if add else view.store.remove_from_group
     one(await view.run(change, group, [view.account_id], reason=form.get("reason")))
     name = form.get("group_name") or group

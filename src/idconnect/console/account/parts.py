@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from attrs import field, frozen
+from attrs import frozen
 from starlette.responses import Response
 
 from idconnect.console.account.web import Form, View
-from idconnect.core.errors import NotSupported, PermissionDenied
-from idconnect.core.model import Account
-from idconnect.http.calls import ApiError
+from idconnect.core.errors import IdconnectError, NotSupported, PermissionDenied
+from idconnect.core.model import Account, BulkResult
+from idconnect.http.calls import ApiError, api_error
 
-__all__ = ["Action", "Done", "Section", "Tab", "section"]
+__all__ = ["Action", "Done", "Section", "Tab", "one", "section"]
 
 
 @frozen(kw_only=True)
@@ -40,6 +40,17 @@ class Section:
     def ok(self) -> bool:
         """Whether the read succeeded."""
         return not self.unsupported and self.denied is None and self.error is None
+
+
+def one(result: BulkResult) -> None:
+    """Raise the error of a one-account bulk call that did not succeed.
+
+    :param result: the bulk call's result.
+    :raises ApiError: the account's error, failed or indeterminate, in its HTTP form.
+    """
+    for outcome in result.outcomes:
+        if not outcome.ok and isinstance(outcome.error, IdconnectError):
+            raise api_error(outcome.error)
 
 
 async def section(view: View, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Section:
@@ -115,4 +126,4 @@ class Action:
 
     name: str
     tab: str
-    run: Callable[[View, Form], Awaitable[Done]] = field()
+    run: Callable[[View, Form], Awaitable[Done]]

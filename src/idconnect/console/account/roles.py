@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idconnect.console.account.actions import required
 from idconnect.console.account.parts import Action, Done, Tab, section
 from idconnect.console.account.web import Form, View
 from idconnect.core.model import Account
@@ -30,7 +29,7 @@ def _where(organization: str | None) -> str:
 
 
 async def _assign(view: View, form: Form) -> Done:
-    role, organization = required(form, "role", "a role"), form.get("organization")
+    role, organization = form.required("role", "a role"), form.get("organization")
     await view.run(
         view.store.assign_role,
         view.account_id,
@@ -42,7 +41,7 @@ async def _assign(view: View, form: Form) -> Done:
 
 
 async def _unassign(view: View, form: Form) -> Done:
-    role, organization = required(form, "role", "a role"), form.get("organization")
+    role, organization = form.required("role", "a role"), form.get("organization")
     await view.run(
         view.store.unassign_role,
         view.account_id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idconnect.console.account.actions import required
 from idconnect.console.account.parts import Action, Done, Tab, section
 from idconnect.console.account.web import Form, View
 from idconnect.core.model import Account
@@ -21,7 +20,7 @@ async def _revoke(view: View, form: Form) -> Done:
     await view.run(
         view.store.revoke_session,
         view.account_id,
-        required(form, "session", "the session"),
+        form.required("session", "the session"),
         reason=form.get("reason"),
     )
     return Done(message="Session revoked: that browser must log in again.")

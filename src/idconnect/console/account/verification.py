@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idconnect.console.account.actions import required
 from idconnect.console.account.parts import Action, Done, Tab, section
 from idconnect.console.account.web import Form, View
 from idconnect.core.model import Account
@@ -25,8 +24,8 @@ async def _verify(view: View, form: Form) -> Done:
     done = await view.run(
         view.store.verify_identity,
         view.account_id,
-        policy=required(form, "policy", "a verification policy"),
-        evidence=required(form, "evidence", "the evidence checked"),
+        policy=form.required("policy", "a verification policy"),
+        evidence=form.required("evidence", "the evidence checked"),
         reason=form.get("reason"),
     )
     return Done(message=f"Identity verified under policy {done.policy}.")
@@ -36,7 +35,7 @@ async def _revoke(view: View, form: Form) -> Done:
     await view.run(
         view.store.revoke_verification,
         view.account_id,
-        required(form, "verification", "the verification"),
+        form.required("verification", "the verification"),
         reason=form.get("reason"),
     )
     return Done(message="Identity verification revoked.")

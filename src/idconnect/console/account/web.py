@@ -17,7 +17,7 @@ from attrs import frozen
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from idconnect.core.errors import NotFound, PermissionDenied, SecretUnavailable, StoreUnavailable
+from idconnect.core.errors import NotFound, SecretUnavailable, StoreUnavailable
 from idconnect.http.calls import ApiError, call
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from idconnect.core.model import Account
     from idconnect.core.schema import Catalogue
 
-__all__ = ["Form", "View", "actor_of", "denied", "open_view"]
+__all__ = ["Form", "View", "actor_of", "open_view"]
 
 T = TypeVar("T")
 
@@ -48,6 +48,19 @@ class Form:
         """
         value = self.raw(name)
         return value.strip() or None if value is not None else None
+
+    def required(self, name: str, what: str) -> str:
+        """Return a field that must be filled in.
+
+        :param name: the field's name.
+        :param what: how to name it in the error (``a client``).
+        :returns: its value, white space removed around it.
+        :raises ApiError: 400 naming the field when it is missing or blank.
+        """
+        value = self.get(name)
+        if value is None:
+            raise ApiError(400, "invalid_input", f"{what} is required")
+        return value
 
     def raw(self, name: str) -> str | None:
         """Return a field's first value as typed (a password keeps its spaces).
@@ -189,12 +202,3 @@ def open_view(hub: Hub, request: Request) -> View:
     except SecretUnavailable as exc:
         raise ApiError(503, StoreUnavailable.code, str(exc)) from exc
     return View(hub, store, request, request.path_params["account"], actor)
-
-
-def denied(exc: ApiError) -> bool:
-    """Whether an error is a refusal for lack of a permission.
-
-    :param exc: the error.
-    :returns: ``True`` for a 403.
-    """
-    return exc.code == PermissionDenied.code
