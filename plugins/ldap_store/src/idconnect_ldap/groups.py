@@ -113,6 +113,14 @@ class GroupsMixin(AccountsMixin):
             )
         return {i: raw.dn for i, raw in found.items()}
 
+    def _refuse_taken(self, conn: ldap3.Connection, name: str, own: str | None = None) -> None:
+        """Refuse a name another group has (the directory's matching rule: ignoring case)."""
+        wanted = f"({self.configured.group_name_attribute}={escape_filter_chars(name)})"
+        if any(self.id_of(raw) != own for raw in self.group_entries(conn, wanted, [])):
+            raise Conflict(
+                f"a group named {name!r} exists", store=self.name, attribute="displayName"
+            )
+
     @hookimpl
     def idconnect_create_group(self, group: Group) -> Group:
         """Add a group entry; an empty group holds the placeholder member."""
@@ -122,11 +130,7 @@ class GroupsMixin(AccountsMixin):
         dns = self._account_dns(group.members)
 
         def run(conn: ldap3.Connection) -> Group:
-            taken = self.group_entries(conn, f"({name_attr}={escape_filter_chars(name)})", [])
-            if taken:
-                raise Conflict(
-                    f"a group named {name!r} exists", store=self.name, attribute="displayName"
-                )
+            self._refuse_taken(conn, name)
             members = [dns[m] for m in group.members] or [self.settings.empty_member]
             dn = f"{name_attr}={escape_rdn(name)},{self.settings.groups_base}"
             conn.add(dn, [p.group_object_class], {name_attr: name, p.member_attribute: members})
@@ -170,12 +174,7 @@ class GroupsMixin(AccountsMixin):
             raw = self.find_group(conn, group_id, [name_attr])
             if raw.first(name_attr) == name:
                 return
-            own = self.id_of(raw)
-            taken = self.group_entries(conn, f"({name_attr}={escape_filter_chars(name)})", [])
-            if any(self.id_of(other) != own for other in taken):
-                raise Conflict(
-                    f"a group named {name!r} exists", store=self.name, attribute="displayName"
-                )
+            self._refuse_taken(conn, name, self.id_of(raw))
             rdn = self._renamed_rdn(raw.dn, name)
             if rdn is not None:
                 conn.modify_dn(raw.dn, rdn, delete_old_dn=True)
