@@ -249,7 +249,7 @@ def test_tabs_on_the_sql_store(driver: Any, env: AccountConsole) -> None:
     page.type("f-" + _field_index(driver, "attr:displayName"), "Stale Edit")
     page.type("attributes-reason", "second try")
     page.submit(driver.find_element(By.CSS_SELECTOR, "form.attributes"), "Save changes")
-    assert "version" in page.alert().lower()
+    assert "changed since this page was read" in page.alert()
     assert store.get_account(account_id).display_name == "Changed Meanwhile"
 
     page.tab("Groups")

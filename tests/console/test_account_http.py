@@ -299,7 +299,7 @@ def test_attributes_edit_with_the_version_and_notify(
         reason="second edit",
         **{**fields, "attr:displayName": "Babs"},
     )
-    assert stale.status_code == 409 and "version" in _alert(stale).lower()
+    assert stale.status_code == 409 and "changed since this page was read" in _alert(stale)
     assert store.get_account(account_id).display_name == "Barbara Jensen"
     forced = env.post(
         alice, "main", account_id, "attributes", reason="x", **{"attr:internalNote": "hacked"}

@@ -17,6 +17,7 @@ from attrs import frozen
 from idconnect.console.account.parts import Action, Done, Tab, section
 from idconnect.console.account.web import Form, View
 from idconnect.core.convert import to_json
+from idconnect.core.errors import Conflict
 from idconnect.core.model import Account
 from idconnect.core.notification import Notified
 from idconnect.core.schema import CORE_USER_SCHEMA, AttributeDef, AttrType
@@ -204,20 +205,36 @@ def changes(form: Form, current: list[Row]) -> dict[str, Any]:
     return found
 
 
+def _stale(exc: ApiError) -> ApiError:
+    """Say in words that a stale version means someone changed the account meanwhile."""
+    cause = exc.__cause__
+    if isinstance(cause, Conflict) and cause.details.get("attribute") == "version":
+        return ApiError(
+            exc.status,
+            exc.code,
+            "The account was changed since this page was read, so nothing was saved: review"
+            f" the values shown now and make the change again ({exc.detail}).",
+        )
+    return exc
+
+
 async def _update(view: View, form: Form) -> Done:
     account = await view.account()
     wanted = changes(form, rows(view, account))
     if not wanted:
         return Done(message="Nothing changed: every field holds its current value.")
     notify = form.get("notify")
-    done = await view.run(
-        view.store.update_account,
-        view.account_id,
-        wanted,
-        expected_version=form.get("version"),
-        reason=form.get("reason"),
-        notify=notify,
-    )
+    try:
+        done = await view.run(
+            view.store.update_account,
+            view.account_id,
+            wanted,
+            expected_version=form.get("version"),
+            reason=form.get("reason"),
+            notify=notify,
+        )
+    except ApiError as exc:
+        raise _stale(exc) from exc
     message = f"Saved: {', '.join(sorted(wanted))}."
     if not isinstance(done, Notified):
         return Done(message=message)
