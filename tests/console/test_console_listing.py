@@ -92,6 +92,14 @@ def test_filter_by_attribute_and_custom_attribute(driver: Any, console: Console)
     driver.find_element(By.ID, "v-loyaltyPoints").send_keys("100")
     _search(driver)
     assert sorted(ids_on(driver)) == sorted(ids)
+    # the pinned attributes get columns of their own, with each account's values
+    headers = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "th.pinned-column")]
+    assert headers == ["loyaltyTier", "loyaltyPoints"]
+    cells = [
+        [td.text for td in row.find_elements(By.TAG_NAME, "td")[-2:]]
+        for row in driver.find_elements(By.CSS_SELECTOR, "table.accounts tbody tr")
+    ]
+    assert cells == [["platinum", "700"], ["platinum", "700"]]
     _pin(driver, "displayName")
     driver.find_element(By.ID, "v-displayName").send_keys(f"{tag.upper()} 1")
     _search(driver)

@@ -8,6 +8,7 @@ admin may take (:mod:`idconnect.console.actions` runs them). The store drop-down
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,7 @@ from idconnect.console.search import (
 )
 from idconnect.core.errors import FilterError, NotSupported
 from idconnect.core.facade import Hub, Store
+from idconnect.core.filter import values_at
 from idconnect.core.model import Account, Group
 from idconnect.core.query import Page
 from idconnect.http.calls import call
@@ -40,6 +42,8 @@ PAGE_SIZES = (25, 50, 100, 200)
 """The page sizes offered; the first but one is the default."""
 MAX_GROUPS = 1000
 """The most groups the membership picker and the group dialog list."""
+_OWN_COLUMNS = frozenset({"userName", "displayName", "emails.value", "meta.created", "lastLogin"})
+"""Attributes the listing always shows: a pinned one gets no column of its own."""
 
 
 @frozen
@@ -79,6 +83,13 @@ def _fetch(store: Store, search: Search, cursor: str | None, count: int, admin: 
     except FilterError as exc:  # valid, but this store cannot answer it exactly
         return _Listing(search, None, groups, exc.message)
     return _Listing(search, page, groups, None)
+
+
+def _shown(account: Account, field: SearchField) -> str:
+    values = values_at(account, field.path)
+    return ", ".join(
+        v.strftime("%Y-%m-%d %H:%M UTC") if isinstance(v, datetime) else str(v) for v in values
+    )
 
 
 def _fields_of(store: Store) -> list[SearchField]:
@@ -137,6 +148,7 @@ def listing_routes(hub: Hub) -> list[BaseRoute]:
         cursor = request.query_params.get("cursor") or None
         count = _count(request)
         found = await call(_fetch, store, search, cursor, count, admin)
+        columns = [f for f in found.search.pins if f.kind != "group" and f.path not in _OWN_COLUMNS]
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         here = console_url("stores", store.name, "accounts", root=root(request))
         context: dict[str, Any] = {
@@ -148,7 +160,11 @@ def listing_routes(hub: Hub) -> list[BaseRoute]:
             "text_operators": TEXT_OPERATORS,
             "number_operators": NUMBER_OPERATORS,
             "page": found.page,
-            "rows": [(a, status_labels(a)) for a in found.page.items] if found.page else [],
+            "columns": columns,
+            "rows": [
+                (a, status_labels(a), [_shown(a, f) for f in columns])
+                for a in (found.page.items if found.page else ())
+            ],
             "groups": found.groups,
             "error": found.error,
             "count": count,
