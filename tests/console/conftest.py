@@ -4,8 +4,9 @@ The hub has a seeded SQLite sql store ``main`` (custom attributes ``loyaltyTier`
 ``loyaltyPoints``) and, where slapd is installed, an LDAP store ``directory`` on a throwaway
 slapd. Admins: ``alice`` (role ``support``: every permission), ``rita`` (role ``reader``: reads
 only), ``sam`` (role ``agent``: reads, enable and groups, no delete, export or impersonate),
-each with the console password :data:`PASSWORD`. The WebDriver is Selenium on Debian's
-``/usr/bin/chromedriver`` and ``/usr/bin/chromium``, headless.
+``lena`` (role ``main-reader``: reads accounts of ``main`` only), each with the console
+password :data:`PASSWORD`. The WebDriver is Selenium on Debian's ``/usr/bin/chromedriver`` and
+``/usr/bin/chromium``, headless.
 
 Tests that change accounts create their own (:meth:`Console.seed` with a tag of their own) and
 filter on it, so the session's server and browser are shared safely.
@@ -137,6 +138,7 @@ def _config(tmp: Path, ldap: dict[str, Any] | None) -> dict[str, Any]:
             "roles": {
                 "support": {"permissions": ["*"]},
                 "reader": {"permissions": ["accounts.read", "groups.read", "activity.read"]},
+                "main-reader": {"permissions": ["accounts.read"], "stores": ["main"]},
                 "agent": {
                     "permissions": [
                         "accounts.read",
@@ -152,6 +154,7 @@ def _config(tmp: Path, ldap: dict[str, Any] | None) -> dict[str, Any]:
                 "alice": ["support"],
                 "rita": ["reader"],
                 "sam": ["agent"],
+                "lena": ["main-reader"],
             },
         },
     }
@@ -165,7 +168,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     server = ldap[0] if ldap else None
     try:
         with idconnect.connect(_config(tmp, ldap[1] if ldap else None)) as hub:
-            for admin in ("alice", "rita", "sam"):
+            for admin in ("alice", "rita", "sam", "lena"):
                 set_admin_password(hub, admin, PASSWORD, by=getpass.getuser(), reason="tests")
             with serving(create_app(hub)) as url:
                 made = Console(hub, url, ldap is not None)

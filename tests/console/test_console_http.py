@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from idconnect.core.errors import NotFound
-from tests.console.conftest import PASSWORD, Console, csrf_of, session_for
+from tests.console.conftest import PASSWORD, Console, csrf_of, require_ldap, session_for
 
 
 def test_a_page_without_a_session_leads_to_the_login_page(console: Console) -> None:
@@ -176,3 +176,18 @@ def test_an_unknown_store_is_a_404_page(console: Console) -> None:
     answer = http.get(console.listing(store="nope"), timeout=10)
     assert answer.status_code == 404
     assert "no store 'nope' is configured (main" in html.unescape(answer.text)
+
+
+def test_the_store_drop_down_lists_only_the_stores_an_admin_may_read(console: Console) -> None:
+    require_ldap(console)
+    lena = session_for(console, "lena")  # reads accounts of main only
+    home = lena.get(f"{console.url}/console/", allow_redirects=False, timeout=10)
+    assert home.headers["Location"] == "/console/stores/main/accounts"
+    page = lena.get(console.listing(), timeout=10)
+    assert 'value="main"' in page.text
+    assert 'value="directory"' not in page.text
+    alice = session_for(console, "alice").get(console.listing(), timeout=10)
+    assert 'value="directory"' in alice.text
+    refused = lena.get(console.listing(store="directory"), timeout=10)
+    assert refused.status_code == 403
+    assert "accounts.read" in html.unescape(refused.text)

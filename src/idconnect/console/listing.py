@@ -3,7 +3,8 @@
 One page of a store's accounts (cursor paging, the facade's ``search_accounts``) under the
 filter panel (:mod:`idconnect.console.search`), with status labels and the quick actions the
 admin may take (:mod:`idconnect.console.actions` runs them). The store drop-down leads through
-``GET /console/stores?store=NAME``; ``GET /console/`` opens the first store.
+``GET /console/stores?store=NAME`` (it lists the stores the admin may read);
+``GET /console/`` opens the first of them.
 """
 
 from __future__ import annotations
@@ -127,9 +128,11 @@ def listing_routes(hub: Hub) -> list[BaseRoute]:
         return root_path.removesuffix("/console")
 
     async def home(request: Request) -> Response:
-        if not hub.stores:
-            return render_error(request, hub, 404, "no store is configured")
-        target = console_url("stores", hub.stores[0], "accounts", root=root(request))
+        admin = request.state.actor
+        readable = [n for n in hub.stores if hub.permissions.allows(admin, "accounts.read", n)]
+        if not readable:
+            return render_error(request, hub, 404, "no store whose accounts you may read")
+        target = console_url("stores", readable[0], "accounts", root=root(request))
         return RedirectResponse(target, 303)
 
     async def choose(request: Request) -> Response:
