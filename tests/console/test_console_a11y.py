@@ -140,6 +140,33 @@ def test_axe_finds_nothing_serious_on_every_tab_and_dialog_of_an_account(
     assert {"password", "export", "impersonate", "disable", "delete"} <= seen, seen
 
 
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    width, height = struct.unpack(">II", head[16:24])
+    return int(width), int(height)
+
+
+def test_screenshots_of_the_listing_and_an_account_page(
+    browser: Any, demo: AccountConsole, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    folder = DOCS if os.environ.get(SCREENSHOTS_ENV) == "1" else tmp_path
+    browser.set_window_size(1400, 1000)
+    browser.get(demo.listing(query="count=50"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.accounts tbody tr")) == 50
+    browser.execute_script("document.activeElement.blur()")
+    shots = {"console-list.png": None, "console-account.png": _first_account(demo)}
+    for name, account_id in shots.items():
+        if account_id is not None:
+            browser.get(demo.page("main", account_id))
+            assert browser.find_element(By.ID, "overview-title").text
+        assert browser.save_screenshot(str(folder / name))
+        width, height = _png_size(folder / name)
+        assert width >= 1000 and height >= 600
+
+
 def _tab_to(driver: Any, condition: str, limit: int = 300) -> Any:
     """Press TAB until the focused element satisfies ``condition`` (JS, on ``el``)."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -207,30 +234,3 @@ def test_the_quick_actions_work_from_the_keyboard_alone(browser: Any, demo: Acco
 
     run("enable", ids[:1], "keyboard enable")
     assert [store.get_account(i).active for i in ids] == [True, False, True]
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
-    width, height = struct.unpack(">II", head[16:24])
-    return int(width), int(height)
-
-
-def test_screenshots_of_the_listing_and_an_account_page(
-    browser: Any, demo: AccountConsole, tmp_path: Path
-) -> None:
-    from selenium.webdriver.common.by import By
-
-    folder = DOCS if os.environ.get(SCREENSHOTS_ENV) == "1" else tmp_path
-    browser.set_window_size(1400, 1000)
-    browser.get(demo.listing(query="count=50"))
-    assert len(browser.find_elements(By.CSS_SELECTOR, "table.accounts tbody tr")) == 50
-    browser.execute_script("document.activeElement.blur()")
-    shots = {"console-list.png": None, "console-account.png": _first_account(demo)}
-    for name, account_id in shots.items():
-        if account_id is not None:
-            browser.get(demo.page("main", account_id))
-            assert browser.find_element(By.ID, "overview-title").text
-        assert browser.save_screenshot(str(folder / name))
-        width, height = _png_size(folder / name)
-        assert width >= 1000 and height >= 600
