@@ -117,6 +117,38 @@ def test_reset_failed_attempts_needs_a_reason_and_is_audited(
     _success_by_alice(env, "demo", str(account.id), "reset_failed_attempts", "customer called")
 
 
+@pytest.mark.parametrize(
+    ("action", "fields", "audited"),
+    [
+        ("disable", {}, "disable_account"),
+        ("delete", {"confirm": "ID"}, "delete_account"),
+        ("attributes", {"attr:displayName": "No Reason"}, "update_account"),
+        ("password", {"password": "Pass-word-123", "confirm": "Pass-word-123"}, "set_password"),
+        ("reset-link", {"client": "shop-web"}, "send_password_reset"),
+        ("export", {"format": "json"}, "export_account"),
+        ("impersonate", {"client": "shop-web"}, "impersonate"),
+        ("roles/assign", {"role": "viewer"}, "assign_role"),
+        ("authenticators/add", {"kind": "email", "value": "x@example.org"}, "add_authenticator"),
+        ("verification/verify", {"policy": "document-check", "evidence": "e"}, "verify_identity"),
+    ],
+)
+def test_every_action_needs_a_reason(
+    env: AccountConsole,
+    alice: requests.Session,
+    action: str,
+    fields: dict[str, str],
+    audited: str,
+) -> None:
+    account_id = _fresh(env)
+    fields = {k: account_id if v == "ID" else v for k, v in fields.items()}
+    for reason in ("", "   "):
+        refused = env.post(alice, "main", account_id, action, reason=reason, **fields)
+        assert refused.status_code == 400 and "a reason" in _alert(refused)
+    assert not env.events("main", account_id, audited)
+    account = env.hub.store("main").get_account(account_id)
+    assert account.active and account.display_name != "No Reason"
+
+
 def test_set_password_directly_never_echoes_it(
     env: AccountConsole, alice: requests.Session
 ) -> None:
@@ -499,6 +531,15 @@ def test_hostile_values_render_inert(env: AccountConsole, alice: requests.Sessio
         assert "<script>alert" not in page and '" onmouseover="alert' not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
         assert 'href="javascript:' not in page and "javascript:alert(3)" in page
+    store = env.hub.store("main")
+    group = env.group(f"{HOSTILE} {account_id[:6]}")
+    store.add_to_group(group, [account_id], reason="hostile")
+    store.assign_role(account_id, HOSTILE, organization=HOSTILE, reason="hostile")
+    for tab in ("groups", "roles", "activity"):
+        page = alice.get(env.page("main", account_id, tab), timeout=30).text
+        assert "<script>alert" not in page and '" onmouseover="alert' not in page, tab
+    roles = alice.get(env.page("main", account_id, "roles"), timeout=30).text
+    assert 'name="role" value="&lt;script&gt;alert(1)&lt;/script&gt;&#34; onmouseover=' in roles
     safe = _fresh(env, **{CUSTOM: {"profileUrl": "https://example.org/p/1"}})
     linked = rita.get(env.page("main", safe), timeout=30).text
     assert 'href="https://example.org/p/1"' in linked

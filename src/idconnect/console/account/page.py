@@ -74,6 +74,8 @@ async def show(
 async def act(hub: Hub, tabs: Mapping[str, Tab], action: Action, request: Request) -> Response:
     """Run one action of the account page and answer with the page.
 
+    Every action needs a reason, even one the facade would take without (an attribute edit).
+
     :param hub: the hub.
     :param tabs: the page's tabs by name.
     :param action: the action the path names.
@@ -86,6 +88,7 @@ async def act(hub: Hub, tabs: Mapping[str, Tab], action: Action, request: Reques
         return render_error(request, hub, exc.status, exc.detail)
     form = Form.of(request)
     try:
+        form.required("reason", "a reason (kept in the audit trail)")
         done = await action.run(view, form)
     except ApiError as exc:
         return await show(view, tabs, form.get("tab") or action.tab, error=exc)
