@@ -30,12 +30,12 @@ from idconnect.console.search import (
     read_search,
     search_fields,
 )
-from idconnect.core.errors import FilterError, NotSupported
+from idconnect.core.errors import FilterError, IdconnectError, NotSupported
 from idconnect.core.facade import Hub, Store
 from idconnect.core.filter import values_at
 from idconnect.core.model import Account, Group
 from idconnect.core.query import Page
-from idconnect.http.calls import call
+from idconnect.http.calls import api_error, call
 
 __all__ = ["MAX_GROUPS", "PAGE_SIZES", "listing_routes", "store_groups", "store_or_404"]
 
@@ -102,13 +102,17 @@ def store_or_404(request: Request, hub: Hub) -> Store | Response:
 
     :param request: a request whose path parameters hold ``store``.
     :param hub: the hub.
-    :returns: the store, or the error page naming the configured stores.
+    :returns: the store, or the error page naming the configured stores (404) or saying why
+        the store cannot be used (503 for a secret that cannot be read, ...).
     """
     name = request.path_params["store"]
     if name not in hub.stores:
         known = ", ".join(hub.stores)
         return render_error(request, hub, 404, f"no store {name!r} is configured ({known})")
-    return hub.store(name)
+    try:
+        return hub.store(name)
+    except IdconnectError as exc:  # its secret cannot be read, ...: the others keep working
+        return render_error(request, hub, api_error(exc).status, exc.message)
 
 
 def _count(request: Request) -> int:
