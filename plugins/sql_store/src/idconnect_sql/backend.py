@@ -167,16 +167,13 @@ class SqlBackend:
         self.url = self.settings.url
         self.batch_size = self.settings.batch_size
         self.schema = self.settings.schema
+        self.dialect = self.url.get_backend_name()
+        """The SQLAlchemy dialect name: ``sqlite``, ``postgresql``, ``mysql`` or ``mariadb``."""
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._searches: dict[tuple[Any, ...], tuple[list[sa.Select[Any]], sa.Select[Any]]] = {}
 
     # -- plumbing -----------------------------------------------------------------------------
-
-    @property
-    def dialect(self) -> str:
-        """The SQLAlchemy dialect name: ``sqlite``, ``postgresql``, ``mysql`` or ``mariadb``."""
-        return self.url.get_backend_name()
 
     @property
     def engine(self) -> Engine:
@@ -222,24 +219,31 @@ class SqlBackend:
             userName): writers of the same name are serialised (:mod:`idconnect_sql.locks`).
         :returns: a context manager yielding the connection.
         """
-        timeout = self.settings.connect_timeout
         with self.errors(account), self.engine.connect() as connection:
             if self.dialect == "sqlite" and _WRITING.get():
                 connection.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+            if not locked:  # no named lock to take or release (every read)
+                yield from self._transaction(connection, locked)
+                return
+            timeout = self.settings.connect_timeout
             with locks.session_locks(connection, self.dialect, locked, timeout, self.name):
-                transaction = connection.begin()
-                try:
-                    locks.transaction_locks(connection, self.dialect, locked)
-                    yield connection
-                except BaseException:
-                    transaction.rollback()
-                    raise
-                committing = _COMMITTING.get()
-                if committing is not None:
-                    committing[0] = True
-                transaction.commit()
-                if committing is not None:
-                    committing[0] = False
+                yield from self._transaction(connection, locked)
+
+    def _transaction(self, connection: Connection, locked: Sequence[str]) -> Iterator[Connection]:
+        transaction = connection.begin()
+        try:
+            if locked:
+                locks.transaction_locks(connection, self.dialect, locked)
+            yield connection
+        except BaseException:
+            transaction.rollback()
+            raise
+        committing = _COMMITTING.get()
+        if committing is not None:
+            committing[0] = True
+        transaction.commit()
+        if committing is not None:
+            committing[0] = False
 
     def not_found(self, what: str, ident: str, account: str | None = None) -> NotFound:
         """Build the NotFound error for a missing object.

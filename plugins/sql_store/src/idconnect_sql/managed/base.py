@@ -26,7 +26,7 @@ from idconnect_sql.engine import create_engine
 from idconnect_sql.managed.children import Children, kinds_for
 from idconnect_sql.managed.custom import CustomAttributes
 from idconnect_sql.managed.layout import managed_layout
-from idconnect_sql.managed.rows import account_from_row
+from idconnect_sql.managed.rows import AccountRows
 from idconnect_sql.tables import UNIQUE_ATTRIBUTES, build_tables
 
 __all__ = ["ManagedBase", "raise_first"]
@@ -52,7 +52,8 @@ class ManagedBase(SqlBackend):
         """Every canonical attribute and the custom ones: what filters are compiled against."""
         self.layout, self.group_layout = managed_layout(self.tables, self.custom)
         self.create_schema = config.get("create_schema", bool, self.dialect == "sqlite")
-        self.children = Children(self.tables)
+        self.children = Children(self.tables, self.dialect)
+        self.account_rows = AccountRows(self.tables.accounts)
         self.records = RecordSql(self.tables.verifications, self.tables.consents)
         """Statements on the verification and consent tables (shared with the hub's state)."""
 
@@ -112,14 +113,17 @@ class ManagedBase(SqlBackend):
         :param attributes: the query's attributes; empty for complete accounts.
         :returns: the accounts, in the rows' order.
         """
-        ids = [row.id for row in rows]
+        if not rows:
+            return []
+        accounts = self.account_rows
+        accounts.check(rows[0])
+        position = accounts.id_position
+        ids = [row[position] for row in rows]
         children = self.children.read(connection, ids, kinds_for(attributes))
-        custom = (
-            self.custom.read(connection, ids)
-            if self.custom and _wants_custom(attributes, self.custom)
-            else {}
-        )
-        return [account_from_row(row, children, custom.get(row.id)) for row in rows]
+        if not (self.custom and _wants_custom(attributes, self.custom)):
+            return [accounts.build(row, children) for row in rows]
+        custom = self.custom.read(connection, ids)
+        return [accounts.build(row, children, custom.get(row[position])) for row in rows]
 
     def _get(self, connection: Connection, account_id: str) -> Account:
         row = connection.execute(

@@ -5,19 +5,28 @@ account of a page come back from one ``UNION ALL`` of the child tables, each par
 ``(kind, account_id, n, k, c1, c2, b1, b2)`` and ordered as the account lists them (``position``
 for the first three, the assignment id for roles, ``display_name_ci, id`` for groups). Only the
 kinds the query's ``attributes`` ask for are read (all of them when it asks for everything).
+
+The page's account ids are one parameter where the dialect can take a list as one value:
+``account_id = ANY(:ids)`` (an array) on PostgreSQL, ``account_id IN (SELECT value FROM
+json_each(:ids))`` (JSON text) on SQLite. An expanding ``IN (:ids_1, ..., :ids_50)`` per child
+table would be rendered for each page anew and bind every id once per table; elsewhere (MariaDB,
+MySQL) it is what is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from idconnect_sql.tables import ManagedTables
 
-__all__ = ["KINDS", "Children", "kinds_for"]
+__all__ = ["KINDS", "Among", "Children", "account_ids", "kinds_for"]
 
 KINDS = ("emails", "phones", "idents", "roles", "groups")
 """The child lists of an account, in the order of their ``kind`` number."""
@@ -44,7 +53,29 @@ _ROW_ONLY = {
     "disabledat",
 }
 
-IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
+_JSON_EACH = sqlite3.sqlite_version_info >= (3, 38)
+"""Whether SQLite has ``json_each`` built in (from 3.38; an extension before)."""
+
+
+Among = Callable[[sa.ColumnElement[Any]], sa.ColumnElement[bool]]
+"""Makes the condition "this column is one of the ids" of a statement."""
+
+
+def account_ids(dialect: str) -> tuple[Among, Callable[[Sequence[str]], Any]]:
+    """Return how a statement takes a list of account ids as the parameter ``ids``.
+
+    :param dialect: the SQLAlchemy dialect name.
+    :returns: the condition maker, and what to bind ``ids`` to given the ids.
+    """
+    if dialect == "postgresql":
+        array: sa.BindParameter[Any] = sa.bindparam("ids", type_=postgresql.ARRAY(sa.String))
+        return (lambda column: column == sa.any_(array)), list
+    if dialect == "sqlite" and _JSON_EACH:
+        ids: sa.BindParameter[Any] = sa.bindparam("ids")
+        listed: sa.Select[Any] = sa.select(sa.column("value")).select_from(sa.func.json_each(ids))
+        return (lambda column: column.in_(listed)), json.dumps
+    expanding: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
+    return (lambda column: column.in_(expanding)), list
 
 
 def kinds_for(attributes: Sequence[str]) -> frozenset[str]:
@@ -70,10 +101,12 @@ class Children:
     """Reads the child rows of a page of accounts (one statement per set of kinds, built once).
 
     :param tables: the managed tables.
+    :param dialect: the SQLAlchemy dialect name (how the ids are bound, :func:`account_ids`).
     """
 
-    def __init__(self, tables: ManagedTables) -> None:
+    def __init__(self, tables: ManagedTables, dialect: str) -> None:
         self.tables = tables
+        self._among, self._bound = account_ids(dialect)
         self._statements: dict[frozenset[str], sa.CompoundSelect[Any] | sa.Select[Any]] = {}
 
     def _parts(self) -> Mapping[str, sa.Select[Any]]:
@@ -92,7 +125,7 @@ class Children:
         def part(kind: str, owner: sa.Column[Any], *columns: Any) -> sa.Select[Any]:
             number: sa.ColumnElement[Any] = sa.literal_column(str(KINDS.index(kind)))
             return sa.select(number.label("kind"), owner.label("account_id"), *columns).where(
-                owner.in_(IDS)
+                self._among(owner)
             )
 
         return {
@@ -138,7 +171,8 @@ class Children:
         """Return the statement reading the given kinds of child rows (built once per set).
 
         :param kinds: a non-empty subset of :data:`KINDS`.
-        :returns: the statement, taking the account ids as the expanding parameter ``ids``.
+        :returns: the statement, taking the account ids as the parameter ``ids`` (bound as
+            :meth:`read` binds them).
         """
         stmt = self._statements.get(kinds)
         if stmt is None:
@@ -167,7 +201,7 @@ class Children:
         found: dict[str, dict[str, list[Any]]] = {kind: {} for kind in kinds}
         if not ids or not kinds:
             return found
-        rows = connection.execute(self.statement(kinds), {"ids": list(ids)}).all()
+        rows = connection.execute(self.statement(kinds), {"ids": self._bound(ids)}).all()
         lists = [found.get(kind) for kind in KINDS]
         for row in rows:
             owned = lists[row[0]]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from idconnect.backend import (
@@ -25,14 +27,13 @@ from idconnect_sql.managed.trusted import trusted
 
 __all__ = [
     "NAME_PARTS",
-    "account_from_row",
+    "AccountRows",
     "authenticator_from_row",
     "ci",
     "email_rows",
     "fold",
     "group_from_row",
     "identity_rows",
-    "name_from_row",
     "name_values",
     "phone_rows",
     "session_from_row",
@@ -107,14 +108,10 @@ def user_name_values(user_name: str) -> dict[str, str]:
     return {"user_name": user_name, "user_name_ci": folded, "user_name_rev": folded[::-1]}
 
 
-def name_from_row(row: Row[Any]) -> Name | None:
-    """Read the name parts of an account row (``None`` when every part is missing)."""
-    formatted, family, given, middle = (
-        row.formatted,
-        row.family_name,
-        row.given_name,
-        row.middle_name,
-    )
+def _name(
+    formatted: str | None, family: str | None, given: str | None, middle: str | None
+) -> Name | None:
+    """The name of an account row's parts (``None`` when every part is missing)."""
     if formatted is None and family is None and given is None and middle is None:
         return None
     return _NAME(formatted=formatted, family_name=family, given_name=given, middle_name=middle)
@@ -129,59 +126,130 @@ _ROLE = trusted(RoleAssignment)
 _GROUP = trusted(GroupRef)
 _NO_FAILURES = FailedAttempts(password=0, otp=0)
 _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
+_NONE: Mapping[str, list[Any]] = MappingProxyType({})
+
+_READ = (
+    "id",
+    "user_name",
+    "display_name",
+    "formatted",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "organization",
+    "active",
+    "disabled_at",
+    "created",
+    "last_modified",
+    "last_login",
+    "failed_password",
+    "failed_otp",
+    "version",
+)
+"""The ``idc_accounts`` columns an account is built from, in the order they are unpacked."""
 
 
-def account_from_row(
-    row: Row[Any],
-    children: Mapping[str, Mapping[str, list[Any]]],
-    custom: Mapping[str, Any] | None = None,
-) -> Account:
-    """Build an account from its row and its child rows (:class:`.children.Children`).
+class AccountRows:
+    """Builds accounts from ``idc_accounts`` rows and their child rows.
 
-    The values come from the store's own tables, so the models are built without re-running
-    their validators (:mod:`.trusted`). A child list the page did not read is left empty.
+    A row's values are taken by position (one C-level ``itemgetter`` rather than a lookup by
+    name per column, the larger part of building a page of models), so the rows must start with
+    the table's columns in table order, as ``select(accounts, ...)`` returns them.
+    :meth:`check` says so of a result's first row.
 
-    :param row: the ``idc_accounts`` row.
-    :param children: kind to account id to its ``(kind, account_id, n, k, c1, c2, b1, b2)`` rows.
-    :param custom: its custom attributes' values (:meth:`.custom.CustomAttributes.read`).
-    :returns: the account.
+    :param accounts: the ``idc_accounts`` table.
     """
-    ident = row.id
-    none: list[Any] = []
-    emails = children.get("emails", {}).get(ident, none)
-    phones = children.get("phones", {}).get(ident, none)
-    idents = children.get("idents", {}).get(ident, none)
-    roles = children.get("roles", {}).get(ident, none)
-    groups = children.get("groups", {}).get(ident, none)
-    failed_password, failed_otp = row.failed_password, row.failed_otp
-    return _ACCOUNT(
-        id=ident,
-        user_name=row.user_name,
-        name=name_from_row(row),
-        display_name=row.display_name,
-        emails=tuple(
-            _EMAIL(value=e[4], type=e[5], primary=bool(e[6]), verified=bool(e[7])) for e in emails
-        ),
-        phone_numbers=tuple(
-            _PHONE(value=p[4], type=p[5], primary=bool(p[6]), verified=bool(p[7])) for p in phones
-        ),
-        active=bool(row.active),
-        disabled_at=row.disabled_at,
-        organization=row.organization,
-        external_identities=tuple(_IDENTITY(provider=i[4], subject=i[5]) for i in idents),
-        created=row.created,
-        last_modified=row.last_modified,
-        last_login=row.last_login,
-        failed_attempts=(
-            _NO_FAILURES
-            if failed_password == 0 and failed_otp == 0
-            else FailedAttempts(password=failed_password, otp=failed_otp)
-        ),
-        groups=tuple(_GROUP(value=g[4], display=g[5]) for g in groups),
-        role_assignments=tuple(_ROLE(role=r[4], organization=r[5]) for r in roles),
-        attributes=_NO_ATTRIBUTES if not custom else MappingProxyType(custom),
-        version=str(row.version),
-    )
+
+    def __init__(self, accounts: sa.Table) -> None:
+        self.columns = tuple(accounts.c.keys())
+        self._values = operator.itemgetter(*(self.columns.index(name) for name in _READ))
+        self.id_position = self.columns.index("id")
+
+    def check(self, row: Row[Any]) -> None:
+        """Refuse a row that does not start with the table's columns in order.
+
+        :param row: a row of the result to build from.
+        :raises TypeError: when its columns are others (a bug of the statement's caller).
+        """
+        if tuple(row._fields[: len(self.columns)]) != self.columns:
+            raise TypeError(f"not an idc_accounts row: {row._fields}")
+
+    def build(
+        self,
+        row: Row[Any],
+        children: Mapping[str, Mapping[str, list[Any]]],
+        custom: Mapping[str, Any] | None = None,
+    ) -> Account:
+        """Build an account from its row and its child rows (:class:`.children.Children`).
+
+        The values come from the store's own tables, so the models are built without
+        re-running their validators (:mod:`.trusted`). A child list the page did not read is
+        left empty.
+
+        :param row: the ``idc_accounts`` row (see :meth:`check`).
+        :param children: kind to account id to its ``(kind, account_id, n, k, c1, c2, b1, b2)``
+            rows.
+        :param custom: its custom attributes' values (:meth:`.custom.CustomAttributes.read`).
+        :returns: the account.
+        """
+        (
+            ident,
+            user_name,
+            display_name,
+            formatted,
+            family,
+            given,
+            middle,
+            organization,
+            active,
+            disabled_at,
+            created,
+            last_modified,
+            last_login,
+            failed_password,
+            failed_otp,
+            version,
+        ) = self._values(row)
+        none: list[Any] = []
+        return _ACCOUNT(
+            id=ident,
+            user_name=user_name,
+            name=_name(formatted, family, given, middle),
+            display_name=display_name,
+            emails=tuple(
+                _EMAIL(value=e[4], type=e[5], primary=bool(e[6]), verified=bool(e[7]))
+                for e in children.get("emails", _NONE).get(ident, none)
+            ),
+            phone_numbers=tuple(
+                _PHONE(value=p[4], type=p[5], primary=bool(p[6]), verified=bool(p[7]))
+                for p in children.get("phones", _NONE).get(ident, none)
+            ),
+            active=bool(active),
+            disabled_at=disabled_at,
+            organization=organization,
+            external_identities=tuple(
+                _IDENTITY(provider=i[4], subject=i[5])
+                for i in children.get("idents", _NONE).get(ident, none)
+            ),
+            created=created,
+            last_modified=last_modified,
+            last_login=last_login,
+            failed_attempts=(
+                _NO_FAILURES
+                if failed_password == 0 and failed_otp == 0
+                else FailedAttempts(password=failed_password, otp=failed_otp)
+            ),
+            groups=tuple(
+                _GROUP(value=g[4], display=g[5])
+                for g in children.get("groups", _NONE).get(ident, none)
+            ),
+            role_assignments=tuple(
+                _ROLE(role=r[4], organization=r[5])
+                for r in children.get("roles", _NONE).get(ident, none)
+            ),
+            attributes=_NO_ATTRIBUTES if not custom else MappingProxyType(custom),
+            version=str(version),
+        )
 
 
 def group_from_row(row: Row[Any], members: tuple[str, ...]) -> Group:
