@@ -6,7 +6,9 @@ Seeds N demo accounts natively (``idconnect_sql.demo.seed_demo``), then, per dia
 
 - exact email lookup: ``search_accounts('emails.value eq "..."')`` against Core running the same
   statements (the account row by a semi-join on ``emails.value_ci``, then the page's child rows
-  in one ``UNION ALL`` with the same ORDER BYs) on the store's own engine;
+  in one ``UNION ALL`` with the same ORDER BYs, the page's ids bound as one parameter as the store
+  binds them: ``= ANY(:ids)`` on PostgreSQL, ``IN (SELECT value FROM json_each(:ids))`` on
+  SQLite) on the store's own engine;
 - first page of 50 sorted by userName: the facade against the same keyset query by hand
   (``ORDER BY user_name_ci, id LIMIT 51`` plus the children), and PostgreSQL's ``EXPLAIN`` of the
   statement the facade actually sent (captured from the engine);
@@ -30,6 +32,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [*(p for p in sys.path if os.path.abspath(p or ".") != _HERE), _HERE]
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import random  # noqa: E402
 import secrets  # noqa: E402
 import statistics  # noqa: E402
@@ -42,11 +45,13 @@ from typing import Any  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 from idconnect_sql.demo import seed_demo  # noqa: E402
+from sqlalchemy.dialects import postgresql  # noqa: E402
 
 import idconnect  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IDS = sa.bindparam("ids", expanding=True)
+IDS_JSON = sa.bindparam("ids")
 PAGE = 50
 
 
@@ -150,6 +155,27 @@ class RawCore:
 
     def _children(self) -> sa.CompoundSelect:
         t = self.t
+        dialect = self.engine.dialect.name
+        if dialect == "postgresql":
+            ids: Any = sa.bindparam("ids", type_=postgresql.ARRAY(sa.String))
+            self.bind_ids: Callable[[list[str]], Any] = list
+
+            def among(column: Any) -> Any:
+                return column == sa.any_(ids)
+
+        elif dialect == "sqlite":
+            listed = sa.select(sa.column("value")).select_from(sa.func.json_each(IDS_JSON))
+            self.bind_ids = json.dumps
+
+            def among(column: Any) -> Any:
+                return column.in_(listed)
+
+        else:
+            self.bind_ids = list
+
+            def among(column: Any) -> Any:
+                return column.in_(IDS)
+
         blank, no = sa.literal_column("''"), sa.false()
         e, p, x, r, m, g = (
             t.emails,
@@ -166,16 +192,16 @@ class RawCore:
 
         union = sa.union_all(
             part(0, e, e.c.position, blank, e.c.value, e.c.type, e.c.primary, e.c.verified).where(
-                e.c.account_id.in_(IDS)
+                among(e.c.account_id)
             ),
             part(1, p, p.c.position, blank, p.c.value, p.c.type, p.c.primary, p.c.verified).where(
-                p.c.account_id.in_(IDS)
+                among(p.c.account_id)
             ),
             part(2, x, x.c.position, blank, x.c.provider, x.c.subject, no, no).where(
-                x.c.account_id.in_(IDS)
+                among(x.c.account_id)
             ),
             part(3, r, r.c.id, blank, r.c.role, r.c.organization, no, no).where(
-                r.c.account_id.in_(IDS)
+                among(r.c.account_id)
             ),
             part(
                 4,
@@ -188,7 +214,7 @@ class RawCore:
                 no,
             )
             .select_from(m.join(g, g.c.id == m.c.group_id))
-            .where(m.c.account_id.in_(IDS)),
+            .where(among(m.c.account_id)),
         )
         return union.order_by(
             sa.literal_column("1"),
@@ -201,7 +227,8 @@ class RawCore:
         """Fetch the children of a page's rows; return how many child rows came back."""
         if not rows:
             return 0
-        return len(connection.execute(self.children, {"ids": [row.id for row in rows]}).all())
+        ids = self.bind_ids([row.id for row in rows])
+        return len(connection.execute(self.children, {"ids": ids}).all())
 
     def email(self, value: str) -> None:
         """Look an account up by exact email, with its children."""
