@@ -108,6 +108,7 @@ EVENTS = (
     "impersonation_started",
     "account_disabled",
     "account_enabled",
+    "account_dormant",
 )
 """The events a customer can be notified about (the brief's "notification available")."""
 

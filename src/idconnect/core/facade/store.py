@@ -6,10 +6,10 @@ from idconnect.core.facade.accounts import AccountOperations
 from idconnect.core.facade.activity import ActivityOperations
 from idconnect.core.facade.consents import ConsentOperations
 from idconnect.core.facade.credentials import CredentialOperations
+from idconnect.core.facade.dormant import DormantOperations
 from idconnect.core.facade.export import ExportOperations
 from idconnect.core.facade.groups import GroupOperations
 from idconnect.core.facade.impersonation import ImpersonationOperations
-from idconnect.core.facade.jobs import JobOperations
 from idconnect.core.facade.password_reset import PasswordResetOperations
 from idconnect.core.facade.roles import RoleOperations
 from idconnect.core.facade.sessions import SessionOperations
@@ -19,7 +19,7 @@ __all__ = ["Store"]
 
 
 class Store(
-    JobOperations,
+    DormantOperations,
     AccountOperations,
     GroupOperations,
     RoleOperations,
