@@ -22,6 +22,7 @@ from idconnect.cli.groups import groups
 from idconnect.cli.impersonation import impersonate, impersonation, impersonations, reset_link
 from idconnect.cli.jobs import jobs
 from idconnect.cli.notifications import clients, notifications, notify
+from idconnect.cli.policy import policy
 from idconnect.cli.roles import roles
 from idconnect.cli.serve import serve
 from idconnect.cli.sessions import sessions
@@ -143,6 +144,7 @@ for _command in (
     tokens,
     serve,
     jobs,
+    policy,
 ):
     cli.add_command(_command)
 password.add_command(reset_link)
