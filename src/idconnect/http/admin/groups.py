@@ -1,4 +1,4 @@
-"""Groups: list (a page, filtered), show with members, create, delete.
+"""Groups: list (a page, filtered), show with members, create, rename, delete.
 
 Membership changes for many accounts are bulk actions (:mod:`idconnect.http.admin.accounts`).
 """
@@ -44,6 +44,16 @@ async def _create(call: Call) -> Any:
         call.store.create_group, {"displayName": call.body["displayName"]}, reason=call.reason()
     )
     return to_json(created)
+
+
+async def _rename(call: Call) -> Any:
+    renamed = await call.run(
+        call.store.rename_group,
+        call.path["group"],
+        call.body["displayName"],
+        reason=call.reason(),
+    )
+    return to_json(renamed)
 
 
 async def _delete(call: Call) -> None:
@@ -94,6 +104,21 @@ ENDPOINTS = (
         required=("displayName",),
         mutates=True,
         responses={201: Reply(description="The group as stored.", schema=ref("Group"))},
+    ),
+    Endpoint(
+        method="PATCH",
+        path="/stores/{store}/groups/{group}",
+        name="renameGroup",
+        summary="Rename a group; its id and its members stay.",
+        tag="groups",
+        run=_rename,
+        params=(store_param(), _GROUP),
+        body={"displayName": TEXT, "reason": TEXT},
+        required=("displayName",),
+        mutates=True,
+        responses={
+            200: Reply(description="The group as stored after the change.", schema=ref("Group"))
+        },
     ),
     Endpoint(
         method="DELETE",
