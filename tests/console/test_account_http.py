@@ -393,8 +393,14 @@ def test_roles_assign_and_unassign(env: AccountConsole, alice: requests.Session)
 
 
 def test_authenticators_add_and_delete(env: AccountConsole, alice: requests.Session) -> None:
-    account_id = _fresh(env)
+    account_id = _fresh(
+        env, emails=[{"value": "auth.walk@example.org", "primary": True, "verified": True}]
+    )
     store = env.hub.store("main")
+    tab = alice.get(env.page("main", account_id, "authenticators"), timeout=30).text
+    assert '<select id="add-method-notify" name="notify">' in tab
+    assert '<option value="shop-web">' in tab and '<option value="portal-web">' not in tab
+    before = len(env.inbox.messages)
     done = env.post(
         alice,
         "main",
@@ -403,9 +409,12 @@ def test_authenticators_add_and_delete(env: AccountConsole, alice: requests.Sess
         kind="phone",
         value="+447700900456",
         verified="on",
+        notify="shop-web",
         reason="new phone",
     )
     assert "Authentication method added" in _notice(done)
+    assert "The notification through shop-web was sent." in _notice(done)
+    assert len(env.inbox.messages) == before + 1
     phones = [a for a in store.list_authenticators(account_id) if a.kind.value == "phone"]
     assert len(phones) == 1 and phones[0].verified
     assert "+447700900456" not in done.text  # masked

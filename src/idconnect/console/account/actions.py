@@ -11,7 +11,7 @@ import re
 
 from starlette.responses import HTMLResponse, Response
 
-from idconnect.console.account.parts import Action, Done, one
+from idconnect.console.account.parts import Action, Done, one, told
 from idconnect.console.account.web import Form, View
 from idconnect.http.admin.export import EXPORT_CSP
 from idconnect.http.calls import ApiError
@@ -32,14 +32,14 @@ async def _set_password(view: View, form: Form) -> Done:
         raise ApiError(400, "invalid_input", "the new password is required")
     if password != form.raw("confirm"):
         raise ApiError(400, "invalid_input", "the two passwords differ")
-    await view.run(
+    done = await view.run(
         view.store.set_password,
         view.account_id,
         password,
         reason=form.get("reason"),
         notify=form.get("notify"),
     )
-    return Done(message="Password changed.")
+    return told(done, "Password changed.")
 
 
 async def _reset_link(view: View, form: Form) -> Done:

@@ -14,12 +14,11 @@ from typing import Any
 
 from attrs import frozen
 
-from idconnect.console.account.parts import Action, Done, Tab, section
+from idconnect.console.account.parts import Action, Done, Tab, section, told
 from idconnect.console.account.web import Form, View
 from idconnect.core.convert import to_json
 from idconnect.core.errors import Conflict
 from idconnect.core.model import Account
-from idconnect.core.notification import Notified
 from idconnect.core.schema import CORE_USER_SCHEMA, AttributeDef, AttrType
 from idconnect.http.calls import ApiError
 
@@ -223,7 +222,6 @@ async def _update(view: View, form: Form) -> Done:
     wanted = changes(form, rows(view, account))
     if not wanted:
         return Done(message="Nothing changed: every field holds its current value.")
-    notify = form.get("notify")
     try:
         done = await view.run(
             view.store.update_account,
@@ -231,17 +229,11 @@ async def _update(view: View, form: Form) -> Done:
             wanted,
             expected_version=form.get("version"),
             reason=form.get("reason"),
-            notify=notify,
+            notify=form.get("notify"),
         )
     except ApiError as exc:
         raise _stale(exc) from exc
-    message = f"Saved: {', '.join(sorted(wanted))}."
-    if not isinstance(done, Notified):
-        return Done(message=message)
-    for sent in done.notifications:
-        outcome = f"could not be sent ({sent.cause})" if sent.failed else "was sent"
-        message += f" The notification through {notify} {outcome}."
-    return Done(message=message, failed=bool(done.failed))
+    return told(done, f"Saved: {', '.join(sorted(wanted))}.")
 
 
 TAB = Tab(name="attributes", title="Attributes", load=_load)

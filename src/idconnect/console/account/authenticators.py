@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idconnect.console.account.parts import Action, Done, Tab, section
+from idconnect.console.account.parts import Action, Done, Tab, section, told
 from idconnect.console.account.web import Form, View
 from idconnect.core.model import Account
+from idconnect.core.notification import Notified
 
 __all__ = ["ACTIONS", "TAB"]
 
@@ -29,18 +30,21 @@ async def _add(view: View, form: Form) -> Done:
         form.required("value", "the address or number"),
         verified=form.flag("verified"),
         reason=form.get("reason"),
+        notify=form.get("notify"),
     )
-    return Done(message=f"Authentication method added: {added.label or kind}.")
+    method = added.result if isinstance(added, Notified) else added
+    return told(added, f"Authentication method added: {method.label or kind}.")
 
 
 async def _remove(view: View, form: Form) -> Done:
-    await view.run(
+    done = await view.run(
         view.store.remove_authenticator,
         view.account_id,
         form.required("authenticator", "the method"),
         reason=form.get("reason"),
+        notify=form.get("notify"),
     )
-    return Done(message="Authentication method deleted.")
+    return told(done, "Authentication method deleted.")
 
 
 TAB = Tab(name="authenticators", title="Authenticators", load=_load)

@@ -15,16 +15,17 @@ from idconnect.core.model import Account
 __all__ = ["clients", "offered"]
 
 
-def clients(view: View, account: Account, url: str) -> tuple[Client, ...]:
+def clients(view: View, account: Account, url: str | None = None) -> tuple[Client, ...]:
     """Return the clients an action may go through: the selection rules', with the URL it needs.
 
     :param view: the request.
     :param account: the account (its organization decides which applications' clients).
-    :param url: ``login_url`` (impersonation) or ``reset_url`` (a reset link).
+    :param url: ``login_url`` (impersonation) or ``reset_url`` (a reset link); ``None``
+        for any (a notification).
     :returns: the clients, in config order.
     """
     eligible = view.hub.config.clients.eligible(account.organization)
-    return tuple(c for c in eligible if getattr(c, url) is not None)
+    return tuple(c for c in eligible if url is None or getattr(c, url) is not None)
 
 
 def offered(view: View, account: Account) -> dict[str, Any]:
@@ -33,8 +34,9 @@ def offered(view: View, account: Account) -> dict[str, Any]:
     :param view: the request.
     :param account: the account.
     :returns: ``unlock``, ``password``, ``status`` (enable/disable), ``sessions``, ``delete``
-        and ``export`` as booleans; ``reset_clients`` and ``login_clients`` as client lists
-        (empty: not offered).
+        and ``export`` as booleans; ``reset_clients``, ``login_clients`` and
+        ``notify_clients`` (to tell the customer of a change, with ``notifications.send``) as
+        client lists (empty: not offered).
     """
     impersonation = view.hub.config.impersonation.signing_key_file is not None
     can_password = view.supports("set_password")
@@ -46,5 +48,6 @@ def offered(view: View, account: Account) -> dict[str, Any]:
         "delete": view.supports("delete_account"),
         "export": view.supports("get_account"),
         "reset_clients": clients(view, account, "reset_url") if can_password else (),
+        "notify_clients": clients(view, account) if view.can("notifications.send") else (),
         "login_clients": clients(view, account, "login_url") if impersonation else (),
     }

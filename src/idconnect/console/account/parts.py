@@ -15,9 +15,10 @@ from starlette.responses import Response
 from idconnect.console.account.web import Form, View
 from idconnect.core.errors import IdconnectError, NotSupported, PermissionDenied
 from idconnect.core.model import Account, BulkResult
+from idconnect.core.notification import Notified
 from idconnect.http.calls import ApiError, api_error
 
-__all__ = ["Action", "Done", "Section", "Tab", "one", "section"]
+__all__ = ["Action", "Done", "Section", "Tab", "one", "section", "told"]
 
 
 @frozen(kw_only=True)
@@ -40,6 +41,22 @@ class Section:
     def ok(self) -> bool:
         """Whether the read succeeded."""
         return not self.unsupported and self.denied is None and self.error is None
+
+
+def told(result: object, message: str) -> Done:
+    """Say what an action did, and how its notification went when it sent one.
+
+    :param result: what the facade returned (a ``Notified`` when the customer was told).
+    :param message: what was done, one sentence.
+    :returns: the message with each notification's outcome (sent, or failed with the cause);
+        ``failed`` when one could not be sent.
+    """
+    if not isinstance(result, Notified):
+        return Done(message=message)
+    for sent in result.notifications:
+        outcome = f"could not be sent ({sent.cause})" if sent.failed else "was sent"
+        message += f" The notification through {sent.client} {outcome}."
+    return Done(message=message, failed=bool(result.failed))
 
 
 def one(result: BulkResult) -> None:
