@@ -19,12 +19,18 @@ from typing import Any
 
 import ldap3
 import pytest
+import requests
+from click.testing import CliRunner
 from idconnect_ldap.testing import Slapd, slapd_available
 from idconnect_sql.testing import Namespaces, run_name
 
 import idconnect
 from idconnect import InvalidInput, StoreUnavailable
+from idconnect.cli import cli
+from idconnect.core.api_tokens import issue_token
 from idconnect.core.facade.federated import FederatedPage
+from idconnect.http.app import create_app
+from idconnect.http.server import serving
 from idconnect.testing.servers import require_server
 
 PASSWORD_ENV = "IDCONNECT_TEST_FEDERATED_LDAP_PASSWORD"
@@ -248,3 +254,97 @@ def test_a_tampered_or_foreign_cursor_is_invalid_input(hub: idconnect.Hub) -> No
         hub.search_accounts(count=2, cursor="not a cursor")
     with pytest.raises(InvalidInput):
         hub.search_accounts(count=0)
+
+
+def _toml_config(config: dict[str, Any], path: Path) -> Path:
+    """Write the test's config (flat store settings) as TOML for the CLI."""
+    lines = [f'[hub]\nstate = "{config["hub"]["state"]}"']
+    for name, settings in config["stores"].items():
+        lines.append(f"[stores.{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_the_find_command_prints_each_store_and_follows_the_cursor(
+    hub: idconnect.Hub, config: dict[str, Any], tmp_path: Path
+) -> None:
+    made = _seed(hub, 2)
+    toml = _toml_config(config, tmp_path / "idconnect.toml")
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["--config", str(toml), "find", 'userName co "user"'])
+    assert shown.exit_code == 0, shown.output
+    for store, name in {(s, n) for (s, _), n in made.items()}:
+        assert name in shown.output and store in shown.output
+    assert "6 account(s)" in shown.output
+    first = runner.invoke(
+        cli, ["--config", str(toml), "find", 'userName co "user"', "--count", "4", "--json"]
+    )
+    doc = json.loads(first.output)
+    assert len(doc["Resources"]) == 4 and doc["skipped"] == []
+    rest = runner.invoke(
+        cli,
+        [
+            "--config",
+            str(toml),
+            "find",
+            'userName co "user"',
+            "--count",
+            "4",
+            "--json",
+            "--cursor",
+            doc["nextCursor"],
+        ],
+    )
+    later = json.loads(rest.output)
+    walked = {(r["store"], r["account"]["id"]) for r in doc["Resources"] + later["Resources"]}
+    assert walked == set(made) and later["nextCursor"] is None
+    only = runner.invoke(cli, ["--config", str(toml), "find", "--stores", "pg", "--json"])
+    assert {r["store"] for r in json.loads(only.output)["Resources"]} == {"pg"}
+    sorted_ = runner.invoke(cli, ["--config", str(toml), "find", "--sort-by", "userName"])
+    assert "skipped dir (not supported)" in sorted_.output
+
+
+def test_the_admin_api_searches_every_store_and_allows_a_scan(
+    config: dict[str, Any], tmp_path: Path
+) -> None:
+    config["stores"]["lite"]["scan_threshold"] = 1
+    with idconnect.connect(config) as hub:
+        made = _seed(hub, 2)
+        token, _ = issue_token(hub, admin=getpass.getuser(), reason="federated test")
+        with serving(create_app(hub)) as base:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+            url = f"{base}/api/accounts"
+            found = session.get(url, params={"filter": 'displayName co "x"'}, timeout=30)
+            assert found.status_code == 200, found.text
+            doc = found.json()
+            assert [s["store"] for s in doc["skipped"]] == ["lite"]
+            assert doc["skipped"][0]["cause"] == "filter"
+            assert "scan_threshold" in doc["skipped"][0]["message"]
+            strict = session.get(
+                url, params={"filter": 'displayName co "x"', "strict": "true"}, timeout=30
+            )
+            assert strict.status_code == 400 and "scan_threshold" in strict.text
+            allowed = session.get(
+                url, params={"filter": 'userName co "user"', "allowScan": "true"}, timeout=30
+            )
+            assert allowed.status_code == 200 and allowed.json()["skipped"] == []
+            ids = {(r["store"], r["account"]["id"]) for r in allowed.json()["Resources"]}
+            assert ids == set(made)
+            some = session.get(url, params={"stores": ["pg", "dir"], "count": 1}, timeout=30)
+            page = some.json()
+            assert [r["store"] for r in page["Resources"]] == ["pg"]
+            assert page["nextCursor"]
+            nxt = session.get(
+                url,
+                params={"stores": ["pg", "dir"], "count": 1, "cursor": page["nextCursor"]},
+                timeout=30,
+            )
+            assert nxt.status_code == 200 and len(nxt.json()["Resources"]) == 1
+            bad = session.get(url, params={"cursor": "x" * 20}, timeout=30)
+            assert bad.status_code == 400
+            unknown = session.get(url, params={"stores": "nowhere"}, timeout=30)
+            assert unknown.status_code == 404
+            openapi = session.get(f"{base}/api/openapi.json", timeout=30).json()
+            assert "searchAllStores" in json.dumps(openapi["paths"]["/api/accounts"])

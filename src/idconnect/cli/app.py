@@ -18,6 +18,7 @@ from idconnect.cli.context import App
 from idconnect.cli.credentials import authenticators, failed_attempts, password
 from idconnect.cli.demo import demo
 from idconnect.cli.errors import report
+from idconnect.cli.find import find
 from idconnect.cli.groups import groups
 from idconnect.cli.impersonation import impersonate, impersonation, impersonations, reset_link
 from idconnect.cli.jobs import jobs
@@ -121,6 +122,7 @@ for _command in (
     store,
     attributes,
     accounts,
+    find,
     groups,
     roles,
     authenticators,

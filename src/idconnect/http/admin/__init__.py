@@ -15,10 +15,12 @@ from idconnect.http.admin import (
     activity,
     credentials,
     export,
+    federated,
     groups,
     impersonation,
     jobs,
     notifications,
+    policies,
     records,
     roles,
     sessions,
@@ -36,6 +38,7 @@ __all__ = ["ENDPOINTS", "admin_routes"]
 ENDPOINTS: tuple[Endpoint, ...] = (
     *stores.ENDPOINTS,
     *accounts.ENDPOINTS,
+    *federated.ENDPOINTS,
     *groups.ENDPOINTS,
     *roles.ENDPOINTS,
     *credentials.ENDPOINTS,
@@ -46,6 +49,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *impersonation.ENDPOINTS,
     *export.ENDPOINTS,
     *jobs.ENDPOINTS,
+    *policies.ENDPOINTS,
 )
 """Every admin endpoint, in the order the OpenAPI document lists them."""
 
