@@ -1,7 +1,9 @@
 """One search across several stores: merged pages, one resumable cursor, skipped stores named.
 
 Every selected store runs the search concurrently (one thread per store) through its own facade,
-so each store's permission check and audit wrappers apply. Each store is asked for at most
+so each store's permission check and audit wrappers apply. (When a walk without ``sort_by`` is
+resumed, the stores come one after the other: the first store still walking is asked alone, the
+next ones only when it runs out.) Each store is asked for at most
 ``count`` accounts from where it left off; the answers are merged in the core's order
 (:func:`~idconnect.core.filter.sort_key`: missing values last in both directions, ties by the
 order of ``stores``, then by each store's own order). Without ``sort_by`` the order is the
@@ -363,21 +365,7 @@ class _Search:
         :returns: the page.
         """
         self.walks = dict(walks)
-        active = [n for n in self.names if not walks[n].done]
-        got = self._concurrently(
-            {n: functools.partial(self._page, n, walks[n].cursor, self.count) for n in active}
-        )
-        pages: dict[str, Page[Account]] = {}
-        keys: dict[str, Callable[[Account], _Key]] = {}
-        for name in active:
-            page = self._answered(name, got[name])
-            if page is not None:
-                try:
-                    keys[name] = self._key_of(name)
-                except IdconnectError as exc:
-                    self._answered(name, exc)
-                    continue
-                pages[name] = page
+        pages, keys = self._fetch(walks, resumed=prior is not None)
         taken = self._merge(pages, keys, prior)
         partial = {
             n: taken[n] for n in pages if 0 < taken[n] < len(pages[n].items)
@@ -415,6 +403,40 @@ class _Search:
             next_cursor = wrap_position(fingerprint, position)
         skipped = tuple(w.skipped for n in self.names if (w := self.walks[n]).skipped)
         return FederatedPage(items=tuple(items), next_cursor=next_cursor, skipped=skipped)
+
+    def _fetch(
+        self, walks: dict[str, _Walk], *, resumed: bool
+    ) -> tuple[dict[str, Page[Account]], dict[str, Callable[[Account], _Key]]]:
+        """Fetch a page from each store still walking; record the stores that cannot answer.
+
+        Every store is asked at once, except when resuming a walk without ``sort_by``: then the
+        stores come one after the other, so the first store still walking is asked alone, and
+        the next ones (at once) only when it ran out before filling the page.
+        """
+        pending = [n for n in self.names if not walks[n].done]
+        batch = pending if self.sort is not None or not resumed else pending[:1]
+        pages: dict[str, Page[Account]] = {}
+        keys: dict[str, Callable[[Account], _Key]] = {}
+        while batch:
+            got = self._concurrently(
+                {n: functools.partial(self._page, n, walks[n].cursor, self.count) for n in batch}
+            )
+            for name in batch:
+                page = self._answered(name, got[name])
+                if page is None:
+                    continue
+                try:
+                    keys[name] = self._key_of(name)
+                except IdconnectError as exc:
+                    self._answered(name, exc)
+                    continue
+                pages[name] = page
+            filled = sum(len(p.items) for p in pages.values())
+            more = any(p.next_cursor is not None for p in pages.values())
+            asked = set(batch)
+            batch = [] if more or filled >= self.count else [n for n in pending if n not in asked]
+            pending = [n for n in pending if n not in asked]
+        return pages, keys
 
     def _merge(
         self,
