@@ -516,6 +516,20 @@ def test_an_admin_without_the_permission_is_not_offered_and_is_refused(
     assert done.status_code == 200 and not store.get_account(account_id).active
 
 
+def test_a_tab_the_admin_may_not_read_says_so_without_asking_the_store(
+    env: AccountConsole,
+) -> None:
+    account_id = _fresh(env)
+    rita = session_for(env, "rita")  # accounts, groups and activity only
+    for tab, permission in (("sessions", "sessions.read"), ("consents", "consents.read")):
+        page = rita.get(env.page("main", account_id, tab), timeout=30)
+        assert page.status_code == 200
+        assert f"it needs permission {permission}" in page.text
+    activity = rita.get(env.page("main", account_id, "activity"), timeout=30).text
+    assert "it needs permission" not in activity and "create_account" in activity
+    assert not [e for e in env.hub.state.events("main", account_id=account_id) if e.actor == "rita"]
+
+
 def test_a_post_without_the_csrf_token_changes_nothing(
     env: AccountConsole, alice: requests.Session
 ) -> None:

@@ -21,4 +21,4 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
     return {"timeline": page}
 
 
-TAB = Tab(name="activity", title="Activity", load=_load)
+TAB = Tab(name="activity", title="Activity", permission="activity.read", load=_load)

@@ -236,5 +236,5 @@ async def _update(view: View, form: Form) -> Done:
     return told(done, f"Saved: {', '.join(sorted(wanted))}.")
 
 
-TAB = Tab(name="attributes", title="Attributes", load=_load)
+TAB = Tab(name="attributes", title="Attributes", permission="accounts.read", load=_load)
 ACTIONS = (Action(name="attributes", tab="attributes", run=_update),)

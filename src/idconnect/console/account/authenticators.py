@@ -47,7 +47,7 @@ async def _remove(view: View, form: Form) -> Done:
     return told(done, "Authentication method deleted.")
 
 
-TAB = Tab(name="authenticators", title="Authenticators", load=_load)
+TAB = Tab(name="authenticators", title="Authenticators", permission="credentials.read", load=_load)
 ACTIONS = (
     Action(name="authenticators/add", tab="authenticators", run=_add),
     Action(name="authenticators/remove", tab="authenticators", run=_remove),

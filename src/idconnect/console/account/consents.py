@@ -16,4 +16,4 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
     return {"consents": await section(view, view.store.consents, view.account_id)}
 
 
-TAB = Tab(name="consents", title="Consents", load=_load)
+TAB = Tab(name="consents", title="Consents", permission="consents.read", load=_load)

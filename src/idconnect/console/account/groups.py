@@ -45,7 +45,7 @@ async def _remove(view: View, form: Form) -> Done:
     return await _membership(view, form, False)
 
 
-TAB = Tab(name="groups", title="Groups", load=_load)
+TAB = Tab(name="groups", title="Groups", permission="accounts.read", load=_load)
 ACTIONS = (
     Action(name="groups/add", tab="groups", run=_add),
     Action(name="groups/remove", tab="groups", run=_remove),

@@ -34,4 +34,4 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
     return {"log": log, "shown": shown}
 
 
-TAB = Tab(name="notifications", title="Notifications", load=_load)
+TAB = Tab(name="notifications", title="Notifications", permission="notifications.read", load=_load)

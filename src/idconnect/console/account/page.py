@@ -57,7 +57,7 @@ async def show(
         "account": account,
         "tabs": list(tabs.values()),
         "tab": chosen,
-        "panel": await chosen.load(view, account),
+        "panel": await chosen.load(view, account) if view.can(chosen.permission) else None,
         "offered": offered(view, account),
         "supports": view.supports,
         "base": view.base,

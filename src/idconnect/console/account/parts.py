@@ -99,11 +99,14 @@ class Tab:
 
     :param name: its ``?tab=`` value.
     :param title: its label.
+    :param permission: what an admin needs to see it; without it the panel says so and
+        nothing is read (no denied event for opening a tab).
     :param load: reads its panel's variables.
     """
 
     name: str
     title: str
+    permission: str
     load: Loader
 
     @property

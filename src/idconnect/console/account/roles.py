@@ -52,7 +52,7 @@ async def _unassign(view: View, form: Form) -> Done:
     return Done(message=f"Role {role} unassigned{_where(organization)}.")
 
 
-TAB = Tab(name="roles", title="Roles", load=_load)
+TAB = Tab(name="roles", title="Roles", permission="accounts.read", load=_load)
 ACTIONS = (
     Action(name="roles/assign", tab="roles", run=_assign),
     Action(name="roles/unassign", tab="roles", run=_unassign),

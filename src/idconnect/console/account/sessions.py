@@ -31,7 +31,7 @@ async def _revoke_all(view: View, form: Form) -> Done:
     return Done(message=f"{ended} session(s) deleted: the customer must log in again.")
 
 
-TAB = Tab(name="sessions", title="Sessions", load=_load)
+TAB = Tab(name="sessions", title="Sessions", permission="sessions.read", load=_load)
 ACTIONS = (
     Action(name="sessions/revoke", tab="sessions", run=_revoke),
     Action(name="sessions/revoke-all", tab="sessions", run=_revoke_all),

@@ -41,7 +41,9 @@ async def _revoke(view: View, form: Form) -> Done:
     return Done(message="Identity verification revoked.")
 
 
-TAB = Tab(name="verification", title="Identity verification", load=_load)
+TAB = Tab(
+    name="verification", title="Identity verification", permission="verification.read", load=_load
+)
 ACTIONS = (
     Action(name="verification/verify", tab="verification", run=_verify),
     Action(name="verification/revoke", tab="verification", run=_revoke),
