@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import idconnect
 from idconnect.cli import cli
-from idconnect.core.errors import ConfigError, NotSupported
+from idconnect.core.errors import ConfigError, NotFound
 from idconnect.core.model import Account, Email
 from tests.jobs.job_env import job_config
 
@@ -240,5 +240,5 @@ def test_cli_dry_run_and_config_refusals(tmp_path: Path, smtp: tuple[Inbox, int]
     with pytest.raises(ConfigError, match=r"policies\.dormant\.action"):
         idconnect.connect(config)
     del config["stores"]["main"]["policies"]
-    with idconnect.connect(config) as hub, pytest.raises(NotSupported, match="no dormant policy"):
+    with idconnect.connect(config) as hub, pytest.raises(NotFound, match="no dormant policy"):
         hub.store("main").run_dormant_policy()

@@ -7,7 +7,6 @@ from rich.table import Table
 
 from idconnect.cli.context import App, json_option, pass_app, print_json, store_argument
 from idconnect.cli.render import add_column
-from idconnect.core.jobs import job_document
 
 __all__ = ["policy"]
 
@@ -36,25 +35,7 @@ def dormant(app: App, store: str, dry_run: bool, detach: bool, json_flag: bool) 
     done = target.run_dormant_policy(dry_run=dry_run)
     jobs = [j if detach else target.wait_job(j.id) for j in done.jobs]
     if app.wants_json(json_flag):
-        print_json(
-            {
-                "dryRun": done.dry_run,
-                "decisions": [
-                    {
-                        "accountId": d.account_id,
-                        "userName": d.user_name,
-                        "action": d.action,
-                        "why": d.why,
-                    }
-                    for d in done.decisions
-                ],
-                "warnings": [
-                    {"accountId": n.account_id, "status": n.status.value, "cause": n.cause}
-                    for n in done.warnings
-                ],
-                "jobs": [job_document(j) for j in jobs],
-            }
-        )
+        print_json(done.document(jobs))
         return
     table = Table(box=None)
     for header in ("ACCOUNT", "USERNAME", "ACTION", "WHY"):

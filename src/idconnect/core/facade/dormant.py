@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from attrs import frozen
@@ -14,9 +15,9 @@ from idconnect.core.dormant import (
     decide,
     read_dormant,
 )
-from idconnect.core.errors import NotSupported
+from idconnect.core.errors import NotFound
 from idconnect.core.facade.jobs import JobOperations
-from idconnect.core.jobs import Job
+from idconnect.core.jobs import Job, job_document
 from idconnect.core.notification import Notification
 
 __all__ = ["DormantOperations", "DormantRun"]
@@ -37,6 +38,30 @@ class DormantRun:
     def of(self, action: str) -> tuple[Decision, ...]:
         """Return the decisions of one kind (``warn``, ``disable``, ``delete``, ``wait``, ...)."""
         return tuple(d for d in self.decisions if d.action == action)
+
+    def document(self, jobs: Sequence[Job] | None = None) -> dict[str, Any]:
+        """Return the run as JSON (the CLI's ``--json`` and the admin API's answer).
+
+        :param jobs: the jobs as read again (after waiting for them); default as started.
+        :returns: the decisions, the warnings' outcomes and the jobs.
+        """
+        return {
+            "dryRun": self.dry_run,
+            "decisions": [
+                {
+                    "accountId": d.account_id,
+                    "userName": d.user_name,
+                    "action": d.action,
+                    "why": d.why,
+                }
+                for d in self.decisions
+            ],
+            "warnings": [
+                {"accountId": n.account_id, "status": n.status.value, "cause": n.cause}
+                for n in self.warnings
+            ],
+            "jobs": [job_document(j) for j in (self.jobs if jobs is None else jobs)],
+        }
 
 
 class DormantOperations(JobOperations):
@@ -69,16 +94,15 @@ class DormantOperations(JobOperations):
         :param actor: the acting admin (needs the jobs' and notifications' permissions).
         :param runner: the jobs' runner, as for :meth:`start_job`.
         :returns: the decisions and what was done.
-        :raises NotSupported: when the store has no dormant policy configured.
+        :raises NotFound: when the store has no dormant policy configured.
         :raises PermissionDenied: without ``accounts.read`` (and, to act, the actions' ones).
         """
         policy = self.dormant_policy
         if policy is None:
-            raise NotSupported(
+            raise NotFound(
                 "this store has no dormant policy: configure [stores."
                 f"{self.name}.policies.dormant]",
                 store=self.name,
-                operation="run_dormant_policy",
             )
         now = self.hub.clock()
         marks = self._dormant.marks(self.name)
