@@ -78,8 +78,14 @@ def test_a_post_without_a_session_leads_to_the_login_page(console: Console) -> N
         timeout=10,
     )
     assert answer.status_code == 303
-    assert answer.headers["Location"].startswith("/console/login")
+    assert answer.headers["Location"] == "/console/login"  # the form is not posted again
     assert console.hub.store("main").get_account(ids[0]).active
+    page = requests.get(
+        console.listing(query="pin=userName&v.userName=a"), allow_redirects=False, timeout=10
+    )
+    assert page.headers["Location"] == (
+        "/console/login?next=/console/stores/main/accounts%3Fpin%3DuserName%26v.userName%3Da"
+    )
 
 
 def test_actions_without_permission_are_not_offered_and_forced_ones_get_403(

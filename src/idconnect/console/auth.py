@@ -4,7 +4,8 @@
 middleware lets ``/console/`` through). A request with a valid session cookie
 (:func:`~idconnect.core.console_sessions.console_session`) acts as the session's admin:
 ``request.state.console_session`` is the session, ``request.state.actor`` its admin. Without
-one, every page but the login page and the static files answers ``303`` to the login page.
+one, every page but the login page and the static files answers ``303`` to the login page
+(which leads back to the page asked for, when it was a ``GET``).
 
 Every ``POST`` must carry the session's CSRF token, as the form field ``csrf_token`` or the
 ``X-CSRF-Token`` header; the login form carries the token of a short pre-login cookie (a
@@ -122,6 +123,15 @@ async def _read_form(scope: Scope, receive: Receive) -> tuple[bytes, FormData]:
     return body, FormData(pairs)
 
 
+def _login_url(scope: Scope, path: str) -> str:
+    """The login page, returning to a page asked for (a form posted is not repeated)."""
+    root = scope.get("root_path", "")
+    if scope["method"] not in _SAFE_METHODS:
+        return f"{root}/login"
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{root}/login?next=" + quote(root + path + (f"?{query}" if query else ""), safe="/")
+
+
 def _replay(body: bytes) -> Receive:
     sent = False
 
@@ -159,9 +169,7 @@ class ConsoleAuth:
             state["console_session"] = session
             state["actor"] = session.admin
         elif not path.startswith(_OPEN):
-            target = quote(scope.get("root_path", "") + path, safe="/")
-            login = scope.get("root_path", "") + "/login?next=" + target
-            await RedirectResponse(login, 303)(scope, receive, send)
+            await RedirectResponse(_login_url(scope, path), 303)(scope, receive, send)
             return
         if scope["method"] in _SAFE_METHODS:
             await self.app(scope, receive, send)
