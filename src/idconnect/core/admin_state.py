@@ -11,6 +11,7 @@ job.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -57,13 +58,15 @@ class AdminState:
     def __init__(self, state: StateDatabase) -> None:
         self.state = state
         self._created = False
+        self._lock = threading.Lock()
 
     def _run(self, what: str, work: Callable[[sa.Connection], T]) -> T:
         try:
             engine = self.state.engine
             if not self._created:
-                _meta.create_all(engine)
-                self._created = True
+                with self._lock:  # concurrent first uses (a federated search's threads)
+                    _meta.create_all(engine)
+                    self._created = True
             with engine.begin() as conn:
                 return work(conn)
         except SQLAlchemyError as exc:
