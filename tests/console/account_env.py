@@ -9,6 +9,8 @@ signing key. Admins as in the harness: ``alice`` (everything), ``rita`` (reads),
 from __future__ import annotations
 
 import getpass
+import html
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,13 +22,22 @@ from joserfc.jwk import ECKey
 
 import idconnect
 from idconnect.core.admin_login import set_admin_password
-from idconnect.core.model import Event
+from idconnect.core.model import Account, Event
 from idconnect.http.app import create_app
 from idconnect.http.server import serving
 from tests.console.conftest import PASSWORD, Console, _config, _ldap_store, csrf_of, session_for
 from tests.token_helpers import Inbox, free_port
 
-__all__ = ["DEMO", "HOSTILE", "AccountConsole", "account_console", "csrf_of", "session_for"]
+__all__ = [
+    "DEMO",
+    "HOSTILE",
+    "AccountConsole",
+    "account_console",
+    "alert",
+    "csrf_of",
+    "notice",
+    "session_for",
+]
 
 DEMO = 60
 """Demo customers of the ``demo`` sql store (sessions, failed attempts, organizations...)."""
@@ -108,6 +119,36 @@ class AccountConsole(Console):
     def events(self, store: str, account_id: str, action: str) -> list[Event]:
         """The audit events of one action on one account, oldest first."""
         return list(self.hub.state.events(store, account_id=account_id, action=action))
+
+    def by_alice(self, store: str, account_id: str, action: str, reason: str) -> Event:
+        """The last event of an action on an account, checked: by alice, with the reason, done."""
+        events = self.events(store, account_id, action)
+        assert events, f"no {action} event"
+        event = events[-1]
+        assert (event.actor, event.reason, event.outcome) == ("alice", reason, "success"), event
+        return event
+
+    def fresh(self, store: str = "main", **extra: Any) -> str:
+        """A new account, for one test to change as it likes; ``extra`` adds JSON attributes."""
+        return self.seed(1, store=store, **extra)[1][0]
+
+    def demo(self, filter: str) -> Account:
+        """The first demo customer (store ``demo``) matching a SCIM filter."""
+        return self.hub.store("demo").search_accounts(filter, count=1).items[0]
+
+
+def notice(page: requests.Response) -> str:
+    """The text of the page's "done" message."""
+    found = re.search(r'<p class="notice" role="status">(.*?)</p>', page.text, re.S)
+    assert found, page.text[:2000]
+    return html.unescape(found.group(1))
+
+
+def alert(page: requests.Response) -> str:
+    """The text of the page's error message (a refused action, a failed notification)."""
+    found = re.search(r'<p class="error" role="alert" id="action-error">(.*?)</p>', page.text, re.S)
+    assert found, page.text[:2000]
+    return html.unescape(found.group(1))
 
 
 @contextmanager

@@ -91,12 +91,7 @@ class Page:
         return str(found.text)
 
     def event(self, action: str, reason: str) -> None:
-        events = self.env.events(self.store, self.account_id, action)
-        assert events and (events[-1].actor, events[-1].reason, events[-1].outcome) == (
-            "alice",
-            reason,
-            "success",
-        ), events
+        self.env.by_alice(self.store, self.account_id, action, reason)
 
 
 def _row_form(page: Page, action: str, hidden: str, value: str) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.console.account_env import AccountConsole, account_console, session_for
+from tests.console.account_env import AccountConsole, account_console, notice, session_for
 from tests.console.conftest import require_ldap
 
 
@@ -29,26 +29,10 @@ def alice(env: AccountConsole) -> requests.Session:
 
 
 def _account(env: AccountConsole) -> str:
-    return env.seed(
-        1,
-        store="directory",
+    return env.fresh(
+        "directory",
         emails=[{"value": "dir.person@example.org", "primary": True, "verified": True}],
-    )[1][0]
-
-
-def _by_alice(env: AccountConsole, account_id: str, action: str, reason: str) -> None:
-    events = env.events("directory", account_id, action)
-    assert events and (events[-1].actor, events[-1].reason, events[-1].outcome) == (
-        "alice",
-        reason,
-        "success",
-    ), events
-
-
-def _notice(page: requests.Response) -> str:
-    found = re.search(r'<p class="notice" role="status">(.*?)</p>', page.text, re.S)
-    assert found, page.text[:3000]
-    return html.unescape(found.group(1))
+    )
 
 
 def test_sections_the_directory_lacks_say_so(env: AccountConsole, alice: requests.Session) -> None:
@@ -71,22 +55,22 @@ def test_unlock_enable_export_impersonate_and_reset_link(
 ) -> None:
     account_id = _account(env)
     store = env.hub.store("directory")
-    assert "Failed attempts reset" in _notice(
+    assert "Failed attempts reset" in notice(
         env.post(alice, "directory", account_id, "unlock", reason="locked out")
     )
-    _by_alice(env, account_id, "reset_failed_attempts", "locked out")
+    env.by_alice("directory", account_id, "reset_failed_attempts", "locked out")
     env.post(alice, "directory", account_id, "disable", reason="leave")
     assert not store.get_account(account_id).active
-    assert "Account enabled" in _notice(
+    assert "Account enabled" in notice(
         env.post(alice, "directory", account_id, "enable", reason="back from leave")
     )
     assert store.get_account(account_id).active
-    _by_alice(env, account_id, "enable_account", "back from leave")
+    env.by_alice("directory", account_id, "enable_account", "back from leave")
     exported = env.post(
         alice, "directory", account_id, "export", format="json", reason="data request"
     )
     assert json.loads(exported.text)["account"]["id"] == account_id
-    _by_alice(env, account_id, "export_account", "data request")
+    env.by_alice("directory", account_id, "export_account", "data request")
     done = env.post(
         alice, "directory", account_id, "impersonate", client="shop-web", reason="see the bug"
     )
@@ -99,7 +83,7 @@ def test_unlock_enable_export_impersonate_and_reset_link(
     alert = re.search(r'<p class="error" role="alert" id="action-error">(.*?)</p>', sent.text)
     assert alert and "could not be sent: the account has no verified email" in alert.group(1)
     assert len(env.inbox.messages) == before  # the directory keeps no verified flag
-    _by_alice(env, account_id, "send_password_reset", "forgot it")
+    env.by_alice("directory", account_id, "send_password_reset", "forgot it")
     log = alice.get(env.page("directory", account_id, "notifications"), timeout=30).text
     assert "failed: the account has no verified email address" in log
 
@@ -113,9 +97,9 @@ def test_groups_remove_verification_revoke_and_the_timeline(
     env.post(alice, "directory", account_id, "groups/add", group=group, reason="join")
     assert [g.value for g in store.get_account(account_id).groups] == [group]
     done = env.post(alice, "directory", account_id, "groups/remove", group=group, reason="leave")
-    assert "Removed from group" in _notice(done)
+    assert "Removed from group" in notice(done)
     assert store.get_account(account_id).groups == ()
-    _by_alice(env, account_id, "remove_group_member", "leave")
+    env.by_alice("directory", account_id, "remove_group_member", "leave")
     env.post(
         alice,
         "directory",
@@ -134,9 +118,9 @@ def test_groups_remove_verification_revoke_and_the_timeline(
         verification=record.id,
         reason="card reported stolen",
     )
-    assert "revoked" in _notice(done)
+    assert "revoked" in notice(done)
     assert store.verifications(account_id)[0].revoke_reason == "card reported stolen"
-    _by_alice(env, account_id, "revoke_verification", "card reported stolen")
+    env.by_alice("directory", account_id, "revoke_verification", "card reported stolen")
     timeline = alice.get(env.page("directory", account_id, "activity"), timeout=30).text
     for action in ("add_group_member", "remove_group_member", "revoke_verification"):
         assert action in timeline
