@@ -73,6 +73,7 @@ UNAUTHENTICATED_ACTOR = "(unauthenticated)"
 _MAX_PASSWORD = 1024
 _MAX_NAME = 256
 _BAD_CREDENTIALS = "the admin name or the password is wrong"
+_KEEP_FAILURES = timedelta(days=1)
 
 _meta = sa.MetaData()
 _logins = sa.Table(
@@ -325,8 +326,8 @@ def verify_admin_login(
     stored = row["password_hash"] if row is not None and key == typed else None
     matches = _password_matches(stored, password)
     if row is None or not matches:
-        _fail(hub, key, address, now, "bad_credentials", _BAD_CREDENTIALS)
-    step = _accept_otp(hub, row, otp, key, address, now)
+        _fail(hub, key, address, now, limits, "bad_credentials", _BAD_CREDENTIALS)
+    step = _accept_otp(hub, row, otp, key, address, now, limits)
     values: dict[str, object] = {"last_login": now}
     if step is not None:
         values["totp_last_step"] = step
@@ -351,7 +352,13 @@ def _password_matches(stored: str | None, password: object) -> bool:
 
 
 def _accept_otp(
-    hub: Hub, row: sa.RowMapping, otp: str | None, key: str, address: str, now: datetime
+    hub: Hub,
+    row: sa.RowMapping,
+    otp: str | None,
+    key: str,
+    address: str,
+    now: datetime,
+    limits: LoginLimits,
 ) -> int | None:
     secret = row["totp_secret"]
     if secret is None:
@@ -375,10 +382,14 @@ def _accept_otp(
         step = totp.timecode(at)
         if hmac.compare_digest(totp.at(at), code) and (last is None or step > last):
             return int(step)
-    _fail(hub, key, address, now, "bad_otp", "the one-time code is wrong or was used already")
+    _fail(
+        hub, key, address, now, limits, "bad_otp", "the one-time code is wrong or was used already"
+    )
 
 
-def _fail(hub: Hub, key: str, address: str, now: datetime, why: str, message: str) -> NoReturn:
+def _fail(
+    hub: Hub, key: str, address: str, now: datetime, limits: LoginLimits, why: str, message: str
+) -> NoReturn:
     with _tables.begin(hub.state) as connection:
         connection.execute(
             sa.insert(_failures),
@@ -387,8 +398,9 @@ def _fail(hub: Hub, key: str, address: str, now: datetime, why: str, message: st
                 {"kind": "admin", "key": key, "at": now},
             ],
         )
-        # rows past the longest window any caller uses count for nobody
-        connection.execute(sa.delete(_failures).where(_failures.c.at < now - timedelta(days=1)))
+        # rows older than a day (or this window) no longer count for anybody
+        old = now - max(limits.window, _KEEP_FAILURES)
+        connection.execute(sa.delete(_failures).where(_failures.c.at < old))
     _refuse(hub, key, address, Unauthenticated(message, store=HUB_SCOPE, why=why))
 
 
