@@ -59,6 +59,7 @@ _LABELS = {
     GROUP_PATH: "Group",
 }
 _LEFT_OUT = frozenset({"groups.display"})
+_VALUE_KEYS = frozenset({"v", "op", "from", "to"})
 
 
 @frozen
@@ -227,8 +228,6 @@ def read_search(params: QueryParams, fields: Sequence[SearchField]) -> Search:
     tree = reduce(lambda a, b: a & b, conditions) if conditions else None
     return Search(pins, values, advanced, tree, errors, advanced_error)
 
-
-_VALUE_KEYS = frozenset({"v", "op", "from", "to"})
 
 
 def check_advanced(search: Search, catalogue: Catalogue) -> Search:

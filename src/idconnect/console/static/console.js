@@ -39,7 +39,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   refresh();
 
-  const titles = { "delete": "Delete", "add-to-group": "Add to group", "remove-from-group": "Remove from group", "enable": "Enable", "disable": "Disable" };
   const submit = document.getElementById("dialog-submit");
   const group = document.getElementById("dialog-group");
   const confirm = document.getElementById("dialog-confirm");
@@ -48,8 +47,9 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", (event) => {
       event.preventDefault();
       const action = button.dataset.action;
+      const title = button.textContent.trim();
       opener = button;
-      document.getElementById("dialog-title").textContent = titles[action];
+      document.getElementById("dialog-title").textContent = title;
       document.getElementById("dialog-scope").textContent = all.checked
         ? `Every matching account (${total.textContent.split(";")[0]}).` : `${selected()} selected account(s).`;
       for (const part of dialog.querySelectorAll("[data-for]")) {
@@ -58,7 +58,7 @@ document.addEventListener("DOMContentLoaded", () => {
       group.required = action.endsWith("group");
       confirm.required = action === "delete";
       submit.value = action;
-      submit.textContent = titles[action];
+      submit.textContent = title;
       document.getElementById("dialog-progress").textContent = "";
       dialog.showModal();
       document.getElementById(group.required ? "dialog-group" : "dialog-reason").focus();
