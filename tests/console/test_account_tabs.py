@@ -115,6 +115,18 @@ def test_groups_add_and_remove(env: AccountConsole, alice: requests.Session) -> 
     env.by_alice("main", account_id, "remove_group_member", "downgrade")
 
 
+def test_groups_to_add_are_found_by_name(env: AccountConsole, alice: requests.Session) -> None:
+    account_id = env.fresh()
+    alpha = env.group(f"find-alpha-{account_id[:6]}")
+    beta = env.group(f"find-beta-{account_id[:6]}")
+    tab = env.page("main", account_id, "groups")
+    found = alice.get(tab + f"&group_q=alpha-{account_id[:6]}", timeout=30).text
+    assert f'<option value="{alpha}">' in found and f'<option value="{beta}">' not in found
+    odd = alice.get(tab, params={"group_q": '"<b>x'}, timeout=30)
+    assert odd.status_code == 200 and "&lt;b&gt;x" in odd.text and "<b>x" not in odd.text
+    assert "No group to add has a name containing" in odd.text
+
+
 def test_roles_assign_and_unassign(env: AccountConsole, alice: requests.Session) -> None:
     account_id = env.fresh()
     store = env.hub.store("main")

@@ -7,26 +7,30 @@ from typing import Any
 
 from idconnect.console.account.parts import Action, Done, Tab, one, section
 from idconnect.console.account.web import Form, View
+from idconnect.core.filter import attr
 from idconnect.core.model import Account
 
 __all__ = ["ACTIONS", "GROUP_CHOICES", "TAB"]
 
 GROUP_CHOICES = 200
 """How many of the store's groups the "add to group" list offers (the first page, sorted by
-name here: not every store can sort groups)."""
+name here: not every store can sort groups); ``?group_q=`` narrows it to names containing a
+text."""
 
 
 async def _load(view: View, account: Account) -> Mapping[str, Any]:
-    choices = None
+    choices, found = None, ""
     if view.can("groups.members") and view.supports("add_group_member"):
-        choices = await section(view, view.store.search_groups, count=GROUP_CHOICES)
+        found = view.request.query_params.get("group_q", "").strip()
+        wanted = attr("displayName").co(found) if found else None
+        choices = await section(view, view.store.search_groups, wanted, count=GROUP_CHOICES)
     held = {g.value for g in account.groups}
     free = []
     if choices is not None and choices.ok:
         free = sorted(
             (g for g in choices.value.items if g.id not in held), key=lambda g: g.display_name
         )
-    return {"groups": account.groups, "choices": choices, "free": free}
+    return {"groups": account.groups, "choices": choices, "free": free, "group_q": found}
 
 
 async def _membership(view: View, form: Form, add: bool) -> Done:
