@@ -5,10 +5,10 @@ trail, so a queue in the same PostgreSQL needs no further broker to run, secure 
 a task is deferred in the database the job lives in. The queue only *dispatches*: starting a
 job with ``runner="queue"`` defers a few ``run_job`` tasks (one per chunk, at most
 :data:`FANOUT`); each worker that picks one works on the job through
-:func:`~idconnect.core.job_runner.run_job`, claiming chunks under leases in the state database,
-until the job is finished. Exactly-once per account comes from the chunks and outcome rows, not
-from the queue: a worker killed mid-chunk leaves its chunk to the others (at once on the same
-host, whose process table says it is gone; elsewhere when its lease expires).
+:func:`~idconnect.core.facade.job_runner.run_job`, claiming chunks under leases in the state
+database, until the job is finished. Exactly-once per account comes from the chunks and
+outcome rows, not from the queue: a worker killed mid-chunk leaves its chunk to the others (at
+once on the same host, whose process table says it is gone; elsewhere when its lease expires).
 
 Needs the optional extra ``idconnect[jobs]`` (``procrastinate``).
 """

@@ -9,9 +9,9 @@ from typing import Any
 from idconnect.core.errors import Conflict, InvalidInput, NotSupported
 from idconnect.core.facade.accounts import AccountOperations
 from idconnect.core.facade.checks import check_ids
+from idconnect.core.facade.job_runner import DEFAULT_LEASE, run_job
 from idconnect.core.filter import Filter
 from idconnect.core.instants import utc_now
-from idconnect.core.job_runner import DEFAULT_LEASE, run_job
 from idconnect.core.job_state import JobState
 from idconnect.core.jobs import ACTIONS, Job, JobAction, JobItem, job_action
 from idconnect.core.operations import OPERATIONS
@@ -134,6 +134,8 @@ class JobOperations(AccountOperations):
         if chosen.single not in self.capabilities:
             raise self._not_supported(chosen.single)
         reads = {"get_account", "search_accounts"} & self.capabilities
+        if chosen.needs_account:
+            reads &= {"get_account"}
         if chosen.state is not None and not reads:
             raise NotSupported(
                 f"this store ({self.config.plugin}) cannot read accounts, so a job cannot"
