@@ -394,3 +394,24 @@ def test_an_agent_sees_only_their_actions(driver: Any, env: AccountConsole) -> N
     }
     assert present == {"open-disable"}
     assert not driver.find_elements(By.CSS_SELECTOR, "form.attributes button")
+
+
+def test_without_javascript_a_dialog_opens_in_the_page(driver: Any, env: AccountConsole) -> None:
+    account_id = env.fresh()
+    page = Page(driver, env, "main", account_id)
+    logged_in(driver, env, "alice")
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        page.open()
+        with page.navigating():
+            driver.find_element(By.ID, "open-disable").click()
+        assert "dialog=disable" in driver.current_url  # the link was followed: no script ran
+        dialog = driver.find_element(By.ID, "dialog-disable")
+        assert dialog.is_displayed() and dialog.get_attribute("open") is not None
+        page.type("disable-reason", "no script here")
+        page.submit(dialog, "Disable account")
+        assert "Account disabled" in page.notice()
+        assert not env.hub.store("main").get_account(account_id).active
+        page.event("disable_account", "no script here")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
