@@ -225,15 +225,27 @@ def test_identity_verification_verify_and_revoke(
     env.by_alice("main", account_id, "revoke_verification", "stolen identity")
 
 
-def test_consents_show_versions_and_opt_outs(env: AccountConsole, alice: requests.Session) -> None:
+def test_consents_show_versions_opt_outs_and_revoke(
+    env: AccountConsole, alice: requests.Session
+) -> None:
     account_id = env.fresh()
     store = env.hub.store("main")
     store.record_consent(account_id, purpose="marketing-email", version="v1")
-    store.record_consent(account_id, purpose="marketing-email", version="v2")
+    current = store.record_consent(account_id, purpose="marketing-email", version="v2")
     tab = alice.get(env.page("main", account_id, "consents"), timeout=30).text
-    assert tab.count("marketing-email") == 2
+    assert tab.count("<td>marketing-email</td>") == 2
     assert "<td>v1</td>" in tab and "<td>v2</td>" in tab
     assert "superseded" in tab and "Holds" in tab
+    assert tab.count('name="consent" value=') == 1  # only the one that holds
+    done = env.post(
+        alice, "main", account_id, "consents/revoke", consent=current.id, reason="asked by phone"
+    )
+    assert "Consent marketing-email (version v2) revoked." in notice(done)
+    ended = next(c for c in store.consents(account_id) if c.id == current.id)
+    assert ended.ended_how is not None and ended.ended_how.value == "revoked_by_support"
+    assert ended.revoked_by == "alice"
+    env.by_alice("main", account_id, "revoke_consent", "asked by phone")
+    assert "revoked by support by alice" in done.text
 
 
 def test_a_tab_the_admin_may_not_read_says_so_without_asking_the_store(

@@ -62,6 +62,7 @@ ACTIONS: tuple[Action, ...] = (
     *authenticators.ACTIONS,
     *sessions.ACTIONS,
     *verification.ACTIONS,
+    *consents.ACTIONS,
 )
 """Every action of the page."""
 
