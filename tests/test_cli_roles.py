@@ -158,6 +158,7 @@ class TestMemoryStoreWithOrganizations(RoleSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",

@@ -19,6 +19,7 @@ MEMORY = sorted(
     {
         "get_account",
         "search_accounts",
+        "explain_search",
         "create_account",
         "update_account",
         "set_account_enabled",

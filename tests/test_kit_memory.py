@@ -24,6 +24,7 @@ class TestMemoryStore(ConformanceSuite):
         {
             "get_account",
             "search_accounts",
+            "explain_search",
             "create_account",
             "update_account",
             "set_account_enabled",

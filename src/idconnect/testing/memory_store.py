@@ -43,11 +43,12 @@ from idconnect.core.plugins import hookimpl
 from idconnect.core.query import Page, Query, decode_cursor, encode_cursor
 from idconnect.core.schema import GROUP_CATALOGUE, USER_CATALOGUE, Catalogue
 from idconnect.testing.memory_activity import MemoryActivity
+from idconnect.testing.memory_explain import MemoryExplain
 
 __all__ = ["MemoryStore", "MemoryStoreWithOrganizations"]
 
 
-class MemoryStore(MemoryActivity):
+class MemoryStore(MemoryActivity, MemoryExplain):
     """A store in memory. Thread-safe; every hook holds one lock.
 
     :param config: the store's config; ``organizations`` (a list of names) is optional.
