@@ -44,6 +44,8 @@ log = logging.getLogger("idconnect")
 REFRESH_SECONDS = 10.0
 """How long the roles read from the state database are used before being read again: a grant or
 revoke made by another hub process counts within this time (one made through this hub at once)."""
+_ANSWERS_KEPT = 4096
+"""How many (actor, permission, store) answers of the policy in force are kept."""
 
 SYSTEM_ACTOR = "idconnect-hub"
 """The actor of what the hub does for a customer who redeemed a token (setting the password of a
@@ -77,6 +79,8 @@ class Permissions:
         self._policy: AdminPolicy | None = None
         self._embedded = False
         self._read_at = 0.0
+        self._answers: tuple[AdminPolicy | None, dict[tuple[str, str, str], bool]] = (None, {})
+        """The policy in force and what it answered so far (actor, permission, store)."""
         self._system: contextvars.ContextVar[frozenset[tuple[str, str]]] = contextvars.ContextVar(
             "idconnect_system_grants", default=frozenset()
         )
@@ -215,7 +219,7 @@ class Permissions:
         if context.actor == SYSTEM_ACTOR and (context.store, permission) in self._system.get():
             return None
         policy = self.policy()
-        if policy.allows(context.actor, permission, context.store):
+        if self._allows(policy, context.actor, permission, context.store):
             return None
         if not self.configured:
             why = f"no admin roles are configured, so only the local user {self.local_user!r} acts"
@@ -231,6 +235,19 @@ class Permissions:
             permission=permission,
             operation=action,
         )
+
+    def _allows(self, policy: AdminPolicy, actor: str, permission: str, store: str) -> bool:
+        # Every call is checked (twice: by the facade, then by this plugin's wrapper); the
+        # policy is immutable, so its answers are kept until another policy is in force.
+        known, answers = self._answers
+        if known is not policy or len(answers) > _ANSWERS_KEPT:
+            answers = {}
+            self._answers = (policy, answers)
+        key = (actor, permission, store)
+        allowed = answers.get(key)
+        if allowed is None:
+            allowed = answers[key] = policy.allows(actor, permission, store)
+        return allowed
 
     @staticmethod
     def _record(write: Callable[[], None]) -> None:
