@@ -23,12 +23,6 @@ from idconnect.cli.context import (
 )
 from idconnect.cli.prompts import read_new_password
 from idconnect.cli.render import add_column
-from idconnect.core.admin_login import (
-    MIN_PASSWORD,
-    enable_admin_totp,
-    has_console_password,
-    set_admin_password,
-)
 from idconnect.core.admins import KNOWN_PERMISSIONS, describe_permission
 
 __all__ = ["admins"]
@@ -168,6 +162,8 @@ def add(app: App, name: str, roles: Sequence[str], reason: str) -> None:
     The password is asked twice, hidden (or read as one line from stdin): at least
     12 characters, not the name. Only its argon2 hash is kept, in the hub's state database.
     """
+    from idconnect.core.admin_login import has_console_password, set_admin_password
+
     hub = app.hub
     if has_console_password(hub, name):
         raise click.UsageError(
@@ -198,6 +194,8 @@ def password(app: App, name: str, reason: str) -> None:
 
     Every open console session of NAME ends.
     """
+    from idconnect.core.admin_login import has_console_password, set_admin_password
+
     hub = app.hub
     if not has_console_password(hub, name):
         raise click.UsageError(
@@ -217,6 +215,8 @@ def totp(app: App, name: str, reason: str) -> None:
     Load the URI into an authenticator app (or a QR code made from it); running this again
     replaces the secret, and the old app entry stops working.
     """
+    from idconnect.core.admin_login import enable_admin_totp
+
     hub = app.hub
     uri = enable_admin_totp(hub, name, by=hub.actor, reason=reason)
     click.echo(uri)
@@ -226,4 +226,7 @@ def totp(app: App, name: str, reason: str) -> None:
 
 
 def _password() -> str:
+    # imported here: the CLI loads the core (and SQLAlchemy) only for commands needing it
+    from idconnect.core.admin_login import MIN_PASSWORD
+
     return read_new_password(f"Console password (at least {MIN_PASSWORD} characters)")
