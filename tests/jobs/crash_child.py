@@ -1,6 +1,7 @@
 """Run one job in this process and kill it (SIGKILL) at a chosen point: a crash test's child.
 
-``python crash_child.py CONFIG_JSON JOB_ID PHASE AT``: runs the job with ``store.run_job`` and,
+``python crash_child.py CONFIG_JSON JOB_ID PHASE AT [STORE]``: runs the job of store ``STORE``
+(default ``main``) with ``store.run_job`` and,
 on the ``AT``-th set-based bulk call of the store, kills itself ``before`` the backend writes,
 after the backend wrote but before the audit trail recorded it (``unaudited``), or after the
 audit trail recorded it but before the job recorded the outcomes (``unrecorded``). Any other
@@ -68,7 +69,7 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     with idconnect.connect(config, plugins=[Before(), Unaudited()]) as hub:
         print("running", flush=True)
-        hub.store("main").run_job(sys.argv[2])
+        hub.store(sys.argv[5] if len(sys.argv) > 5 else "main").run_job(sys.argv[2])
 
 
 if __name__ == "__main__":
