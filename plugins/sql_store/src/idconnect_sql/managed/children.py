@@ -189,25 +189,23 @@ class Children:
 
     def read(
         self, connection: Connection, ids: Sequence[str], kinds: frozenset[str]
-    ) -> dict[str, dict[str, list[Any]]]:
+    ) -> dict[str, list[list[Any]]]:
         """Read the child rows of some accounts.
 
         :param connection: the open connection (the page's transaction).
         :param ids: the accounts' ids.
         :param kinds: which child lists to read.
-        :returns: kind to account id to its rows ``(kind, account_id, n, k, c1, c2, b1, b2)``, in
-            order; kinds not read, and accounts without rows, are missing.
+        :returns: account id to its child lists, one per kind in the order of :data:`KINDS`,
+            each of rows ``(kind, account_id, n, k, c1, c2, b1, b2)`` in order; accounts without
+            any child row (or whose kinds were not read) are missing.
         """
-        found: dict[str, dict[str, list[Any]]] = {kind: {} for kind in kinds}
+        found: dict[str, list[list[Any]]] = {}
         if not ids or not kinds:
             return found
         rows = connection.execute(self.statement(kinds), {"ids": self._bound(ids)}).all()
-        lists = [found.get(kind) for kind in KINDS]
         for row in rows:
-            owned = lists[row[0]]
-            assert owned is not None
-            if row[1] in owned:
-                owned[row[1]].append(row)
-            else:
-                owned[row[1]] = [row]
+            lists = found.get(row[1])
+            if lists is None:
+                lists = found[row[1]] = [[] for _ in KINDS]
+            lists[row[0]].append(row)
         return found

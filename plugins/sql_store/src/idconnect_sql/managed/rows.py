@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -126,7 +126,7 @@ _ROLE = trusted(RoleAssignment)
 _GROUP = trusted(GroupRef)
 _NO_FAILURES = FailedAttempts(password=0, otp=0)
 _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
-_NONE: Mapping[str, list[Any]] = MappingProxyType({})
+_NO_CHILDREN: Sequence[Sequence[Any]] = ((), (), (), (), ())
 
 _READ = (
     "id",
@@ -177,18 +177,18 @@ class AccountRows:
     def build(
         self,
         row: Row[Any],
-        children: Mapping[str, Mapping[str, list[Any]]],
+        children: Mapping[str, Sequence[Sequence[Any]]],
         custom: Mapping[str, Any] | None = None,
     ) -> Account:
-        """Build an account from its row and its child rows (:class:`.children.Children`).
+        """Build an account from its row and its child rows (:meth:`.children.Children.read`).
 
         The values come from the store's own tables, so the models are built without
         re-running their validators (:mod:`.trusted`). A child list the page did not read is
         left empty.
 
         :param row: the ``idc_accounts`` row (see :meth:`check`).
-        :param children: kind to account id to its ``(kind, account_id, n, k, c1, c2, b1, b2)``
-            rows.
+        :param children: account id to its child lists in the order of
+            :data:`.children.KINDS`, of rows ``(kind, account_id, n, k, c1, c2, b1, b2)``.
         :param custom: its custom attributes' values (:meth:`.custom.CustomAttributes.read`).
         :returns: the account.
         """
@@ -210,7 +210,7 @@ class AccountRows:
             failed_otp,
             version,
         ) = self._values(row)
-        none: list[Any] = []
+        emails, phones, idents, roles, groups = children.get(ident, _NO_CHILDREN)
         return _ACCOUNT(
             id=ident,
             user_name=user_name,
@@ -218,19 +218,22 @@ class AccountRows:
             display_name=display_name,
             emails=tuple(
                 _EMAIL(value=e[4], type=e[5], primary=bool(e[6]), verified=bool(e[7]))
-                for e in children.get("emails", _NONE).get(ident, none)
-            ),
+                for e in emails
+            )
+            if emails
+            else (),
             phone_numbers=tuple(
                 _PHONE(value=p[4], type=p[5], primary=bool(p[6]), verified=bool(p[7]))
-                for p in children.get("phones", _NONE).get(ident, none)
-            ),
+                for p in phones
+            )
+            if phones
+            else (),
             active=bool(active),
             disabled_at=disabled_at,
             organization=organization,
-            external_identities=tuple(
-                _IDENTITY(provider=i[4], subject=i[5])
-                for i in children.get("idents", _NONE).get(ident, none)
-            ),
+            external_identities=tuple(_IDENTITY(provider=i[4], subject=i[5]) for i in idents)
+            if idents
+            else (),
             created=created,
             last_modified=last_modified,
             last_login=last_login,
@@ -239,14 +242,10 @@ class AccountRows:
                 if failed_password == 0 and failed_otp == 0
                 else FailedAttempts(password=failed_password, otp=failed_otp)
             ),
-            groups=tuple(
-                _GROUP(value=g[4], display=g[5])
-                for g in children.get("groups", _NONE).get(ident, none)
-            ),
-            role_assignments=tuple(
-                _ROLE(role=r[4], organization=r[5])
-                for r in children.get("roles", _NONE).get(ident, none)
-            ),
+            groups=tuple(_GROUP(value=g[4], display=g[5]) for g in groups) if groups else (),
+            role_assignments=tuple(_ROLE(role=r[4], organization=r[5]) for r in roles)
+            if roles
+            else (),
             attributes=_NO_ATTRIBUTES if not custom else MappingProxyType(custom),
             version=str(version),
         )
