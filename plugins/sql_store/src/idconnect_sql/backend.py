@@ -210,18 +210,24 @@ class SqlBackend:
 
     @contextmanager
     def begin(
-        self, account: str | None = None, *, locked: Sequence[str] = ()
+        self, account: str | None = None, *, locked: Sequence[str] = (), snapshot: bool = True
     ) -> Iterator[Connection]:
         """Open a transaction, translating errors; a writer's in a mutating hook.
 
         :param account: the account concerned, for messages.
         :param locked: names of values the transaction checks and writes (e.g. a folded
             userName): writers of the same name are serialised (:mod:`idconnect_sql.locks`).
+        :param snapshot: ``False`` for a read that PostgreSQL may run without ``BEGIN`` and
+            ``COMMIT`` (two round trips fewer): at its ``READ COMMITTED`` level each statement
+            sees a snapshot of its own inside a transaction too. SQLite and MariaDB keep the
+            transaction, whose statements share one snapshot there.
         :returns: a context manager yielding the connection.
         """
         with self.errors(account), self.engine.connect() as connection:
             if self.dialect == "sqlite" and _WRITING.get():
                 connection.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+            elif not snapshot and self.dialect == "postgresql" and not _WRITING.get():
+                connection.execution_options(isolation_level="AUTOCOMMIT")
             if not locked:  # no named lock to take or release (every read)
                 yield from self._transaction(connection, locked)
                 return
@@ -284,7 +290,7 @@ class SqlBackend:
         pages, count = prepared.pages, prepared.count
         parameters = dict(prepared.parameters)
         sort, keyset = prepared.sort, prepared.keyset
-        with self.begin() as connection:
+        with self.begin(snapshot=False) as connection:
             rows: list[Row[Any]] = []
             for stmt in pages:
                 parameters["idc_limit"] = query.count + 1 - len(rows)
