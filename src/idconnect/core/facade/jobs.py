@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from typing import Any
 
-from idconnect.core.errors import Conflict, InvalidInput, NotSupported
+from idconnect.core.errors import Conflict, IdconnectError, InvalidInput, NotSupported
 from idconnect.core.facade.accounts import AccountOperations
 from idconnect.core.facade.checks import check_ids
 from idconnect.core.facade.job_runner import DEFAULT_LEASE, run_job
@@ -18,6 +19,8 @@ from idconnect.core.operations import OPERATIONS
 from idconnect.core.state import new_event_id
 
 __all__ = ["JobOperations"]
+
+log = logging.getLogger("idconnect")
 
 _CHUNK = 500
 """Accounts per chunk of a job, by default."""
@@ -149,10 +152,19 @@ class JobOperations(AccountOperations):
     def _start_thread(self, job_id: str) -> None:
         threads: dict[str, threading.Thread] = self.__dict__.setdefault("_job_threads", {})
         thread = threading.Thread(
-            target=self.run_job, args=(job_id,), name=f"idconnect-job-{job_id[:8]}", daemon=True
+            target=self._run_in_thread,
+            args=(job_id,),
+            name=f"idconnect-job-{job_id[:8]}",
+            daemon=True,
         )
         threads[job_id] = thread
         thread.start()
+
+    def _run_in_thread(self, job_id: str) -> None:
+        try:
+            self.run_job(job_id)
+        except IdconnectError as exc:  # the job stays resumable; say so instead of a traceback
+            log.warning("job %s stopped: %s (resume it with store.run_job)", job_id, exc)
 
     def run_job(self, job_id: str, *, wait: bool = True, lease: timedelta = DEFAULT_LEASE) -> None:
         """Work on a job in this thread until it is finished: start it, or resume it after a crash.
