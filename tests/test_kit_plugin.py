@@ -133,7 +133,7 @@ def test_kit_placeholder_gives_each_connection_its_own_store(kit: pytest.Pyteste
         ".toml", json=f'[stores.files]\nplugin = "json"\npath = "{folder}/a-{{kit}}.json"\n'
     )
     kept = [op.name for family in ("verification", "consents") for op in operations_of(family)]
-    own = ["get_account", "search_accounts", "create_account", "update_account"]
+    own = ["get_account", "search_accounts", "explain_search", "create_account", "update_account"]
     caps = ",".join([*own, *kept, "set_account_enabled"])
     result = _run(
         kit, *_kit_args("files", "json.toml"), "--idconnect-capabilities", caps + ",delete_account"
