@@ -18,9 +18,9 @@ Seeds N demo accounts natively (``idconnect_sql.demo.seed_demo``), then, per dia
 Every statement is built once, before timing, on both sides (SQLAlchemy's compiled cache and
 psycopg's prepared statements then serve both alike), and both sides read in the same kind of
 transaction: SQLite's statements of a page in one, PostgreSQL's in autocommit (the store's pages
-need no shared snapshot at READ COMMITTED: no BEGIN/COMMIT round trips). Rounds interleave the two sides,
-alternating which goes first; each line prints the median with the 10th-90th percentile range
-and the ratio of the medians. Not part of CI.
+need no shared snapshot at READ COMMITTED: no BEGIN/COMMIT round trips). Rounds interleave the
+two sides, alternating which goes first; each line prints the median with the 10th-90th
+percentile range and the ratio of the medians. Not part of CI.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [*(p for p in sys.path if os.path.abspath(p or ".") != _HERE), _HERE]
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import random  # noqa: E402
 import secrets  # noqa: E402
 import statistics  # noqa: E402
@@ -42,6 +41,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
+from json.encoder import encode_basestring_ascii  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -55,6 +55,11 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IDS = sa.bindparam("ids", expanding=True)
 IDS_JSON = sa.bindparam("ids")
 PAGE = 50
+
+
+def json_list(ids: list[str]) -> str:
+    """The ids as a JSON array, encoded as the store encodes them."""
+    return "[" + ",".join(map(encode_basestring_ascii, ids)) + "]"
 
 
 @contextmanager
@@ -167,7 +172,7 @@ class RawCore:
 
         elif dialect == "sqlite":
             listed = sa.select(sa.column("value")).select_from(sa.func.json_each(IDS_JSON))
-            self.bind_ids = json.dumps
+            self.bind_ids = json_list
 
             def among(column: Any) -> Any:
                 return column.in_(listed)

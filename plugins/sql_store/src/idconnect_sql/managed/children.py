@@ -15,9 +15,9 @@ MySQL) it is what is used.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,9 +73,14 @@ def account_ids(dialect: str) -> tuple[Among, Callable[[Sequence[str]], Any]]:
     if dialect == "sqlite" and _JSON_EACH:
         ids: sa.BindParameter[Any] = sa.bindparam("ids")
         listed: sa.Select[Any] = sa.select(sa.column("value")).select_from(sa.func.json_each(ids))
-        return (lambda column: column.in_(listed)), json.dumps
+        return (lambda column: column.in_(listed)), _json_list
     expanding: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
     return (lambda column: column.in_(expanding)), list
+
+
+def _json_list(ids: Sequence[str]) -> str:
+    """The ids as a JSON array (``json.dumps`` builds an encoder per call)."""
+    return "[" + ",".join(map(encode_basestring_ascii, ids)) + "]"
 
 
 def kinds_for(attributes: Sequence[str]) -> frozenset[str]:
