@@ -30,9 +30,7 @@ from idconnect.console.account import (
 )
 from idconnect.console.account.page import act, show
 from idconnect.console.account.parts import Action, Tab
-from idconnect.console.account.web import open_view
-from idconnect.console.pages import render_error
-from idconnect.http.calls import ApiError
+from idconnect.console.account.web import View, open_view
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -83,10 +81,9 @@ def account_routes(hub: Hub) -> list[BaseRoute]:
     tabs = {tab.name: tab for tab in TABS}
 
     async def page(request: Request) -> Response:
-        try:
-            view = open_view(hub, request)
-        except ApiError as exc:
-            return render_error(request, hub, exc.status, exc.detail)
+        view = open_view(hub, request)
+        if not isinstance(view, View):
+            return view
         return await show(view, tabs, request.query_params.get("tab"))
 
     def handler(action: Action) -> Callable[[Request], Awaitable[Response]]:

@@ -82,10 +82,9 @@ async def act(hub: Hub, tabs: Mapping[str, Tab], action: Action, request: Reques
     :param request: the POST request (its form was read by the console's middleware).
     :returns: the page after the action, a download, or the deleted-account page.
     """
-    try:
-        view = open_view(hub, request)
-    except ApiError as exc:
-        return render_error(request, hub, exc.status, exc.detail)
+    view = open_view(hub, request)
+    if not isinstance(view, View):
+        return view
     form = Form.of(request)
     try:
         form.required("reason", "a reason (kept in the audit trail)")

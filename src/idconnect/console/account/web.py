@@ -16,8 +16,9 @@ from urllib.parse import quote
 from attrs import frozen
 from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import Response
 
-from idconnect.core.errors import NotFound, SecretUnavailable, StoreUnavailable
+from idconnect.console.listing import store_or_404
 from idconnect.http.calls import ApiError, call
 
 if TYPE_CHECKING:
@@ -184,21 +185,17 @@ def actor_of(request: Request) -> str:
     return actor
 
 
-def open_view(hub: Hub, request: Request) -> View:
+def open_view(hub: Hub, request: Request) -> View | Response:
     """Build the :class:`View` of a request to an account's page or action.
 
     :param hub: the hub.
     :param request: the request; its path names the store and the account.
-    :returns: the view.
-    :raises ApiError: 401 without a logged-in admin, 404 for a store name no store has, 503
-        when the store's secret cannot be read.
+    :returns: the view, or the listing's error page for a store that is not configured (404)
+        or cannot be used (503 for a secret that cannot be read).
+    :raises ApiError: 401 without a logged-in admin.
     """
     actor = actor_of(request)
-    name = request.path_params["store"]
-    if name not in hub.stores:
-        raise ApiError(404, NotFound.code, f"no store named {name!r}")
-    try:
-        store = hub.store(name)
-    except SecretUnavailable as exc:
-        raise ApiError(503, StoreUnavailable.code, str(exc)) from exc
+    store = store_or_404(request, hub)
+    if isinstance(store, Response):
+        return store
     return View(hub, store, request, request.path_params["account"], actor)
