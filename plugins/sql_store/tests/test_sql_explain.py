@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from idconnect import UnsupportedFilter
+import idconnect
+from idconnect import ConfigError, UnsupportedFilter
 
 REASON = "explain test"
 HOSTILE = "x'; DROP TABLE idc_accounts; --"
@@ -59,3 +60,10 @@ def test_the_scan_guard_refuses_above_the_threshold_only(store) -> None:
     assert len(list(store.iter_accounts('displayName co "plain"', allow_scan=True))) == 4
     assert len(store.search_accounts('userName eq "exp3"').items) == 1
     assert len(store.search_accounts().items) == 4  # a listing is never refused
+
+
+@pytest.mark.parametrize("value", [-1, 1_000_000_001, "100", True])
+def test_scan_threshold_is_validated(tmp_path, value) -> None:
+    store = {"plugin": "sql", "url": f"sqlite:///{tmp_path / 's.db'}", "scan_threshold": value}
+    with pytest.raises(ConfigError, match="scan_threshold"):
+        idconnect.connect({"hub": {"state": "sqlite://"}, "stores": {"s": store}})

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -172,6 +173,8 @@ class FederatedSearch:
     """The hub's search across stores (a base of :class:`~idconnect.core.facade.hub.Hub`)."""
 
     config: HubConfig
+    _federated_pool: ThreadPoolExecutor | None = None
+    _federated_lock = threading.Lock()
 
     if TYPE_CHECKING:
 
@@ -223,17 +226,33 @@ class FederatedSearch:
         names = self._federated_stores(stores)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_PAGE_SIZE:
             raise InvalidInput(f"count must be a whole number from 1 to {MAX_PAGE_SIZE}")
-        text = None
-        if filter is not None:
-            text = to_text(parse(filter) if isinstance(filter, str) else filter)
+        tree = parse(filter) if isinstance(filter, str) else filter
+        text = None if tree is None else to_text(tree)
         sort = None if sort_by is None else check_text(sort_by, "sort_by")
         who = self.actor if actor is None else check_text(actor, "actor")
         fingerprint = hashlib.sha256(
             repr((text, sort, bool(descending), names)).encode()
         ).hexdigest()[:16]
         walks, prior = self._federated_walks(names, cursor, fingerprint, bool(descending))
-        search = _Search(self, names, text, sort, bool(descending), count, strict, allow_scan, who)
+        search = _Search(self, names, tree, sort, bool(descending), count, strict, allow_scan, who)
         return search.run(walks, prior, fingerprint)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The hub's thread pool of federated searches, one thread per store (made once)."""
+        with self._federated_lock:
+            if self._federated_pool is None:
+                self._federated_pool = ThreadPoolExecutor(
+                    max_workers=max(1, len(self.config.stores)),
+                    thread_name_prefix="idconnect-federated",
+                )
+            return self._federated_pool
+
+    def close_federated_search(self) -> None:
+        """Stop the federated search's threads (the hub's :meth:`close` calls this)."""
+        with self._federated_lock:
+            pool, self._federated_pool = self._federated_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _federated_stores(self, stores: Sequence[str] | None) -> tuple[str, ...]:
         if stores is None:
@@ -284,7 +303,7 @@ class _Search:
         self,
         hub: FederatedSearch,
         names: tuple[str, ...],
-        text: str | None,
+        tree: Filter | None,
         sort: str | None,
         descending: bool,
         count: int,
@@ -294,7 +313,7 @@ class _Search:
     ) -> None:
         self.hub = hub
         self.names = names
-        self.text = text
+        self.tree = tree
         self.sort = sort
         self.descending = descending
         self.count = count
@@ -306,7 +325,7 @@ class _Search:
     def _page(self, name: str, cursor: str | None, count: int) -> Page[Account]:
         store: Store = self.hub.store(name)
         return store.search_accounts(
-            self.text,
+            self.tree,
             sort_by=self.sort,
             descending=self.descending,
             count=count,
@@ -339,12 +358,13 @@ class _Search:
 
         if len(calls) <= 1:
             return {name: one(call) for name, call in calls.items()}
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            futures = {
-                name: pool.submit(contextvars.copy_context().run, one, call)
-                for name, call in calls.items()
-            }
-            return {name: future.result() for name, future in futures.items()}
+        pool = self.hub._pool()
+        (here, first), *others = calls.items()
+        futures = {
+            name: pool.submit(contextvars.copy_context().run, one, call) for name, call in others
+        }
+        done = {here: one(first)}  # the caller's thread asks one store meanwhile
+        return {**done, **{name: future.result() for name, future in futures.items()}}
 
     def _answered(self, name: str, got: T | IdconnectError) -> T | None:
         """Return a store's answer, or record it as skipped (``None``); raise what must be."""

@@ -232,6 +232,7 @@ class Hub(TokenRedemption, FederatedSearch):
 
     def close(self) -> None:
         """Close every store's connections and the state database."""
+        self.close_federated_search()
         for store in self._stores.values():
             store.close()
         self.notifier.close()
