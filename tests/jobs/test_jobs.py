@@ -8,6 +8,7 @@ undo restores what the job changed, skipping accounts changed since by someone e
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,11 @@ def test_an_action_the_store_lacks_is_not_supported_before_any_io(tmp_path: Path
         with pytest.raises(NotSupported, match="add group member"):
             store.start_job("add_to_group", ids=["a"], group_id="g", reason="r")
         assert store.jobs() == []
+
+
+def test_a_runner_renews_its_lease_while_acting(store: Store) -> None:
+    ids = seed(store, 6)
+    job = store.start_job("disable", ids=ids, reason="r", runner="none", chunk_size=3)
+    store.run_job(job.id, lease=timedelta(0))  # every progress renews (the lease is always due)
+    assert store.job(job.id).counts == {"ok": 6}
+    assert len(job_events(store, job.id)) == 6

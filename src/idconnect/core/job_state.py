@@ -359,6 +359,22 @@ class JobState:
 
         return self._run("claim", work)
 
+    def renew(self, claim: Claim, lease: timedelta) -> bool:
+        """Extend a claim's lease (while a long chunk is under way).
+
+        :param claim: the claim.
+        :param lease: the new lease, from now.
+        :returns: whether the claim still held its chunk.
+        :raises StoreUnavailable: when the database cannot be written.
+        """
+        c = _chunks.c
+        stmt = (
+            _chunks.update()
+            .where(c.job_id == claim.job_id, c.chunk == claim.chunk, c.owner == claim.owner)
+            .values(lease_until=utc_now() + lease)
+        )
+        return self._run("write", lambda conn: bool(conn.execute(stmt).rowcount))
+
     def open_chunks(self, job_id: str) -> int:
         """Count a job's chunks not done yet.
 

@@ -23,8 +23,9 @@ import functools
 import os
 import secrets
 import socket
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -159,10 +160,27 @@ def _run_chunk(
         return
     jobs.record(claim, applying=applying, done=done, lease=lease)
     ids = list(act.values())
-    outcomes = run_bulk(store, context, action.single, ids, ids, extra=extra)
+    outcomes = run_bulk(
+        store, context, action.single, ids, ids, extra=extra, progress=_renewer(jobs, claim, lease)
+    )
     by_id = {o.account_id: o for o in outcomes}
     finished: Done = {p: _outcome(by_id[account_id]) for p, account_id in act.items()}
     jobs.record(claim, done=finished, lease=lease, finish=True)
+
+
+def _renewer(jobs: JobState, claim: Claim, lease: timedelta) -> Callable[[int], None]:
+    """A progress callback renewing the claim's lease a few times per lease while acting."""
+    renewed = [time.monotonic()]
+    lock = threading.Lock()
+
+    def progress(_: int) -> None:
+        with lock:
+            if time.monotonic() - renewed[0] < lease.total_seconds() / 4:
+                return
+            renewed[0] = time.monotonic()
+        jobs.renew(claim, lease)
+
+    return progress
 
 
 def _resolve(
