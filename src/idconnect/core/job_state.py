@@ -14,87 +14,30 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import SQLAlchemyError
 
 from idconnect.core.errors import NotFound, StoreUnavailable
 from idconnect.core.instants import utc_now
+from idconnect.core.job_tables import (
+    CHUNKS,
+    EVENTS,
+    INSERT_BATCH,
+    ITEMS,
+    JOBS,
+    METADATA,
+    item_of,
+    read_jobs,
+)
 from idconnect.core.jobs import Job, JobItem
 from idconnect.core.state import StateDatabase
 
 __all__ = ["Claim", "JobState"]
 
 T = TypeVar("T")
-
-_meta = sa.MetaData()
-_AT = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-_jobs = sa.Table(
-    "idconnect_jobs",
-    _meta,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("store", sa.String(64), nullable=False),
-    sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("arguments", sa.Text, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("actor", sa.String(256), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("dry_run", sa.Boolean, nullable=False),
-    sa.Column("runner", sa.String(16), nullable=False),
-    sa.Column("total", sa.Integer, nullable=False),
-    sa.Column("created_at", _AT, nullable=False),
-    sa.Column("started_at", _AT),
-    sa.Column("finished_at", _AT),
-    sa.Column("undo_of", sa.String(32)),
-    sa.Column("undone_by", sa.String(32)),
-    sa.Column("cancelled_by", sa.String(256)),
-    sa.Column("cancel_reason", sa.Text),
-    sa.Index("ix_idconnect_jobs_store", "store", "created_at"),
-)
-_chunks = sa.Table(
-    "idconnect_job_chunks",
-    _meta,
-    sa.Column("job_id", sa.String(32), primary_key=True),
-    sa.Column("chunk", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("owner", sa.String(256)),
-    sa.Column("lease_until", _AT),
-    sa.Column("attempts", sa.Integer, nullable=False),
-)
-_items = sa.Table(
-    "idconnect_job_items",
-    _meta,
-    sa.Column("job_id", sa.String(32), primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("chunk", sa.Integer, nullable=False),
-    sa.Column("account_id", sa.String(512), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("outcome", sa.String(16)),
-    sa.Column("before", sa.Text),
-    sa.Column("error_code", sa.String(64)),
-    sa.Column("error", sa.Text),
-    sa.Index("ix_idconnect_job_items_chunk", "job_id", "chunk"),
-)
-_events = sa.table(
-    "idconnect_events",
-    sa.column("store"),
-    sa.column("request_id"),
-    sa.column("account_id"),
-    sa.column("action"),
-    sa.column("outcome"),
-    sa.column("error_code"),
-    sa.column("error"),
-)
-_INSERT_BATCH = 5000
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Claim:
@@ -131,7 +74,7 @@ class JobState:
             engine = self.state.engine
             if not self._created:
                 with self._lock:
-                    _meta.create_all(engine)
+                    METADATA.create_all(engine)
                     self._created = True
             with engine.begin() as conn:
                 yield conn
@@ -175,12 +118,12 @@ class JobState:
         ]
 
         def write(conn: sa.Connection) -> None:
-            conn.execute(_jobs.insert(), row)
+            conn.execute(JOBS.insert(), row)
             if chunks:
-                conn.execute(_chunks.insert(), chunks)
-            for start in range(0, len(ids), _INSERT_BATCH):
+                conn.execute(CHUNKS.insert(), chunks)
+            for start in range(0, len(ids), INSERT_BATCH):
                 conn.execute(
-                    _items.insert(),
+                    ITEMS.insert(),
                     [
                         {
                             "job_id": job.id,
@@ -189,11 +132,11 @@ class JobState:
                             "account_id": account_id,
                             "status": "pending",
                         }
-                        for seq, account_id in enumerate(ids[start : start + _INSERT_BATCH], start)
+                        for seq, account_id in enumerate(ids[start : start + INSERT_BATCH], start)
                     ],
                 )
             if job.undo_of is not None:
-                conn.execute(_jobs.update().where(_jobs.c.id == job.undo_of), {"undone_by": job.id})
+                conn.execute(JOBS.update().where(JOBS.c.id == job.undo_of), {"undone_by": job.id})
 
         self._run("create", write)
 
@@ -206,7 +149,7 @@ class JobState:
         :raises NotFound: when the store has no such job.
         :raises StoreUnavailable: when the database cannot be read.
         """
-        found = self._run("read", lambda c: _read_jobs(c, store, job_id=job_id))
+        found = self._run("read", lambda c: read_jobs(c, store, job_id=job_id))
         if not found:
             raise NotFound(f"no job {job_id!r}", store=store)
         return found[0]
@@ -219,7 +162,7 @@ class JobState:
         :returns: the jobs.
         :raises StoreUnavailable: when the database cannot be read.
         """
-        return self._run("read", lambda c: _read_jobs(c, store, limit=limit))
+        return self._run("read", lambda c: read_jobs(c, store, limit=limit))
 
     def status(self, job_id: str) -> str | None:
         """Read a job's status alone (cheap: no counting).
@@ -228,22 +171,8 @@ class JobState:
         :returns: its status, or ``None`` when there is no such job.
         :raises StoreUnavailable: when the database cannot be read.
         """
-        stmt = sa.select(_jobs.c.status).where(_jobs.c.id == job_id)
+        stmt = sa.select(JOBS.c.status).where(JOBS.c.id == job_id)
         return self._run("read", lambda c: c.execute(stmt).scalar_one_or_none())
-
-    def unfinished(self, store: str | None = None) -> list[tuple[str, str]]:
-        """List the jobs not finished yet (``pending`` or ``running``), oldest first.
-
-        :param store: only this store's; ``None`` for every store's.
-        :returns: ``(store, job id)`` pairs.
-        :raises StoreUnavailable: when the database cannot be read.
-        """
-        j = _jobs.c
-        stmt = sa.select(j.store, j.id).where(j.status.in_(("pending", "running")))
-        if store is not None:
-            stmt = stmt.where(j.store == store)
-        stmt = stmt.order_by(j.created_at)
-        return self._run("read", lambda c: [(s, i) for s, i in c.execute(stmt)])
 
     def items(
         self, job_id: str, *, outcome: str | None = None, after: int = -1, limit: int = 1000
@@ -257,13 +186,13 @@ class JobState:
         :returns: ``(position, item)`` pairs.
         :raises StoreUnavailable: when the database cannot be read.
         """
-        i = _items.c
-        stmt = sa.select(_items).where(i.job_id == job_id, i.seq > after)
+        i = ITEMS.c
+        stmt = sa.select(ITEMS).where(i.job_id == job_id, i.seq > after)
         if outcome is not None:
             stmt = stmt.where(i.outcome == outcome)
         stmt = stmt.order_by(i.seq).limit(limit)
         rows = self._run("read", lambda c: c.execute(stmt).mappings().all())
-        return [(r["seq"], _item(r)) for r in rows]
+        return [(r["seq"], item_of(r)) for r in rows]
 
     def set_status(
         self,
@@ -293,8 +222,8 @@ class JobState:
         if by is not None:
             values.update(cancelled_by=by, cancel_reason=reason)
         stmt = (
-            _jobs.update()
-            .where(_jobs.c.id == job_id, _jobs.c.status.in_(tuple(only_from)))
+            JOBS.update()
+            .where(JOBS.c.id == job_id, JOBS.c.status.in_(tuple(only_from)))
             .values(values)
         )
         return self._run("write", lambda c: bool(c.execute(stmt).rowcount))
@@ -316,7 +245,7 @@ class JobState:
         :returns: the claim, or ``None`` when no chunk is free now.
         :raises StoreUnavailable: when the database cannot be written.
         """
-        c = _chunks.c
+        c = CHUNKS.c
 
         def work(conn: sa.Connection) -> Claim | None:
             now = utc_now()
@@ -341,7 +270,7 @@ class JobState:
                 if row is None:
                     return None
             claimed = conn.execute(
-                _chunks.update()
+                CHUNKS.update()
                 .where(
                     c.job_id == job_id,
                     c.chunk == row.chunk,
@@ -367,9 +296,9 @@ class JobState:
         :returns: whether the claim still held its chunk.
         :raises StoreUnavailable: when the database cannot be written.
         """
-        c = _chunks.c
+        c = CHUNKS.c
         stmt = (
-            _chunks.update()
+            CHUNKS.update()
             .where(c.job_id == claim.job_id, c.chunk == claim.chunk, c.owner == claim.owner)
             .values(lease_until=utc_now() + lease)
         )
@@ -382,7 +311,7 @@ class JobState:
         :returns: how many.
         :raises StoreUnavailable: when the database cannot be read.
         """
-        c = _chunks.c
+        c = CHUNKS.c
         stmt = sa.select(sa.func.count()).where(c.job_id == job_id, c.status != "done")
         return int(self._run("read", lambda conn: conn.execute(stmt).scalar_one()))
 
@@ -393,14 +322,14 @@ class JobState:
         :returns: ``(position, item)`` pairs in selection order.
         :raises StoreUnavailable: when the database cannot be read.
         """
-        i = _items.c
+        i = ITEMS.c
         stmt = (
-            sa.select(_items)
+            sa.select(ITEMS)
             .where(i.job_id == claim.job_id, i.chunk == claim.chunk, i.status != "done")
             .order_by(i.seq)
         )
         rows = self._run("read", lambda c: c.execute(stmt).mappings().all())
-        return [(r["seq"], _item(r)) for r in rows]
+        return [(r["seq"], item_of(r)) for r in rows]
 
     def record(
         self,
@@ -423,14 +352,14 @@ class JobState:
         :raises LeaseLost: when another worker holds the chunk now (nothing is written).
         :raises StoreUnavailable: when the database cannot be written.
         """
-        c, i = _chunks.c, _items.c
+        c, i = CHUNKS.c, ITEMS.c
 
         def write(conn: sa.Connection) -> None:
             values: dict[str, Any] = {"lease_until": utc_now() + lease}
             if finish:
                 values["status"] = "done"
             held = conn.execute(
-                _chunks.update()
+                CHUNKS.update()
                 .where(
                     c.job_id == claim.job_id,
                     c.chunk == claim.chunk,
@@ -444,14 +373,12 @@ class JobState:
             where = (i.job_id == claim.job_id) & (i.seq == sa.bindparam("p"))
             if applying:
                 conn.execute(
-                    _items.update()
-                    .where(where)
-                    .values(status="applying", before=sa.bindparam("b")),
+                    ITEMS.update().where(where).values(status="applying", before=sa.bindparam("b")),
                     [{"p": p, "b": json.dumps(b)} for p, b in applying.items()],
                 )
             if done:
                 conn.execute(
-                    _items.update()
+                    ITEMS.update()
                     .where(where)
                     .values(
                         status="done",
@@ -476,7 +403,7 @@ class JobState:
         :returns: account id -> ``(event outcome, error code, error)``.
         :raises StoreUnavailable: when the database cannot be read.
         """
-        e = _events.c
+        e = EVENTS.c
         stmt = sa.select(e.account_id, e.outcome, e.error_code, e.error).where(
             e.store == store,
             e.request_id == request_id,
@@ -486,59 +413,3 @@ class JobState:
         return self._run(
             "read", lambda c: {r[0]: (r[1], r[2], r[3]) for r in c.execute(stmt) if r[0]}
         )
-
-
-def _item(row: Any) -> JobItem:
-    return JobItem(
-        account_id=row["account_id"],
-        status=row["status"],
-        outcome=row["outcome"],
-        before=None if row["before"] is None else json.loads(row["before"]),
-        error_code=row["error_code"],
-        error=row["error"],
-    )
-
-
-def _read_jobs(
-    conn: sa.Connection, store: str, *, job_id: str | None = None, limit: int = 1
-) -> list[Job]:
-    j, i = _jobs.c, _items.c
-    stmt = sa.select(_jobs).where(j.store == store)
-    if job_id is not None:
-        stmt = stmt.where(j.id == job_id)
-    rows = conn.execute(stmt.order_by(j.created_at.desc()).limit(limit)).mappings().all()
-    now = utc_now()
-    found = []
-    for r in rows:
-        counts = {
-            outcome: n
-            for outcome, n in conn.execute(
-                sa.select(i.outcome, sa.func.count())
-                .where(i.job_id == r["id"], i.status == "done")
-                .group_by(i.outcome)
-            )
-        }
-        found.append(
-            Job(
-                id=r["id"],
-                store=r["store"],
-                action=r["action"],
-                arguments=json.loads(r["arguments"]),
-                reason=r["reason"],
-                actor=r["actor"],
-                status=r["status"],
-                dry_run=bool(r["dry_run"]),
-                total=r["total"],
-                counts=counts,
-                created_at=_utc(r["created_at"]) or now,
-                started_at=_utc(r["started_at"]),
-                finished_at=_utc(r["finished_at"]),
-                undo_of=r["undo_of"],
-                undone_by=r["undone_by"],
-                cancelled_by=r["cancelled_by"],
-                cancel_reason=r["cancel_reason"],
-                runner=r["runner"],
-                now=now,
-            )
-        )
-    return found
