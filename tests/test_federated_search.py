@@ -348,3 +348,17 @@ def test_the_admin_api_searches_every_store_and_allows_a_scan(
             assert unknown.status_code == 404
             openapi = session.get(f"{base}/api/openapi.json", timeout=30).json()
             assert "searchAllStores" in json.dumps(openapi["paths"]["/api/accounts"])
+
+
+def test_a_first_search_on_fresh_stores_opens_each_of_them_once_from_several_threads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for trial in range(5):
+        folder = tmp_path / f"t{trial}"
+        folder.mkdir()
+        stores = {n: {"plugin": "sql", "url": f"sqlite:///{folder / n}.db"} for n in "abcd"}
+        config = {"hub": {"state": f"sqlite:///{folder / 'state.db'}"}, "stores": stores}
+        with idconnect.connect(config) as fresh:
+            page = fresh.search_accounts('userName eq "nobody"')
+        assert page.items == () and page.skipped == ()
+    assert "unreadable" not in caplog.text

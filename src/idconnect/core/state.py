@@ -154,6 +154,7 @@ class StateDatabase:
         self._reader: sa.Engine | None = None
         self._writer: Callable[[sa.Connection, Sequence[EventRow]], None] | None = None
         self._lock = threading.Lock()
+        self._opening = threading.Lock()
 
     @property
     def engine(self) -> sa.Engine:
@@ -162,16 +163,18 @@ class StateDatabase:
         :raises StoreUnavailable: when the database cannot be opened.
         """
         if self._engine is None:
-            try:
-                engine = create_state_engine(self.url)
-                _meta.create_all(engine)
-            except SQLAlchemyError as exc:
-                raise StoreUnavailable(
-                    f"cannot open the hub's state database ({exc.__class__.__name__})",
-                    store="hub-state",
-                ) from exc
-            self._engine = engine
-            self._writer = _writer_for(engine)
+            with self._opening:  # threads using the hub at once open it once
+                if self._engine is None:
+                    try:
+                        engine = create_state_engine(self.url)
+                        _meta.create_all(engine)
+                    except SQLAlchemyError as exc:
+                        raise StoreUnavailable(
+                            f"cannot open the hub's state database ({exc.__class__.__name__})",
+                            store="hub-state",
+                        ) from exc
+                    self._writer = _writer_for(engine)
+                    self._engine = engine
         return self._engine
 
     @property

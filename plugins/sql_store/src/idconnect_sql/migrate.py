@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -76,6 +77,11 @@ def current_revision(connection: Connection, tables: ManagedTables) -> str | Non
     return context.get_current_revision()
 
 
+_ALEMBIC = threading.Lock()
+"""Alembic keeps the running migration in module globals (``alembic.context``): stores first
+used at once from several threads (a federated search) migrate one after the other."""
+
+
 def upgrade(engine: Engine, tables: ManagedTables) -> str:
     """Create the managed tables, or migrate them to the newest revision.
 
@@ -83,7 +89,7 @@ def upgrade(engine: Engine, tables: ManagedTables) -> str:
     :param tables: the managed tables.
     :returns: the revision the database is at afterwards.
     """
-    with engine.begin() as connection:
+    with _ALEMBIC, engine.begin() as connection:
         if current_revision(connection, tables) != head_revision():
             command.upgrade(_config(connection, tables), "head")
         revision = current_revision(connection, tables)
