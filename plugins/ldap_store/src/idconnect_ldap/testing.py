@@ -350,9 +350,14 @@ userPassword: {self.password}
     def start(self, timeout: float = 15.0) -> None:
         """Start slapd and wait until it accepts connections.
 
+        A server already running is left as it is. One that does not come up in time is
+        killed before the error is raised, so no slapd outlives its data directory.
+
         :param timeout: seconds to wait.
         :raises RuntimeError: when it does not come up.
         """
+        if self._process is not None and self._process.poll() is None:
+            return
         self._process = subprocess.Popen(
             [
                 SLAPD,
@@ -376,6 +381,7 @@ userPassword: {self.password}
                     return
             except OSError:
                 time.sleep(0.05)
+        self.kill()
         raise RuntimeError(f"slapd did not listen on {self.url} within {timeout}s")
 
     def stop(self) -> None:
