@@ -348,6 +348,27 @@ def test_the_admin_api_searches_every_store_and_allows_a_scan(
             assert unknown.status_code == 404
             openapi = session.get(f"{base}/api/openapi.json", timeout=30).json()
             assert "searchAllStores" in json.dumps(openapi["paths"]["/api/accounts"])
+            assert "explainSearch" in json.dumps(openapi["paths"])
+            for store, expected in (
+                ("lite", "SEARCH idc_accounts USING INDEX"),
+                ("pg", "user_name_ci"),
+                ("dir", "(uid=a\\2ab\\29)"),
+            ):
+                explained = session.get(
+                    f"{base}/api/stores/{store}/accounts/explain",
+                    params={"filter": 'userName eq "a*b)"'},
+                    timeout=30,
+                )
+                assert explained.status_code == 200, explained.text
+                doc = explained.json()
+                assert expected in doc["text"], doc["text"]
+                assert doc["store"] == store and doc["native"] in doc["text"]
+            scan = session.get(
+                f"{base}/api/stores/lite/accounts/explain",
+                params={"filter": 'displayName co "x"'},
+                timeout=30,
+            ).json()
+            assert scan["full_scan"] is True and scan["over_threshold"] is True
 
 
 def test_a_first_search_on_fresh_stores_opens_each_of_them_once_from_several_threads(
