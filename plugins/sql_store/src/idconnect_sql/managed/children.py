@@ -8,9 +8,9 @@ kinds the query's ``attributes`` ask for are read (all of them when it asks for 
 
 The page's account ids are one parameter where the dialect can take a list as one value:
 ``account_id = ANY(:ids)`` (an array) on PostgreSQL, ``account_id IN (SELECT value FROM
-json_each(:ids))`` (JSON text) on SQLite. An expanding ``IN (:ids_1, ..., :ids_50)`` per child
-table would be rendered for each page anew and bind every id once per table; elsewhere (MariaDB,
-MySQL) it is what is used.
+json_each(:ids))`` (JSON text) on SQLite. An expanding ``IN (:ids_1, ..., :ids_50)`` is
+rendered into the statement anew for each page (and on SQLite, whose parameters are positional,
+bound once per child table); elsewhere (MariaDB, MySQL) it is what is used.
 """
 
 from __future__ import annotations
