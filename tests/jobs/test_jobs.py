@@ -17,6 +17,7 @@ import pytest
 import idconnect
 from idconnect.core.errors import Conflict, InvalidInput, NotSupported, PermissionDenied
 from idconnect.core.facade.store import Store
+from idconnect.core.job_state import JobState
 from tests.jobs.job_env import job_config, seed
 
 
@@ -210,3 +211,18 @@ def test_a_runner_renews_its_lease_while_acting(store: Store) -> None:
     store.run_job(job.id, lease=timedelta(0))  # every progress renews (the lease is always due)
     assert store.job(job.id).counts == {"ok": 6}
     assert len(job_events(store, job.id)) == 6
+
+
+def test_a_chunk_held_elsewhere_is_left_alone_until_its_lease_expires(store: Store) -> None:
+    ids = seed(store, 4)
+    job = store.start_job("disable", ids=ids, reason="r", runner="none", chunk_size=2)
+    jobs = JobState(store.hub.state)
+    never = lambda owner: False  # noqa: E731 (another host: its process table is not ours)
+    held = jobs.claim(job.id, "elsewhere:1:live", timedelta(hours=1), never)
+    lapsed = jobs.claim(job.id, "elsewhere:2:gone", timedelta(seconds=-1), never)  # expired
+    assert held is not None and lapsed is not None and {held.chunk, lapsed.chunk} == {0, 1}
+    store.run_job(job.id, wait=False)  # takes the lapsed chunk over, leaves the held one
+    job = store.job(job.id)
+    assert job.status == "running" and job.counts == {"ok": 2}
+    done = {i.account_id for _, i in store.job_items(job.id, outcome="ok")}
+    assert done == set(ids[2:] if held.chunk == 0 else ids[:2])
