@@ -111,6 +111,10 @@ class FederatedPage:
     """The stores skipped (on this page or an earlier one of the same walk)."""
 
 
+def _kind(value: Any) -> str:
+    return "number" if isinstance(value, int | float) else type(value).__name__
+
+
 @functools.total_ordering
 @frozen
 class _Key:
@@ -126,8 +130,11 @@ class _Key:
             return NotImplemented
         if self.missing != other.missing:
             return self.missing < other.missing
-        if self.value != other.value:
-            return bool(self.value > other.value if self.descending else self.value < other.value)
+        mine, theirs = self.value, other.value
+        if _kind(mine) != _kind(theirs):  # stores typing one attribute apart: a fixed order
+            mine, theirs = _kind(mine), _kind(theirs)
+        if mine != theirs:
+            return bool(mine > theirs if self.descending else mine < theirs)
         return self.store < other.store
 
     def position(self) -> list[Any]:
