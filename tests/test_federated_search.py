@@ -378,6 +378,12 @@ def test_the_admin_api_searches_every_store_and_allows_a_scan(
                 timeout=30,
             ).json()
             assert scan["full_scan"] is True and scan["over_threshold"] is True
+            scim = session.get(
+                f"{base}/scim/v2/lite/Users", params={"filter": 'displayName co "x"'}, timeout=30
+            )
+            assert scim.status_code == 400, scim.text  # SCIM has no way to allow a scan
+            assert scim.json()["scimType"] == "invalidFilter"
+            assert "scan_threshold" in scim.json()["detail"]
 
 
 def test_a_first_search_on_fresh_stores_opens_each_of_them_once_from_several_threads(
