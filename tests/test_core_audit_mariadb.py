@@ -6,16 +6,14 @@ Instants keep their milliseconds (``DATETIME(6)``; a plain ``DATETIME`` would dr
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from idconnect.core.instants import utc_now
 from idconnect.core.state import StateDatabase, new_event_ids
-from idconnect.testing.servers import require_server
+from idconnect.testing.databases import fresh_database
 
 MARIADB_URL = os.environ.get("IDCONNECT_TEST_MARIADB_URL") or (
     "mysql+pymysql://root@127.0.0.1:3306/mysql"
@@ -24,24 +22,8 @@ MARIADB_URL = os.environ.get("IDCONNECT_TEST_MARIADB_URL") or (
 
 @pytest.fixture
 def url() -> Iterator[str]:
-    admin_url = sa.make_url(MARIADB_URL)
-    admin = sa.create_engine(admin_url, connect_args={"connect_timeout": 3})
-    name = f"idc_test_audit_{secrets.token_hex(4)}"
-    try:
-        with admin.begin() as c:
-            c.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        require_server(
-            f"MariaDB at {admin_url.render_as_string(hide_password=True)} is not reachable",
-            "start it or set IDCONNECT_TEST_MARIADB_URL",
-        )
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as c:
-            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        admin.dispose()
+    with fresh_database("mariadb", "idc_test_audit") as made:
+        yield made
 
 
 def test_rows_are_written_in_one_insert_and_read_back(url: str, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ it; ``tests/stress/audit_pg_terminate.py`` runs 10 trials.
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 import idconnect
 from idconnect.core.instants import utc_now
 from idconnect.core.state import StateDatabase, new_event_ids
+from idconnect.testing.databases import fresh_database
 from idconnect.testing.servers import require_server
 
 PG_URL = os.environ.get("IDCONNECT_TEST_POSTGRES_URL") or (
@@ -36,27 +36,13 @@ ACCOUNTS = int(os.environ.get("IDCONNECT_STRESS_ACCOUNTS", "5000"))
 
 @pytest.fixture
 def database() -> Iterator[tuple[sa.Engine, str]]:
-    """A fresh PostgreSQL database; yields an AUTOCOMMIT admin engine and the database's URL."""
-    admin_url = sa.make_url(PG_URL)
-    admin = sa.create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    name = f"idc_test_audit_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as c:
-            c.execute(sa.text(f"CREATE DATABASE {name}"))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        require_server(
-            f"PostgreSQL at {admin_url.render_as_string(hide_password=True)} is not reachable",
-            "start it or set IDCONNECT_TEST_POSTGRES_URL",
-        )
-    try:
-        yield admin, admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    """A fresh PostgreSQL database; yields an AUTOCOMMIT engine on it and the database's URL."""
+    with fresh_database("postgresql", "idc_test_audit") as url:
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            yield engine, url
+        finally:
+            engine.dispose()
 
 
 def _terminate_state_backends(admin: sa.Engine, url: str) -> int:

@@ -7,7 +7,6 @@ by both at the next request; its expiry and last use are judged by the hubs' clo
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 
 import idconnect
 from idconnect.core.api_tokens import authenticate, issue_token, list_tokens, revoke_token
-from idconnect.testing.servers import require_server
+from idconnect.testing.databases import fresh_database
 from tests.http.auth_server import make_app, serving
 
 PG_URL = os.environ.get("IDCONNECT_TEST_POSTGRES_URL") or (
@@ -37,26 +36,8 @@ class Clock:
 @pytest.fixture
 def state_url() -> Iterator[str]:
     """A fresh PostgreSQL database for the hub state, dropped afterwards."""
-    admin_url = sa.make_url(PG_URL)
-    admin = sa.create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    name = f"idc_test_tokens_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as c:
-            c.execute(sa.text(f"CREATE DATABASE {name}"))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        require_server(
-            f"PostgreSQL at {admin_url.render_as_string(hide_password=True)} is not reachable",
-            "start it or set IDCONNECT_TEST_POSTGRES_URL",
-        )
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with fresh_database("postgresql", "idc_test_tokens") as url:
+        yield url
 
 
 def test_two_workers_on_one_postgres_state_refuse_a_revoked_token_at_once(

@@ -21,8 +21,9 @@ import sqlalchemy as sa
 import idconnect
 from idconnect.core.errors import InvalidInput
 from idconnect.core.jobs import ACTED
+from idconnect.testing.databases import fresh_database
 from idconnect.testing.servers import require_server
-from tests.jobs.job_env import postgres_database, seed
+from tests.jobs.job_env import seed
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +55,7 @@ def test_two_workers_share_a_job_and_one_killed_mid_job_loses_nothing(
     tmp_path: Path, seed_value: int
 ) -> None:
     rng = random.Random(seed_value)
-    with postgres_database("idc_test_queue") as url:
+    with fresh_database("postgresql", "idc_test_queue") as url:
         config = tmp_path / "idconnect.toml"
         config.write_text(
             f'[hub]\nstate = "{url}"\n\n[stores.main]\nplugin = "sql"\nurl = "{url}"\n'
