@@ -31,7 +31,9 @@ if TYPE_CHECKING:
         TokenRefused,
         UnsupportedFilter,
     )
+    from idconnect.core.explain import Explanation
     from idconnect.core.facade import Hub, Store, connect
+    from idconnect.core.facade.federated import FederatedPage, SkippedStore, StoreAccount
     from idconnect.core.filter import attr, parse
     from idconnect.core.model import (
         Account,
@@ -68,8 +70,10 @@ _WHERE = {
     "Consent": "idconnect.core.model",
     "Email": "idconnect.core.model",
     "Event": "idconnect.core.model",
+    "Explanation": "idconnect.core.explain",
     "ExternalIdentity": "idconnect.core.model",
     "FailedAttempts": "idconnect.core.model",
+    "FederatedPage": "idconnect.core.facade.federated",
     "FilterError": "idconnect.core.errors",
     "Group": "idconnect.core.model",
     "GroupRef": "idconnect.core.model",
@@ -92,7 +96,9 @@ _WHERE = {
     "RoleAssignment": "idconnect.core.model",
     "Secret": "idconnect.core.model",
     "Session": "idconnect.core.model",
+    "SkippedStore": "idconnect.core.facade.federated",
     "Store": "idconnect.core.facade",
+    "StoreAccount": "idconnect.core.facade.federated",
     "StoreUnavailable": "idconnect.core.errors",
     "TokenRefused": "idconnect.core.errors",
     "UnsupportedFilter": "idconnect.core.errors",
@@ -119,8 +125,10 @@ __all__ = [
     "Consent",
     "Email",
     "Event",
+    "Explanation",
     "ExternalIdentity",
     "FailedAttempts",
+    "FederatedPage",
     "FilterError",
     "Group",
     "GroupRef",
@@ -143,7 +151,9 @@ __all__ = [
     "RoleAssignment",
     "Secret",
     "Session",
+    "SkippedStore",
     "Store",
+    "StoreAccount",
     "StoreUnavailable",
     "TokenRefused",
     "UnsupportedFilter",
