@@ -11,18 +11,16 @@ job.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import SQLAlchemyError
 
 from idconnect.core.admins import OWNER, AdminPolicy, AdminRole
-from idconnect.core.errors import StoreUnavailable
 from idconnect.core.instants import utc_now
 from idconnect.core.state import StateDatabase
+from idconnect.core.state_tables import StateTables
 
 __all__ = ["AdminState"]
 
@@ -49,6 +47,9 @@ _grants = sa.Table(
 )
 
 
+_TABLES = StateTables(_meta, "admin roles")
+
+
 class AdminState:
     """The admin roles and grants of one hub's state database.
 
@@ -57,23 +58,9 @@ class AdminState:
 
     def __init__(self, state: StateDatabase) -> None:
         self.state = state
-        self._created = False
-        self._lock = threading.Lock()
 
     def _run(self, what: str, work: Callable[[sa.Connection], T]) -> T:
-        try:
-            engine = self.state.engine
-            if not self._created:
-                with self._lock:  # concurrent first uses (a federated search's threads)
-                    _meta.create_all(engine)
-                    self._created = True
-            with engine.begin() as conn:
-                return work(conn)
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"cannot {what} admin roles in the hub's state database ({exc.__class__.__name__})",
-                store="hub-state",
-            ) from exc
+        return _TABLES.run(self.state, work, doing=what)
 
     def load(self) -> AdminPolicy:
         """Read every role and grant.

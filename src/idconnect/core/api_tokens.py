@@ -20,11 +20,8 @@ import hashlib
 import logging
 import re
 import secrets
-import threading
 import uuid
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -32,7 +29,6 @@ import sqlalchemy as sa
 from attrs import frozen
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from idconnect.core.admins import HUB_SCOPE
 from idconnect.core.context import CallContext
@@ -41,11 +37,10 @@ from idconnect.core.errors import (
     IdconnectError,
     InvalidInput,
     NotFound,
-    StoreUnavailable,
     Unauthenticated,
 )
 from idconnect.core.facade.checks import check_text
-from idconnect.core.state import StateDatabase
+from idconnect.core.state_tables import StateTables
 
 if TYPE_CHECKING:
     from idconnect.core.facade.hub import Hub
@@ -89,8 +84,7 @@ _tokens = sa.Table(
     sa.Column("revoked_at", _AT),
     sa.Column("last_used_at", _AT),
 )
-_created: weakref.WeakKeyDictionary[StateDatabase, bool] = weakref.WeakKeyDictionary()
-_created_lock = threading.Lock()
+_TABLES = StateTables(_meta, "API tokens")
 
 
 @frozen(kw_only=True)
@@ -153,21 +147,8 @@ _BY_DIGEST = sa.select(_tokens).where(_tokens.c.digest == sa.bindparam("digest")
 """The one read every request makes: built once, run with the digest as a bound parameter."""
 
 
-@contextmanager
-def _begin(hub: Hub, *, read_only: bool = False) -> Iterator[Connection]:
-    try:
-        engine = hub.state.engine
-        if not _created.get(hub.state):
-            with _created_lock:
-                _meta.create_all(engine)
-                _created[hub.state] = True
-        with hub.state.reader.connect() if read_only else engine.begin() as connection:
-            yield connection
-    except SQLAlchemyError as exc:
-        raise StoreUnavailable(
-            f"cannot read or write the hub's API tokens ({exc.__class__.__name__})",
-            store="hub-state",
-        ) from exc
+def _begin(hub: Hub, *, read_only: bool = False) -> AbstractContextManager[Connection]:
+    return _TABLES.begin(hub.state, read_only=read_only)
 
 
 def _context(hub: Hub, actor: str | None, reason: str | None) -> CallContext:

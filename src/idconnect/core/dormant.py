@@ -21,21 +21,19 @@ after the warning (during the grace period) is no longer dormant: the warning is
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from attrs import frozen
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import SQLAlchemyError
 
 from idconnect.core.config import StoreConfig
-from idconnect.core.errors import StoreUnavailable
 from idconnect.core.model import Account
 from idconnect.core.state import StateDatabase
+from idconnect.core.state_tables import StateTables
 
 __all__ = ["Decision", "DormantPolicy", "DormantState", "Mark", "decide", "read_dormant"]
 
@@ -252,6 +250,9 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_TABLES = StateTables(_meta, "dormant policy's records")
+
+
 class DormantState:
     """The policy's marks in the hub's state database.
 
@@ -260,24 +261,9 @@ class DormantState:
 
     def __init__(self, state: StateDatabase) -> None:
         self._state = state
-        self._created = False
-        self._lock = threading.Lock()
 
-    @contextmanager
-    def _begin(self) -> Iterator[sa.Connection]:
-        try:
-            engine = self._state.engine
-            if not self._created:
-                with self._lock:
-                    _meta.create_all(engine)
-                    self._created = True
-            with engine.begin() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"cannot use the dormant policy's records ({exc.__class__.__name__})",
-                store="hub-state",
-            ) from exc
+    def _begin(self) -> AbstractContextManager[sa.Connection]:
+        return _TABLES.begin(self._state, doing="use")
 
     def marks(self, store: str) -> dict[str, Mark]:
         """Read every mark of a store.

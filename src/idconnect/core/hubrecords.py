@@ -14,7 +14,6 @@ hub's records of it: they are the history of what support did.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,15 +22,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from idconnect.core.context import CallContext
-from idconnect.core.errors import StoreUnavailable
 from idconnect.core.operations import operations_of
 from idconnect.core.plugins import hookimpl
 from idconnect.core.records import Consent, ConsentEnd, IdentityVerification
 from idconnect.core.recordsql import RecordSql
 from idconnect.core.state import StateDatabase
+from idconnect.core.state_tables import StateTables
 
 if TYPE_CHECKING:
     from idconnect.core.facade.store import Store
@@ -90,6 +88,9 @@ class _Hooks:
     """The hooks of :class:`HubRecords` that one store gets (set as attributes)."""
 
 
+_TABLES = StateTables(_meta, "records")
+
+
 class HubRecords:
     """Answers the verification and consent operations from the hub's state database.
 
@@ -102,8 +103,6 @@ class HubRecords:
         self._state = state
         self._store_of = store_of
         self._sql = RecordSql(_verifications, _consents)
-        self._created = False
-        self._lock = threading.Lock()
 
     def for_backend(self, backend: object) -> object | None:
         """Return what this provider offers one store: the families its backend has none of.
@@ -134,20 +133,8 @@ class HubRecords:
     def _begin(self, context: CallContext, account_id: str) -> Iterator[Connection]:
         """Confirm the account exists in its store, then open a state transaction."""
         self._store_of(context.store).get_account(account_id, actor=context.actor)
-        try:
-            engine = self._state.engine
-            if not self._created:
-                with self._lock:
-                    _meta.create_all(engine)
-                    self._created = True
-            with engine.begin() as connection:
-                yield connection
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"cannot read or write the hub's records ({exc.__class__.__name__})",
-                store="hub-state",
-                account=account_id,
-            ) from exc
+        with _TABLES.begin(self._state, account=account_id) as connection:
+            yield connection
 
     @staticmethod
     def _key(context: CallContext, account_id: str) -> dict[str, str]:

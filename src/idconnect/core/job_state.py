@@ -11,16 +11,14 @@ fenced by the lease: it commits only while the writer still holds its chunk.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
-from idconnect.core.errors import NotFound, StoreUnavailable
+from idconnect.core.errors import NotFound
 from idconnect.core.instants import utc_now
 from idconnect.core.job_tables import (
     CHUNKS,
@@ -34,6 +32,7 @@ from idconnect.core.job_tables import (
 )
 from idconnect.core.jobs import Job, JobItem
 from idconnect.core.state import StateDatabase
+from idconnect.core.state_tables import StateTables
 
 __all__ = ["Claim", "JobState"]
 
@@ -57,6 +56,9 @@ class LeaseLost(Exception):
     """The worker's lease on its chunk expired and another claimed it: its writes are refused."""
 
 
+_TABLES = StateTables(METADATA, "jobs")
+
+
 class JobState:
     """The job tables of one hub's state database.
 
@@ -65,24 +67,9 @@ class JobState:
 
     def __init__(self, state: StateDatabase) -> None:
         self.state = state
-        self._created = False
-        self._lock = threading.Lock()
 
-    @contextmanager
-    def _begin(self, what: str) -> Iterator[sa.Connection]:
-        try:
-            engine = self.state.engine
-            if not self._created:
-                with self._lock:
-                    METADATA.create_all(engine)
-                    self._created = True
-            with engine.begin() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"cannot {what} jobs in the hub's state database ({exc.__class__.__name__})",
-                store="hub-state",
-            ) from exc
+    def _begin(self, what: str) -> AbstractContextManager[sa.Connection]:
+        return _TABLES.begin(self.state, doing=what)
 
     def _run(self, what: str, work: Callable[[sa.Connection], T]) -> T:
         with self._begin(what) as conn:

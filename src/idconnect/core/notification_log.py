@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from attrs import evolve
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import SQLAlchemyError
 
-from idconnect.core.errors import InvalidInput, NotFound, StoreUnavailable
+from idconnect.core.errors import InvalidInput, NotFound
 from idconnect.core.notification import DeliveryStatus, Medium, Notification
 from idconnect.core.query import Page, unwrap_position, wrap_position
 from idconnect.core.state import StateDatabase
+from idconnect.core.state_tables import StateTables
 
 __all__ = ["NotificationLog"]
 
@@ -75,6 +75,9 @@ def _from_row(row: Any) -> Notification:
     return Notification(**values)
 
 
+_TABLES = StateTables(_meta, "notification log")
+
+
 class NotificationLog:
     """The notification log of one hub's state database.
 
@@ -83,21 +86,9 @@ class NotificationLog:
 
     def __init__(self, state: StateDatabase) -> None:
         self.state = state
-        self._created = False
 
     def _run(self, what: str, work: Callable[[sa.Connection], T]) -> T:
-        try:
-            engine = self.state.engine
-            if not self._created:
-                _meta.create_all(engine)
-                self._created = True
-            with engine.begin() as conn:
-                return work(conn)
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"cannot {what} the notification log ({exc.__class__.__name__})",
-                store="hub-state",
-            ) from exc
+        return _TABLES.run(self.state, work, doing=what)
 
     def add(self, notification: Notification) -> None:
         """Write a new entry (normally ``queued``).

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,11 +19,11 @@ import sqlalchemy as sa
 from attrs import frozen
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
-from idconnect.core.errors import Conflict, NotFound, StoreUnavailable, TokenRefused
+from idconnect.core.errors import Conflict, NotFound, TokenRefused
 from idconnect.core.impersonation import Impersonation
 from idconnect.core.state import StateDatabase
+from idconnect.core.state_tables import StateTables
 
 __all__ = ["ResetGrant", "TokenState", "new_reset_token"]
 
@@ -97,6 +95,9 @@ class ResetGrant:
     """The admin who sent the link."""
 
 
+_TABLES = StateTables(_meta, "tokens")
+
+
 class TokenState:
     """The token tables of the hub's state database.
 
@@ -105,24 +106,9 @@ class TokenState:
 
     def __init__(self, state: StateDatabase) -> None:
         self._state = state
-        self._created = False
-        self._lock = threading.Lock()
 
-    @contextmanager
-    def _begin(self) -> Iterator[Connection]:
-        try:
-            engine = self._state.engine
-            if not self._created:
-                with self._lock:
-                    _meta.create_all(engine)
-                    self._created = True
-            with engine.begin() as connection:
-                yield connection
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"cannot read or write the hub's tokens ({exc.__class__.__name__})",
-                store="hub-state",
-            ) from exc
+    def _begin(self) -> AbstractContextManager[Connection]:
+        return _TABLES.begin(self._state)
 
     # -- password reset tokens --------------------------------------------------------------------
 
