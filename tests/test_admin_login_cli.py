@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 import idconnect
 from idconnect.cli import cli
+from idconnect.cli.admins import ADD_REASON
 from idconnect.core.admin_login import verify_admin_login
 from idconnect.core.errors import Unauthenticated
 
@@ -71,8 +72,18 @@ def test_add_refuses_an_unknown_role_or_a_weak_password_before_anything_changes(
     assert empty.exit_code == 2 and "empty" in empty.output
     with env.hub() as hub, pytest.raises(Unauthenticated):
         verify_admin_login(hub, "dave", PASSWORD)
-    no_reason = env.run("admins", "add", "dave", stdin=PASSWORD + "\n")
-    assert no_reason.exit_code == 2 and "--reason" in no_reason.output
+    blank_reason = env.run("admins", "add", "dave", "--reason", " ", stdin=PASSWORD + "\n")
+    assert blank_reason.exit_code == 2 and "--reason" in blank_reason.output
+
+
+def test_add_in_its_headline_form_records_the_default_reason(env: Env) -> None:
+    done = env.run("admins", "add", "erin", "--role", "owner", stdin=PASSWORD + "\n")
+    assert done.exit_code == 0, done.output
+    with env.hub() as hub:
+        assert verify_admin_login(hub, "erin", PASSWORD) == "erin"
+        events = [e for e in hub.audit.state.events("(hub)") if e.account_id == "erin"]
+        assert {e.action for e in events} >= {"set_admin_password", "grant_admin_role"}
+        assert all(e.reason == ADD_REASON for e in events if e.action != "console_login")
 
 
 def test_password_changes_it_and_needs_an_existing_login(env: Env) -> None:

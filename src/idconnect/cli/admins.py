@@ -17,6 +17,7 @@ from idconnect.cli.context import (
     App,
     complete_store,
     json_option,
+    optional_reason_option,
     pass_app,
     print_json,
     reason_option,
@@ -146,6 +147,10 @@ def revoke(app: App, actor: str, role: str, reason: str) -> None:
     app.out.print(f"{actor!r} no longer holds role {role!r} through the state database.")
 
 
+ADD_REASON = "console admin added with idconnect admins add"
+"""The reason recorded when ``idconnect admins add`` is given none."""
+
+
 @admins.command("add")
 @click.argument("name")
 @click.option(
@@ -154,13 +159,15 @@ def revoke(app: App, actor: str, role: str, reason: str) -> None:
     multiple=True,
     help="Grant this role to NAME (repeat for more; see idconnect admins roles).",
 )
-@reason_option
+@optional_reason_option(ADD_REASON)
 @pass_app
 def add(app: App, name: str, roles: Sequence[str], reason: str) -> None:
     """Let NAME log in to the support console, and grant them roles.
 
     The password is asked twice, hidden (or read as one line from stdin): at least
     12 characters, not the name. Only its argon2 hash is kept, in the hub's state database.
+    The headline form has no reason, so one is optional here: without it the audit events
+    say the admin was added with this command.
     """
     from idconnect.core.admin_login import has_console_password, set_admin_password
 

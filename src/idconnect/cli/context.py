@@ -187,6 +187,21 @@ def _check_reason(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+def optional_reason_option(default: str) -> Callable[[F], F]:
+    """Add an optional ``--reason TEXT`` for a command whose fixed form has none.
+
+    :param default: the reason recorded without the option (named in the help).
+    :returns: the decorator; a blank reason is refused as with :func:`reason_option`.
+    """
+    return click.option(
+        "--reason",
+        default=default,
+        show_default=True,
+        callback=_check_reason,
+        help="Why you are doing this (recorded in the audit trail).",
+    )
+
+
 def reason_option(func: F) -> F:
     """Add the required ``--reason TEXT`` option (it goes into the audit trail).
 
