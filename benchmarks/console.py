@@ -14,14 +14,6 @@ search, template); the client's round trip is printed next to it. The issue's ta
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as a script, this file's folder comes first on sys.path, and benchmarks/http.py would
-# stand in for the standard library's ``http`` package: drop the folder.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-
 import argparse
 import getpass
 import statistics

@@ -21,30 +21,22 @@ slapd (an LDIF loaded offline with ``slapadd``, as ``benchmarks/ldap_store.py`` 
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
+import random
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
 
-# Run as a script, this folder comes first on sys.path, where benchmarks/http.py would stand in
-# for the standard library's ``http``: the folder goes last (the sibling benchmarks stay
-# importable).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [*(p for p in sys.path if os.path.abspath(p or ".") != _HERE), _HERE]
+from idconnect_ldap.testing import Slapd
+from idconnect_sql.demo import seed_demo
+from ldap_store import write_ldif
+from sql_reads import open_store, rss_mb, spread
 
-import argparse  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from contextlib import ExitStack  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from idconnect_ldap.testing import Slapd  # noqa: E402
-from idconnect_sql.demo import seed_demo  # noqa: E402
-from ldap_store import write_ldif  # noqa: E402
-from sql_reads import open_store, rss_mb, spread  # noqa: E402
-
-import idconnect  # noqa: E402
+import idconnect
 
 PASSWORD_ENV = "IDCONNECT_BENCH_FEDERATED_LDAP_PW"
 

@@ -1,9 +1,7 @@
 """Benchmark durable jobs on PostgreSQL: disable N accounts as a job with 1 and 2 queue workers.
 
-    python -P benchmarks/jobs.py --accounts 1000000
-    python -P benchmarks/jobs.py --accounts 10000 --chunk-size 500
-
-(``-P``: benchmarks/http.py would otherwise shadow the standard library's ``http``.)
+    python benchmarks/jobs.py --accounts 1000000
+    python benchmarks/jobs.py --accounts 10000 --chunk-size 500
 
 One fresh PostgreSQL database holds the sql store and the hub's state (the jobs, the audit
 trail and procrastinate's queue). After seeding N demo accounts (the store's native seeder) and

@@ -25,31 +25,24 @@ percentile range and the ratio of the medians. Not part of CI.
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from json.encoder import encode_basestring_ascii
+from pathlib import Path
+from typing import Any
 
-# Run as a script, this folder comes first on sys.path, where benchmarks/http.py would stand in
-# for the standard library's ``http``: the folder goes last (sql_reads stays importable).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [*(p for p in sys.path if os.path.abspath(p or ".") != _HERE), _HERE]
+import sqlalchemy as sa
+from idconnect_sql.demo import seed_demo
+from sqlalchemy.dialects import postgresql
 
-import argparse  # noqa: E402
-import random  # noqa: E402
-import secrets  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from json.encoder import encode_basestring_ascii  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import sqlalchemy as sa  # noqa: E402
-from idconnect_sql.demo import seed_demo  # noqa: E402
-from sqlalchemy.dialects import postgresql  # noqa: E402
-
-import idconnect  # noqa: E402
+import idconnect
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IDS = sa.bindparam("ids", expanding=True)

@@ -25,30 +25,23 @@ Not part of CI.
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
+import secrets
+import statistics
+import tempfile
+import time
+from pathlib import Path
 
-# Run as a script, this folder comes first on sys.path, where benchmarks/http.py would stand in
-# for the standard library's ``http``: the folder goes last (sql_reads stays importable).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [*(p for p in sys.path if os.path.abspath(p or ".") != _HERE), _HERE]
+import idconnect_sql
+import sql_reads
+import sqlalchemy as sa
+from idconnect_sql.demo import seed_demo
+from idconnect_sql.filters import FilterCompiler
 
-import argparse  # noqa: E402
-import secrets  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import idconnect_sql  # noqa: E402
-import sql_reads  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from idconnect_sql.demo import seed_demo  # noqa: E402
-from idconnect_sql.filters import FilterCompiler  # noqa: E402
-
-import idconnect  # noqa: E402
-from idconnect.core.filter import bind, parse  # noqa: E402
-from idconnect.core.schema import USER_CATALOGUE  # noqa: E402
+import idconnect
+from idconnect.core.filter import bind, parse
+from idconnect.core.schema import USER_CATALOGUE
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CUSTOM = {"loyaltyTier": {"type": "string"}}

@@ -1,6 +1,6 @@
 """Benchmark the HTTP service against the same facade call in-process, in the same run.
 
-    python benchmarks/http.py --accounts 100000 --dialects sqlite,postgresql [--workers 2]
+    python benchmarks/http_service.py --accounts 100000 --dialects sqlite,postgresql [--workers 2]
 
 Per dialect: seeds N demo accounts (``idconnect_sql.demo.seed_demo``) into a new database,
 starts ``idconnect serve --workers W`` as a real process on a free port (the hub's state on
@@ -21,22 +21,16 @@ Not part of CI.
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as a script, this file's folder comes first on sys.path, and this file (named as the issue
-# names it) would stand in for the standard library's ``http`` package: drop the folder.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-
 import argparse
 import asyncio
 import http.client
+import os
 import random
 import secrets
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
