@@ -13,6 +13,8 @@ PostgreSQL when W > 1, so the workers share it), issues an API token, and measur
 - concurrency 16: 16 keep-alive connections driven from one asyncio loop (a plain HTTP/1.1
   client, so the client takes little of the two cores it shares with the server's workers),
   for a fixed number of requests; requests/s and p50/p99;
+- the same at concurrency 16 from wrk (Debian's ``wrk``, a C load generator), when installed:
+  the client then takes least of the two cores, so the rate is the server's;
 - paging through every user with ``cursor`` (count 1000): users/s and each worker's RSS
   sampled from ``/proc`` on every page (flat server memory).
 
@@ -24,9 +26,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import json
 import os
 import random
+import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -193,8 +198,50 @@ def measure(store: Any, base: str, headers: dict[str, str], sample: list[str], b
     print(f"  HTTP adds {h - f:.3f} ms at p50 (ratio {h / f:.2f}x)")
     latencies, took = asyncio.run(concurrent_lookups(host, int(port), headers, sample, burst))
     print(
-        f"exact lookup, concurrency {CONCURRENCY}: {len(latencies):,} requests in {took:.1f} s ="
-        f" {len(latencies) / took:,.0f} req/s; {percentiles(latencies)}"
+        f"exact lookup, concurrency {CONCURRENCY} (Python asyncio client): {len(latencies):,}"
+        f" requests in {took:.1f} s = {len(latencies) / took:,.0f} req/s; {percentiles(latencies)}"
+    )
+    if shutil.which("wrk"):
+        figures = wrk_lookups(base, headers, sample)
+        print(f"exact lookup, concurrency {CONCURRENCY} (wrk, 2 threads): {figures}")
+    else:
+        print("wrk is not installed (apt-get install -y wrk): no load from a C client")
+
+
+def wrk_lookups(base: str, headers: dict[str, str], sample: list[str], seconds: int = 10) -> str:
+    """Drive the same lookups with wrk (a C load generator): the client takes least CPU.
+
+    :returns: wrk's rate and latency percentiles, with any non-200 answers counted.
+    """
+    paths = ",\n".join(json.dumps(lookup_target(name)) for name in sample)
+    auth = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+    script = f"""local paths = {{
+{paths}
+}}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1], {{{auth}}})
+end
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script)
+        lua.flush()
+        run = subprocess.run(
+            ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "-s", lua.name, base],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    out = run.stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert rate and p50 and p99, out
+    return (
+        f"{float(rate.group(1)):,.0f} req/s; p50 {p50.group(1)}, p99 {p99.group(1)};"
+        f" non-200 answers: {bad.group(1) if bad else 0}"
     )
 
 
