@@ -18,6 +18,7 @@ from idconnect.core.api_tokens import (
     LAST_USE_RESOLUTION,
     PREFIX,
     UNAUTHENTICATED_ACTOR,
+    accepted_by_reading,
     authenticate,
     issue_token,
     list_tokens,
@@ -200,3 +201,28 @@ def test_refusals_are_audited_without_the_token(
     )
     for secret in (token[len(PREFIX) :], changed[len(PREFIX) :], token[len(PREFIX) : 20]):
         assert secret not in haystack
+
+
+def test_accepted_by_reading_answers_only_when_nothing_needs_writing(tmp_path: Path) -> None:
+    clock = Clock()
+    with idconnect.connect(config(tmp_path), clock=clock) as hub:
+        token, record = issue_token(hub, admin="alice", expires=timedelta(hours=2), reason="t")
+        assert accepted_by_reading(hub, token) is None, "never used: authenticate records it"
+        authenticate(hub, token)
+        assert accepted_by_reading(hub, token) == authenticate(hub, token)
+        assert accepted_by_reading(hub, PREFIX + "x" * 43) is None  # unknown
+        assert accepted_by_reading(hub, "not a token") is None
+        clock.now += LAST_USE_RESOLUTION + timedelta(seconds=1)
+        assert accepted_by_reading(hub, token) is None, "a stale last use is written again"
+        authenticate(hub, token)
+        assert accepted_by_reading(hub, token) is not None
+        revoke_token(hub, record.id, reason="t")
+        assert accepted_by_reading(hub, token) is None
+        clock.now += timedelta(hours=3)
+        other, _ = issue_token(hub, admin="alice", expires=timedelta(minutes=1), reason="t")
+        authenticate(hub, other)
+        clock.now += timedelta(minutes=2)
+        assert accepted_by_reading(hub, other) is None  # expired
+        events = hub.audit.state.events("(hub)")
+        refusals = [e for e in events if e.action == "authenticate_api_token"]
+        assert not refusals, "reading alone records nothing"

@@ -50,6 +50,7 @@ __all__ = [
     "PREFIX",
     "UNAUTHENTICATED_ACTOR",
     "ApiToken",
+    "accepted_by_reading",
     "authenticate",
     "issue_token",
     "list_tokens",
@@ -306,11 +307,9 @@ def authenticate(hub: Hub, token: str, *, client: str | None = None) -> ApiToken
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         _refuse(hub, None, client, "the API token is malformed", "malformed")
     t = _tokens.c
-    with _begin(hub, read_only=True) as connection:
-        found_row = connection.execute(_BY_DIGEST, {"digest": _digest(token)}).mappings().first()
-    if found_row is None:
+    found = _find(hub, token)
+    if found is None:
         _refuse(hub, None, client, "the API token is unknown", "unknown")
-    found = _token(found_row)
     status = found.status(now)
     if status != "active":
         _refuse(hub, found, client, f"API token {found.id} is {status}", status)
@@ -331,6 +330,32 @@ def authenticate(hub: Hub, token: str, *, client: str | None = None) -> ApiToken
         expires=found.expires,
         last_used_at=now,
     )
+
+
+def accepted_by_reading(hub: Hub, token: str) -> ApiToken | None:
+    """Accept an API token when one read settles it: known, active, its last use recent.
+
+    The fast path of a request (nothing is written: no refusal event, no last-use update);
+    when it answers ``None``, :func:`authenticate` decides and records.
+
+    :param hub: the hub.
+    :param token: what the request bore after ``Bearer``.
+    :returns: the token's record, or ``None`` when :func:`authenticate` must be called.
+    :raises StoreUnavailable: when the state database cannot be reached.
+    """
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
+    found = _find(hub, token)
+    now = hub.clock()
+    if found is None or found.status(now) != "active" or found.last_used_at is None:
+        return None
+    return found if found.last_used_at >= now - LAST_USE_RESOLUTION else None
+
+
+def _find(hub: Hub, token: str) -> ApiToken | None:
+    with _begin(hub, read_only=True) as connection:
+        row = connection.execute(_BY_DIGEST, {"digest": _digest(token)}).mappings().first()
+    return None if row is None else _token(row)
 
 
 def _refuse(
