@@ -3,8 +3,9 @@
     python benchmarks/http_service.py --accounts 100000 --dialects sqlite,postgresql [--workers 2]
 
 Per dialect: seeds N demo accounts (``idconnect_sql.demo.seed_demo``) into a new database,
-starts ``idconnect serve --workers W`` as a real process on a free port (the hub's state on
-PostgreSQL when W > 1, so the workers share it), issues an API token, and measures exact lookups
+starts ``idconnect serve --workers W`` as a real process on a free port (the hub's state in a
+SQLite file the workers share for the SQLite store, in PostgreSQL for the PostgreSQL one),
+issues an API token, and measures exact lookups
 ``GET /scim/v2/s/Users?filter=userName eq "..."``:
 
 - concurrency 1: requests one after the other on one keep-alive connection (``http.client``),
@@ -103,8 +104,13 @@ def run(dialect: str, n: int, workers: int, lookups: int, burst: int) -> None:
             import idconnect_sql
 
             idconnect_sql.init_store(url)
-        state = new_database(admin, admin_url, created) if workers > 1 else None
-        state = state or f"sqlite:///{folder / 'state.db'}"
+        # The embedded deployment keeps its state in a SQLite file, which the workers of one
+        # machine share (WAL); the PostgreSQL one keeps it in PostgreSQL.
+        if dialect == "sqlite":
+            state = f"sqlite:///{folder / 'state.db'}"
+        else:
+            state = new_database(admin, admin_url, created)
+        print(f"hub state: {sa.make_url(state).get_backend_name()}")
         config = folder / "idconnect.toml"
         config.write_text(
             f'[hub]\nstate = "{state}"\n\n[stores.s]\nplugin = "sql"\nurl = "{url}"\n'
