@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -68,8 +69,15 @@ class Page:
 
     def submit(self, within: Any, button_text: str) -> None:
         """Click a form's button and wait for the next page."""
+        button = within.find_element(By.XPATH, f".//button[normalize-space()='{button_text}']")
         with self.navigating():
-            within.find_element(By.XPATH, f".//button[normalize-space()='{button_text}']").click()
+            try:
+                button.click()
+            except WebDriverException as exc:
+                # chromedriver may lose the button when its click has already replaced the
+                # page; the staleness wait of navigating() still proves the page changed.
+                if "does not belong to the document" not in str(exc):
+                    raise
 
     def enter(self, text: str) -> None:
         """Type into the focused field and press Enter (submitting its form); wait for the page."""
