@@ -12,9 +12,8 @@ from typing import Any
 
 from attrs import asdict
 
-from idconnect.core.filter.parse import MAX_LENGTH
-from idconnect.http.admin.schemas import TEXT, store_param
-from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
+from idconnect.http.admin.schemas import filter_param, sort_params, store_param
+from idconnect.http.admin.spec import Call, Endpoint, Reply
 
 __all__ = ["ENDPOINTS"]
 
@@ -61,30 +60,7 @@ ENDPOINTS = (
         description=__doc__ or "",
         tag="accounts",
         run=_explain,
-        params=(
-            store_param(),
-            Param(
-                name="filter",
-                where="query",
-                required=False,
-                schema={**TEXT, "maxLength": MAX_LENGTH},
-                description="A SCIM filter; every account without one.",
-            ),
-            Param(
-                name="sortBy",
-                where="query",
-                required=False,
-                schema=TEXT,
-                description="A single-valued attribute.",
-            ),
-            Param(
-                name="sortOrder",
-                where="query",
-                required=False,
-                schema={"enum": ["ascending", "descending"]},
-                description="The order of sortBy.",
-            ),
-        ),
+        params=(store_param(), filter_param(), *sort_params("A single-valued attribute.")),
         responses={200: Reply(description="The explanation.", schema=_EXPLANATION)},
     ),
 )

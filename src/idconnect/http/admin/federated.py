@@ -14,8 +14,14 @@ from typing import Any
 from idconnect.core.errors import NotFound, PermissionDenied
 from idconnect.core.facade.federated import MAX_CURSOR
 from idconnect.core.federated_json import federated_to_json
-from idconnect.core.filter.parse import MAX_LENGTH
-from idconnect.http.admin.schemas import TEXT, count_param, ref
+from idconnect.http.admin.schemas import (
+    TEXT,
+    count_param,
+    cursor_param,
+    filter_param,
+    ref,
+    sort_params,
+)
 from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
 from idconnect.http.calls import ApiError
 
@@ -96,13 +102,7 @@ ENDPOINTS = (
         tag="accounts",
         run=_search,
         params=(
-            Param(
-                name="filter",
-                where="query",
-                required=False,
-                schema={**TEXT, "maxLength": MAX_LENGTH},
-                description="A SCIM filter; every account without one.",
-            ),
+            filter_param(),
             Param(
                 name="stores",
                 where="query",
@@ -110,28 +110,9 @@ ENDPOINTS = (
                 schema={"type": "array", "items": TEXT, "minItems": 1, "maxItems": 100},
                 description="The stores to search, in tie-breaking order (repeat the parameter).",
             ),
-            Param(
-                name="sortBy",
-                where="query",
-                required=False,
-                schema=TEXT,
-                description="A single-valued attribute to merge by; else store by store.",
-            ),
-            Param(
-                name="sortOrder",
-                where="query",
-                required=False,
-                schema={"enum": ["ascending", "descending"]},
-                description="The order of sortBy.",
-            ),
+            *sort_params("A single-valued attribute to merge by; else store by store."),
             count_param(),
-            Param(
-                name="cursor",
-                where="query",
-                required=False,
-                schema={**TEXT, "maxLength": MAX_CURSOR},
-                description="The previous page's nextCursor.",
-            ),
+            cursor_param(MAX_CURSOR),
             _flag(
                 "strict",
                 "Fail (400, 403, 503...) when a store cannot answer, instead of skipping it.",

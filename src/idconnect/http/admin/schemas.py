@@ -13,6 +13,7 @@ from typing import Any
 
 from idconnect.core.activity import ActivityKind
 from idconnect.core.convert import BULK_RESULT_SCHEMA, LIST_RESPONSE_SCHEMA
+from idconnect.core.filter.parse import MAX_LENGTH
 from idconnect.core.model import AuthenticatorKind
 from idconnect.core.query import MAX_PAGE_SIZE
 from idconnect.core.schema import EXTENSION_SCHEMA
@@ -320,12 +321,43 @@ def count_param(most: int = MAX_PAGE_SIZE) -> Param:
     )
 
 
-def cursor_param() -> Param:
-    """The ``cursor`` query parameter (the previous page's ``nextCursor``)."""
+def cursor_param(longest: int = 4096) -> Param:
+    """The ``cursor`` query parameter (the previous page's ``nextCursor``).
+
+    :param longest: the longest cursor accepted.
+    """
     return Param(
         name="cursor",
         where="query",
         required=False,
-        schema={**TEXT, "maxLength": 4096},
+        schema={**TEXT, "maxLength": longest},
         description="The previous page's nextCursor.",
+    )
+
+
+def filter_param() -> Param:
+    """The optional ``filter`` query parameter of a search (SCIM filter text)."""
+    return Param(
+        name="filter",
+        where="query",
+        required=False,
+        schema={**TEXT, "maxLength": MAX_LENGTH},
+        description="A SCIM filter; every account without one.",
+    )
+
+
+def sort_params(sort_by: str) -> tuple[Param, Param]:
+    """The ``sortBy`` and ``sortOrder`` query parameters of a search.
+
+    :param sort_by: what ``sortBy`` does, for its description.
+    """
+    return (
+        Param(name="sortBy", where="query", required=False, schema=TEXT, description=sort_by),
+        Param(
+            name="sortOrder",
+            where="query",
+            required=False,
+            schema={"enum": ["ascending", "descending"]},
+            description="The order of sortBy.",
+        ),
     )
