@@ -19,6 +19,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,25 @@ def driver() -> Iterator[Any]:
     finally:
         browser.quit()
         shutil.rmtree(user_data, ignore_errors=True)
+
+
+@contextmanager
+def navigation(driver: Any, timeout: float = 10) -> Iterator[None]:
+    """Wait, after the block, until the browser shows a new page, loaded.
+
+    The old page is told apart by a mark set on its window, not by an element of it: asking
+    chromedriver about an element of a page already replaced can fail with an inspector error
+    instead of the stale-element answer that ``staleness_of`` expects.
+    """
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_script("window.__idc_old_page = true")
+    yield
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.execute_script(
+            "return window.__idc_old_page !== true && document.readyState === 'complete'"
+        )
+    )
 
 
 def logged_in(driver: Any, console: Console, admin: str, password: str = PASSWORD) -> None:

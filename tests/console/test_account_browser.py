@@ -5,11 +5,9 @@ from the keyboard; each step checks the store's state and the audit event, not o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -18,7 +16,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from idconnect.core.errors import NotFound
 from idconnect.core.notification import MASK
 from tests.console.account_env import AccountConsole, account_console
-from tests.console.conftest import logged_in, require_ldap
+from tests.console.conftest import logged_in, navigation, require_ldap
 
 
 @pytest.fixture(scope="module")
@@ -69,26 +67,13 @@ class Page:
 
     def submit(self, within: Any, button_text: str) -> None:
         """Click a form's button and wait for the next page."""
-        button = within.find_element(By.XPATH, f".//button[normalize-space()='{button_text}']")
-        with self.navigating():
-            try:
-                button.click()
-            except WebDriverException as exc:
-                # chromedriver may lose the button when its click has already replaced the
-                # page; the staleness wait of navigating() still proves the page changed.
-                if "does not belong to the document" not in str(exc):
-                    raise
+        with navigation(self.driver):
+            within.find_element(By.XPATH, f".//button[normalize-space()='{button_text}']").click()
 
     def enter(self, text: str) -> None:
         """Type into the focused field and press Enter (submitting its form); wait for the page."""
-        with self.navigating():
+        with navigation(self.driver):
             self.driver.switch_to.active_element.send_keys(text, Keys.ENTER)
-
-    @contextmanager
-    def navigating(self) -> Iterator[None]:
-        old = self.driver.find_element(By.TAG_NAME, "html")
-        yield
-        self.wait(ec.staleness_of(old))
 
     def notice(self) -> str:
         found = self.wait(ec.presence_of_element_located((By.CSS_SELECTOR, "p.notice")))
@@ -174,7 +159,7 @@ def test_overview_actions_on_the_sql_store(driver: Any, env: AccountConsole) -> 
     page.event("send_password_reset", "forgot the password")
     token = env.inbox.link().split("=", 1)[1]
     page.tab("Notifications")
-    with page.navigating():
+    with navigation(driver):
         driver.find_element(By.CSS_SELECTOR, "a.eye").click()
     content = page.wait(ec.presence_of_element_located((By.ID, "notification-content"))).text
     assert MASK in content and token not in driver.page_source
@@ -295,7 +280,7 @@ def test_tabs_on_the_sql_store(driver: Any, env: AccountConsole) -> None:
     page.event("add_authenticator", "backup address")
     form = _row_form(page, "authenticators/remove", "authenticator", added[0].id)
     form.find_element(By.NAME, "reason").send_keys("typo")
-    with page.navigating():
+    with navigation(driver):
         form.find_element(By.TAG_NAME, "button").click()
     assert "deleted" in page.notice()
     assert added[0].id not in {a.id for a in store.list_authenticators(account_id)}
@@ -411,7 +396,7 @@ def test_without_javascript_a_dialog_opens_in_the_page(driver: Any, env: Account
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
     try:
         page.open()
-        with page.navigating():
+        with navigation(driver):
             driver.find_element(By.ID, "open-disable").click()
         assert "dialog=disable" in driver.current_url  # the link was followed: no script ran
         dialog = driver.find_element(By.ID, "dialog-disable")

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.console.conftest import CUSTOM, EXTENSION, SEEDED, Console, ids_on, logged_in
+from tests.console.conftest import CUSTOM, EXTENSION, SEEDED, Console, ids_on, logged_in, navigation
 
 
 def _wait_listing(driver: Any) -> None:
@@ -27,9 +27,8 @@ def _pin(driver: Any, path: str) -> None:
 
 
 def _search(driver: Any) -> None:
-    old = driver.find_element(By.ID, "results-title")
-    driver.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(ec.staleness_of(old))
+    with navigation(driver):
+        driver.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
     _wait_listing(driver)
 
 
@@ -156,9 +155,8 @@ def test_cursor_paging_walks_every_account_once(driver: Any, console: Console) -
         nexts = driver.find_elements(By.ID, "next-page")
         if not nexts:
             break
-        old = driver.find_element(By.ID, "results-title")
-        nexts[0].click()
-        WebDriverWait(driver, 10).until(ec.staleness_of(old))
+        with navigation(driver):
+            nexts[0].click()
         _wait_listing(driver)
         assert driver.find_elements(By.LINK_TEXT, "First page")
         assert driver.find_element(By.ID, "v-userName").get_attribute("value") == "base-"
