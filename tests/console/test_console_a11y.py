@@ -1,9 +1,10 @@
 """The console's accessibility, keyboard use and screenshots, in real Chromium.
 
 axe-core (``tests/console/vendor/axe.min.js``, from the npm registry, see the README there) is
-injected into the listing, every tab of the account page and every dialog, and no ``serious``
-or ``critical`` violation may be found. The quick actions are driven with the keyboard alone
-(TAB, SPACE, ENTER, arrow keys: no click), and the store's state and audit events are checked.
+injected into the listing, the search across stores, every tab of the account page and every
+dialog, and no ``serious`` or ``critical`` violation may be found. The quick actions are driven
+with the keyboard alone (TAB, SPACE, ENTER, arrow keys: no click), and the store's state and
+audit events are checked.
 
 The console here serves the demo population (``seed_demo``, seed 42, dates relative to a fixed
 instant), so the pages are the same at every run; with ``IDCONNECT_SCREENSHOTS=1`` the
@@ -115,6 +116,22 @@ def test_axe_finds_nothing_serious_on_the_listing_and_its_dialog(
         assert browser.find_element(By.ID, "action-dialog").get_attribute("open") is not None
         _axe(browser, f"quick action dialog {action}")
         browser.execute_script("document.getElementById('action-dialog').close()")
+
+
+def test_axe_finds_nothing_serious_on_the_search_across_stores(
+    browser: Any, demo: AccountConsole
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{demo.url}/console/find?q=a&count=25")
+    assert browser.find_elements(By.CSS_SELECTOR, "table.found tbody tr")
+    _axe(browser, "search across stores")
+    browser.get(f"{demo.url}/console/find?filter=userName+eq")
+    assert browser.find_element(By.ID, "advanced-error").text
+    _axe(browser, "search across stores with a filter error")
+    browser.get(f"{demo.url}/console/find?filter=noSuchAttribute+eq+1")
+    assert browser.find_element(By.ID, "skipped-stores").text
+    _axe(browser, "search across stores with skipped stores")
 
 
 def test_axe_finds_nothing_serious_on_every_tab_and_dialog_of_an_account(

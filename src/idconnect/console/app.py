@@ -1,8 +1,9 @@
 """The support console's application, mounted at ``/console`` by the HTTP service.
 
 :func:`console_app` builds a Starlette sub-application: the login pages, the account listing
-and its quick actions, the account pages (:mod:`idconnect.console.account`), the static files
-(CSS and a few lines of JavaScript, served from this package), all behind
+and its quick actions, the search across every store (:mod:`idconnect.console.find`), the
+account pages (:mod:`idconnect.console.account`), the static files (CSS and a few lines of
+JavaScript, served from this package), all behind
 :class:`~idconnect.console.auth.ConsoleAuth` (session cookie and CSRF token). Handlers are thin:
 facade calls run in the service's thread pool through :func:`idconnect.http.calls.call`, whose
 :class:`~idconnect.http.calls.ApiError` is rendered as the console's error page (``403`` for a
@@ -20,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from idconnect.console.actions import action_routes
 from idconnect.console.auth import ConsoleAuth
+from idconnect.console.find import find_routes
 from idconnect.console.listing import listing_routes
 from idconnect.console.login import login_routes
 from idconnect.console.pages import render_error
@@ -50,6 +52,7 @@ def console_app(hub: Hub, *, secure: bool = False) -> Starlette:
     routes: list[BaseRoute] = [
         *login_routes(hub, secure=secure),
         *listing_routes(hub),
+        *find_routes(hub),
         *action_routes(hub),
         *account_routes(hub),
         Mount(

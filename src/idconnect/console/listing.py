@@ -37,7 +37,14 @@ from idconnect.core.model import Account, Group
 from idconnect.core.query import Page
 from idconnect.http.calls import api_error, call
 
-__all__ = ["MAX_GROUPS", "PAGE_SIZES", "listing_routes", "store_groups", "store_or_404"]
+__all__ = [
+    "MAX_GROUPS",
+    "PAGE_SIZES",
+    "listing_routes",
+    "page_size",
+    "store_groups",
+    "store_or_404",
+]
 
 PAGE_SIZES = (25, 50, 100, 200)
 """The page sizes offered; the first but one is the default."""
@@ -115,7 +122,12 @@ def store_or_404(request: Request, hub: Hub) -> Store | Response:
         return render_error(request, hub, api_error(exc).status, exc.message)
 
 
-def _count(request: Request) -> int:
+def page_size(request: Request) -> int:
+    """Read a page's size from its ``count`` parameter.
+
+    :param request: the request.
+    :returns: ``count`` when it is one of :data:`PAGE_SIZES`, else the default (the second).
+    """
     text = request.query_params.get("count", "")
     return int(text) if text.isdigit() and int(text) in PAGE_SIZES else PAGE_SIZES[1]
 
@@ -153,7 +165,7 @@ def listing_routes(hub: Hub) -> list[BaseRoute]:
         fields = await call(_fields_of, store)
         search = read_search(request.query_params, fields)
         cursor = request.query_params.get("cursor") or None
-        count = _count(request)
+        count = page_size(request)
         found = await call(_fetch, store, search, cursor, count, admin)
         columns = [f for f in found.search.pins if f.kind != "group" and f.path not in _OWN_COLUMNS]
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
