@@ -104,6 +104,10 @@ def test_a_quick_term_finds_accounts_of_every_store_each_tagged_and_linked(
     account = http.get(f"{several.url}/console/stores/{store}/accounts/{account_id}", timeout=30)
     assert account.status_code == 200
     assert several.hub.store(store).get_account(account_id).user_name in account.text
+    for other in (account, http.get(several.listing(), timeout=30)):  # the header's box
+        assert '<form method="get" action="/console/find" class="find-box" role="search"' in (
+            other.text
+        )
     # the term is a value: an email's start finds the account, a name's middle too
     by_email = _find(http, several, q=f"{tag}-001@example")
     assert {s for s, _ in _rows(by_email)} == set(STORES) and len(_rows(by_email)) == 3
