@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 import idconnect
 from idconnect.core.api_tokens import authenticate, issue_token, list_tokens, revoke_token
+from idconnect.core.state import StateDatabase
+from idconnect.http.token_reads import APPLICATION_NAME, LoopTokenReads
 from idconnect.testing.databases import fresh_database
 from tests.http.auth_server import make_app, serving
 
@@ -98,3 +100,51 @@ def test_a_token_is_read_in_one_round_trip_and_the_reader_closes_with_the_hub(st
         ).scalar_one()
     probe.dispose()
     assert left == 0, "closing the hub must close the reader's connections too"
+
+
+def _readers(url: str, *, terminate: bool = False) -> int:
+    probe = sa.create_engine(url)
+    with probe.connect() as c:
+        pids = (
+            c.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND application_name = :name"
+                ),
+                {"name": APPLICATION_NAME},
+            )
+            .scalars()
+            .all()
+        )
+        for pid in pids if terminate else ():
+            c.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    probe.dispose()
+    return len(pids)
+
+
+def test_tokens_read_on_the_event_loop_survive_a_dropped_connection_and_see_a_revocation(
+    state_url: str, tmp_path: Any
+) -> None:
+    assert LoopTokenReads.for_state(StateDatabase(f"sqlite:///{tmp_path / 's.db'}")) is None
+    config: dict[str, Any] = {"hub": {"state": state_url}, "stores": {"main": {"plugin": "memory"}}}
+    with (
+        idconnect.connect(config) as hub,
+        idconnect.connect(config) as other,
+    ):
+        reads = LoopTokenReads.for_state(hub.state)
+        assert reads is not None
+        with serving(make_app(hub, token_reads=reads)) as base:
+            token, record = issue_token(hub, admin="alice", reason="tests")
+            headers = {"Authorization": f"Bearer {token}"}
+
+            def status() -> int:
+                answer = requests.get(f"{base}/scim/v2/main/Users", headers=headers, timeout=10)
+                return answer.status_code
+
+            assert status() == 200  # the first use is written (through the hub's engine)
+            assert status() == 200 and _readers(state_url) == 1, "the second is read on the loop"
+            assert _readers(state_url, terminate=True) == 1
+            assert status() == 200, "a connection the server dropped is replaced, not an error"
+            assert _readers(state_url) == 1
+            revoke_token(other, record.id, reason="leaked")
+            assert status() == 401, "a revocation by another process counts at the next request"

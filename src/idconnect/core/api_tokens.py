@@ -52,9 +52,14 @@ __all__ = [
     "ApiToken",
     "accepted_by_reading",
     "authenticate",
+    "digest_of",
     "issue_token",
     "list_tokens",
     "revoke_token",
+    "settled_by_reading",
+    "token_from_row",
+    "token_read",
+    "well_formed",
 ]
 
 PREFIX = "idc_api_"
@@ -120,15 +125,17 @@ class ApiToken:
         return "active"
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _token(row: Any) -> ApiToken:
+def token_from_row(row: Any) -> ApiToken:
+    """Build a token's record from a row of its table.
+
+    :param row: a mapping of the table's column names to the driver's values.
+    :returns: the record, instants in UTC.
+    """
+
     def instant(column: str) -> datetime | None:
         value = row[column]
         return None if value is None else _utc(value)
@@ -225,7 +232,7 @@ def issue_token(
         connection.execute(
             sa.insert(_tokens).values(
                 id=record.id,
-                digest=_digest(token),
+                digest=digest_of(token),
                 admin=admin,
                 store=store,
                 created=now,
@@ -252,7 +259,7 @@ def list_tokens(hub: Hub, *, admin: str | None = None, actor: str | None = None)
     if admin is not None:
         stmt = stmt.where(_tokens.c.admin == admin)
     with _begin(hub) as connection:
-        return [_token(row) for row in connection.execute(stmt).mappings()]
+        return [token_from_row(row) for row in connection.execute(stmt).mappings()]
 
 
 def revoke_token(hub: Hub, token_id: str, *, reason: str, actor: str | None = None) -> ApiToken:
@@ -282,7 +289,7 @@ def revoke_token(hub: Hub, token_id: str, *, reason: str, actor: str | None = No
         row = connection.execute(sa.select(_tokens).where(t.id == token_id)).mappings().first()
     if row is None:
         raise NotFound(f"no API token with id {token_id!r}")
-    found = _token(row)
+    found = token_from_row(row)
     if done.rowcount != 1:
         raise Conflict(f"API token {token_id!r} was revoked already")
     _audit(hub, context, "revoke_api_token", admin=found.admin, token_id=found.id)
@@ -304,7 +311,7 @@ def authenticate(hub: Hub, token: str, *, client: str | None = None) -> ApiToken
     :raises StoreUnavailable: when the state database cannot be reached.
     """
     now = hub.clock()
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    if not well_formed(token):
         _refuse(hub, None, client, "the API token is malformed", "malformed")
     t = _tokens.c
     found = _find(hub, token)
@@ -343,19 +350,58 @@ def accepted_by_reading(hub: Hub, token: str) -> ApiToken | None:
     :returns: the token's record, or ``None`` when :func:`authenticate` must be called.
     :raises StoreUnavailable: when the state database cannot be reached.
     """
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    if not well_formed(token):
         return None
-    found = _find(hub, token)
-    now = hub.clock()
+    return settled_by_reading(_find(hub, token), hub.clock())
+
+
+def well_formed(token: object) -> bool:
+    """Say whether ``token`` has the form of an API token (read nothing when it has not).
+
+    :param token: what the request bore after ``Bearer``.
+    :returns: ``True`` for :data:`PREFIX` and 43 URL-safe characters.
+    """
+    return isinstance(token, str) and _TOKEN.fullmatch(token) is not None
+
+
+def settled_by_reading(found: ApiToken | None, now: datetime) -> ApiToken | None:
+    """Judge a token read from the table without writing anything (see :func:`accepted_by_reading`).
+
+    :param found: the token's record as read by its digest, ``None`` when there was none.
+    :param now: the hub's clock.
+    :returns: ``found`` when it is active and its last use is recent, else ``None``: then
+        :func:`authenticate` must decide and record.
+    """
     if found is None or found.status(now) != "active" or found.last_used_at is None:
         return None
     return found if found.last_used_at >= now - LAST_USE_RESOLUTION else None
 
 
+def token_read(dialect: sa.Dialect) -> str:
+    """Return the per-request read as SQL text for ``dialect``'s driver (parameter ``digest``).
+
+    For a reader that does not go through SQLAlchemy (the HTTP service's event loop); feed
+    the row, as a mapping of column names, to :func:`token_from_row`.
+
+    :param dialect: the state database's dialect.
+    :returns: the statement text, with the driver's parameter style.
+    """
+    return str(_BY_DIGEST.compile(dialect=dialect))
+
+
+def digest_of(token: str) -> str:
+    """Return what the table keeps of a token (the ``digest`` parameter of :func:`token_read`).
+
+    :param token: the token.
+    :returns: its SHA-256 digest, hex.
+    """
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _find(hub: Hub, token: str) -> ApiToken | None:
     with _begin(hub, read_only=True) as connection:
-        row = connection.execute(_BY_DIGEST, {"digest": _digest(token)}).mappings().first()
-    return None if row is None else _token(row)
+        row = connection.execute(_BY_DIGEST, {"digest": digest_of(token)}).mappings().first()
+    return None if row is None else token_from_row(row)
 
 
 def _refuse(

@@ -30,6 +30,7 @@ from idconnect.http.health import health_routes
 from idconnect.http.limits import Limits
 from idconnect.http.middleware import AccessLog, BodyLimit
 from idconnect.http.scim import scim_routes
+from idconnect.http.token_reads import LoopTokenReads
 
 __all__ = ["THREADS_ENV", "app_from_env", "create_app"]
 
@@ -74,6 +75,7 @@ def create_app(hub: Hub, *, limits: Limits | None = None, close_hub: bool = Fals
     """
     limits = limits or Limits()
     auth = _auth()
+    token_reads = LoopTokenReads.for_state(hub.state)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,6 +83,8 @@ def create_app(hub: Hub, *, limits: Limits | None = None, close_hub: bool = Fals
         try:
             yield
         finally:
+            if token_reads is not None:
+                await token_reads.close()
             if close_hub:
                 hub.close()
 
@@ -95,7 +99,7 @@ def create_app(hub: Hub, *, limits: Limits | None = None, close_hub: bool = Fals
         middleware=[
             Middleware(AccessLog),
             Middleware(BodyLimit, max_bytes=limits.max_body_bytes),
-            Middleware(auth, hub=hub),
+            Middleware(auth, hub=hub, token_reads=token_reads),
         ],
         exception_handlers={ApiError: _api_error},
         lifespan=lifespan,

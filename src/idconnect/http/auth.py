@@ -22,8 +22,9 @@ store or ``None``, ``request.state.api_token`` the token's id. Answers it gives 
   in the process: each worker counts its own failures.
 
 A token is looked up on every request, so a revoked one is refused at once by every worker.
-On a SQLite state database the lookup runs on the event loop when one read settles it
-(:func:`~idconnect.core.api_tokens.accepted_by_reading`): cheaper than the hop to a thread.
+When one read settles it (:func:`~idconnect.core.api_tokens.settled_by_reading`) the lookup
+runs on the event loop, cheaper than the hop to a thread: on a SQLite state database through
+the hub's engine, on PostgreSQL through :class:`~idconnect.http.token_reads.LoopTokenReads`.
 """
 
 from __future__ import annotations
@@ -41,11 +42,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from idconnect.core.api_tokens import ApiToken, accepted_by_reading, authenticate
+from idconnect.core.api_tokens import (
+    ApiToken,
+    accepted_by_reading,
+    authenticate,
+    settled_by_reading,
+    well_formed,
+)
 from idconnect.core.errors import IdconnectError, InvalidInput, Unauthenticated
 from idconnect.core.facade import Hub
 from idconnect.core.facade.checks import check_text
 from idconnect.http.calls import ApiError, api_error, error_response, service_path
+from idconnect.http.token_reads import LoopTokenReads
 
 __all__ = [
     "CONSOLE_PREFIX",
@@ -175,6 +183,8 @@ class TokenAuth:
     :param max_failures: refused attempts a client address may make within ``window``.
     :param window: the rate limit's sliding window, in seconds.
     :param clock: monotonic seconds for the window (tests inject one).
+    :param token_reads: reads tokens on the event loop (a PostgreSQL state database), else
+        they are read through the hub's engine.
     """
 
     def __init__(
@@ -185,9 +195,11 @@ class TokenAuth:
         max_failures: int = 10,
         window: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        token_reads: LoopTokenReads | None = None,
     ) -> None:
         self.app = app
         self.hub = hub
+        self.token_reads = token_reads
         self.failures = FailureWindow(max_failures, window, clock=clock)
         """The refused attempts per client address."""
         self._local_state = sa.make_url(hub.state.url).get_backend_name() == "sqlite"
@@ -256,7 +268,11 @@ class TokenAuth:
 
     async def _token(self, scope: Scope, client: str) -> ApiToken:
         token = _bearer(scope)
-        if self._local_state:
+        if self.token_reads is not None and well_formed(token):
+            found = settled_by_reading(await self.token_reads.find(token), self.hub.clock())
+            if found is not None:
+                return found
+        elif self._local_state:
             # One indexed read of a local SQLite file (WAL: readers never wait for writers)
             # costs less than the hop to a thread; anything that writes takes the hop.
             found = accepted_by_reading(self.hub, token)
