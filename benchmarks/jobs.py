@@ -10,9 +10,11 @@ enabling them all, the same run measures, re-enabling every account between them
 - ``plain``: the facade's bulk call, ``store.disable_accounts(ids)`` (set-based hook per batch,
   one audit event per account);
 - ``job xW``: ``store.start_job("disable", ids=ids, runner="queue")`` with W worker processes
-  (``idconnect jobs worker``) started for it: from the call until the job is done, split into
-  the snapshot (``start_job`` storing the selection) and the run. Each worker's peak RSS is its
-  ``VmHWM`` read from ``/proc`` just before it is stopped.
+  (``idconnect jobs worker``) already running and registered with the queue, as in a
+  deployment: from the call until the job is done, split into the snapshot (``start_job``
+  storing the selection) and the run. The job's status is looked at every 50 ms (its status
+  alone: counting outcomes each time would load the database the workers write to). Each
+  worker's peak RSS is its ``VmHWM`` read from ``/proc`` just before it is stopped.
 
 It prints accounts/s of each, and each job's rate as a ratio to the plain call's. Needs
 ``idconnect[jobs]`` and the sql plugin. Not part of CI.
@@ -50,20 +52,39 @@ def _enable_all(store: idconnect.Store, ids: list[str]) -> None:
     assert result.ok, "re-enabling failed"
 
 
+def _await_workers(engine: sa.Engine, count: int, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Wait until ``count`` workers are registered with the queue (its tables made by them)."""
+    made = sa.text("SELECT to_regclass('procrastinate_workers') IS NOT NULL")
+    registered = sa.text("SELECT count(*) FROM procrastinate_workers")
+    deadline = time.monotonic() + 120
+    while True:
+        with engine.connect() as c:
+            if c.execute(made).scalar_one() and c.execute(registered).scalar_one() >= count:
+                return
+        if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+            raise SystemExit("the queue workers did not start")
+        time.sleep(0.1)
+
+
 def _job(
-    store: idconnect.Store, config: Path, ids: list[str], workers: int, chunk_size: int
+    store: idconnect.Store,
+    engine: sa.Engine,
+    config: Path,
+    ids: list[str],
+    workers: int,
+    chunk_size: int | None,
 ) -> tuple[float, float, list[float]]:
     """Run one job on ``workers`` worker processes: (snapshot s, run s, peak RSS MiB each)."""
-    started = time.perf_counter()
-    job = store.start_job(
-        "disable", ids=ids, reason="benchmark", runner="queue", chunk_size=chunk_size
-    )
-    queued = time.perf_counter()
     command = [sys.executable, "-m", "idconnect.cli", "--config", str(config), "jobs", "worker"]
     procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(workers)]
     try:
-        while not store.job(job.id).finished:  # each look counts the outcomes: not too often
-            time.sleep(1.0)
+        _await_workers(engine, workers, procs)
+        started = time.perf_counter()
+        sized = {} if chunk_size is None else {"chunk_size": chunk_size}
+        job = store.start_job("disable", ids=ids, reason="benchmark", runner="queue", **sized)
+        queued = time.perf_counter()
+        while store._jobs.status(job.id) not in ("done", "cancelled"):
+            time.sleep(0.05)
         done = time.perf_counter()
         peaks = [_peak_rss_mib(p.pid) for p in procs]
     finally:
@@ -79,7 +100,7 @@ def _job(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
-    parser.add_argument("--chunk-size", type=int, default=1000)
+    parser.add_argument("--chunk-size", type=int, help="accounts per chunk (the store's default)")
     parser.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
     args = parser.parse_args()
 
@@ -89,6 +110,7 @@ def main() -> None:
     with admin.connect() as c:
         c.execute(sa.text(f"CREATE DATABASE {name}"))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
+    engine = sa.create_engine(url)
     try:
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "idconnect.toml"
@@ -113,7 +135,9 @@ def main() -> None:
 
                 for workers in (int(w) for w in args.workers.split(",")):
                     _enable_all(store, ids)
-                    snapshot, run, peaks = _job(store, config, ids, workers, args.chunk_size)
+                    snapshot, run, peaks = _job(
+                        store, engine, config, ids, workers, args.chunk_size
+                    )
                     total = snapshot + run
                     rate = len(ids) / total
                     print(
@@ -124,6 +148,7 @@ def main() -> None:
                         f" peak RSS per worker {', '.join(f'{p:.0f} MiB' for p in peaks)}"
                     )
     finally:
+        engine.dispose()
         with admin.connect() as c:
             c.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
