@@ -4,7 +4,8 @@ The translation follows :func:`idconnect.backend.evaluate` exactly:
 
 - every compiled condition is ``TRUE`` or ``FALSE``, never ``NULL``: a comparison on a column is
   ``col IS NOT NULL AND col <op> :value``, a multi-valued one an ``EXISTS``; so ``ne`` and
-  ``not`` are plain ``NOT`` and include rows where the attribute is missing;
+  ``not`` are plain ``NOT`` and include rows where the attribute is missing; an ``or`` of
+  ``eq`` on one column is ``col IS NOT NULL AND col IN (:a, :b, ...)``;
 - case-insensitive strings compare the *folded* expression (a lowered shadow column in the
   managed schema, ``lower(col)`` in a mapped one) with the Python-lowered value; case-exact
   ones compare the stored value; ordering is by code point (binary collations, see
@@ -211,8 +212,8 @@ class FilterCompiler:
 
     def _node(self, node: Filter, scope: str | None, values: list[Any]) -> Shape:
         if isinstance(node, And | Or):
-            kind = "and" if isinstance(node, And) else "or"
-            return (kind, tuple(self._node(o, scope, values) for o in left_operands(node)))
+            parts = tuple(self._node(o, scope, values) for o in left_operands(node))
+            return ("and", parts) if isinstance(node, And) else _equal_any(parts)
         if isinstance(node, Not):
             return ("not", self._node(node.operand, scope, values))
         if isinstance(node, ValuePath):
@@ -382,9 +383,33 @@ class FilterCompiler:
         if kind == "hex_like":
             # A suffix of the hex text ending at its end is aligned to whole bytes: exact.
             return sa.func.hex(expr).like(param())
+        if kind == "eq_any":
+            return expr.in_([param() for _ in range(shape[2])])
         compare = operator.eq if kind == "eq" else _ORDER[CompareOp(kind)]
         condition: ColumnElement[bool] = compare(expr, param())
         return condition
+
+
+def _equal_any(parts: tuple[Shape, ...]) -> Shape:
+    """``p = a OR p = b ...`` (each with its ``p IS NOT NULL``) as ``p IN (a, b, ...)``.
+
+    The same rows: an index seeks each value, where a long ``OR`` can make PostgreSQL's
+    generic plan of the prepared statement scan the table (a job reading its accounts by id).
+    """
+    places = set()
+    count = 0
+    for part in parts:
+        if part[0] != "and" or len(part[1]) != 2 or part[1][1][0] not in ("eq", "eq_any"):
+            return ("or", parts)
+        known, equal = part[1]
+        if known != ("known", equal[1]):
+            return ("or", parts)
+        places.add(equal[1])
+        count += equal[2] if equal[0] == "eq_any" else 1
+    if len(places) != 1:
+        return ("or", parts)
+    place = places.pop()
+    return ("and", (("known", place), ("eq_any", place, count)))
 
 
 def sort_expression(layout: Layout, definition: AttributeDef) -> ColumnElement[Any] | None:
