@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from starlette.responses import HTMLResponse, Response
 
 from idconnect.console.account.parts import Action, Done, one, told
 from idconnect.console.account.web import Form, View
+from idconnect.core.model import BulkResult
 from idconnect.http.admin.export import EXPORT_CSP
 from idconnect.http.calls import ApiError
 
@@ -22,7 +24,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 async def _unlock(view: View, form: Form) -> Done:
-    await view.run(view.store.reset_failed_attempts, view.account_id, reason=form.get("reason"))
+    await view.act(view.store.reset_failed_attempts, form)
     return Done(message="Failed attempts reset: the password and OTP counters are back to 0.")
 
 
@@ -32,22 +34,13 @@ async def _set_password(view: View, form: Form) -> Done:
         raise ApiError(400, "invalid_input", "the new password is required")
     if password != form.raw("confirm"):
         raise ApiError(400, "invalid_input", "the two passwords differ")
-    done = await view.run(
-        view.store.set_password,
-        view.account_id,
-        password,
-        reason=form.get("reason"),
-        notify=form.get("notify"),
-    )
+    done = await view.act(view.store.set_password, form, password, notify=form.get("notify"))
     return told(done, "Password changed.")
 
 
 async def _reset_link(view: View, form: Form) -> Done:
-    sent = await view.run(
-        view.store.send_password_reset,
-        view.account_id,
-        client=form.required("client", "a client"),
-        reason=form.get("reason"),
+    sent = await view.act(
+        view.store.send_password_reset, form, client=form.required("client", "a client")
     )
     if sent.status.value == "failed":
         return Done(message=f"The reset link could not be sent: {sent.cause}", failed=True)
@@ -56,9 +49,7 @@ async def _reset_link(view: View, form: Form) -> Done:
 
 async def _export(view: View, form: Form) -> Done:
     format = form.required("format", "a format")
-    exported = await view.run(
-        view.store.export_account, view.account_id, format=format, reason=form.get("reason")
-    )
+    exported = await view.act(view.store.export_account, form, format=format)
     name = _SAFE_NAME.sub("_", f"account-{view.store.name}-{view.account_id}")
     disposition = {
         "Content-Disposition": f'attachment; filename="{name}.{format}"',
@@ -74,31 +65,28 @@ async def _export(view: View, form: Form) -> Done:
 
 
 async def _impersonate(view: View, form: Form) -> Done:
-    grant = await view.run(
-        view.store.impersonate,
-        view.account_id,
-        client=form.required("client", "a client"),
-        reason=form.get("reason"),
-    )
+    grant = await view.act(view.store.impersonate, form, client=form.required("client", "a client"))
     return Done(
         message=f"Impersonation link made for client {grant.client}; it is shown once.",
         reveal={"link": grant.link, "expires_at": grant.expires_at, "client": grant.client},
     )
 
 
+async def _this_one(view: View, form: Form, fn: Callable[..., BulkResult]) -> None:
+    """Run a bulk facade method on the page's account alone, with the form's reason.
+
+    :raises ApiError: the account's error when it did not succeed.
+    """
+    one(await view.run(fn, [view.account_id], reason=form.get("reason")))
+
+
 async def _enable(view: View, form: Form) -> Done:
-    result = await view.run(
-        view.store.enable_accounts, [view.account_id], reason=form.get("reason")
-    )
-    one(result)
+    await _this_one(view, form, view.store.enable_accounts)
     return Done(message="Account enabled: the customer can log in.")
 
 
 async def _disable(view: View, form: Form) -> Done:
-    result = await view.run(
-        view.store.disable_accounts, [view.account_id], reason=form.get("reason")
-    )
-    one(result)
+    await _this_one(view, form, view.store.disable_accounts)
     return Done(message="Account disabled: the customer cannot log in; the data stays.")
 
 
@@ -107,10 +95,7 @@ async def _delete(view: View, form: Form) -> Done:
         raise ApiError(
             400, "invalid_input", "type the account's id to confirm that it is to be deleted"
         )
-    result = await view.run(
-        view.store.delete_accounts, [view.account_id], reason=form.get("reason")
-    )
-    one(result)
+    await _this_one(view, form, view.store.delete_accounts)
     return Done(message="Account deleted.", gone=True)
 
 

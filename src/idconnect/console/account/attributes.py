@@ -223,12 +223,11 @@ async def _update(view: View, form: Form) -> Done:
     if not wanted:
         return Done(message="Nothing changed: every field holds its current value.")
     try:
-        done = await view.run(
+        done = await view.act(
             view.store.update_account,
-            view.account_id,
+            form,
             wanted,
             expected_version=form.get("version"),
-            reason=form.get("reason"),
             notify=form.get("notify"),
         )
     except ApiError as exc:

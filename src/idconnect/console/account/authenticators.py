@@ -23,13 +23,12 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
 
 async def _add(view: View, form: Form) -> Done:
     kind = form.required("kind", "the kind (email or phone)")
-    added = await view.run(
+    added = await view.act(
         view.store.add_authenticator,
-        view.account_id,
+        form,
         kind,
         form.required("value", "the address or number"),
         verified=form.flag("verified"),
-        reason=form.get("reason"),
         notify=form.get("notify"),
     )
     method = added.result if isinstance(added, Notified) else added
@@ -37,11 +36,10 @@ async def _add(view: View, form: Form) -> Done:
 
 
 async def _remove(view: View, form: Form) -> Done:
-    done = await view.run(
+    done = await view.act(
         view.store.remove_authenticator,
-        view.account_id,
+        form,
         form.required("authenticator", "the method"),
-        reason=form.get("reason"),
         notify=form.get("notify"),
     )
     return told(done, "Authentication method deleted.")

@@ -20,12 +20,7 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
 
 
 async def _revoke(view: View, form: Form) -> Done:
-    ended = await view.run(
-        view.store.revoke_consent,
-        view.account_id,
-        form.required("consent", "the consent"),
-        reason=form.get("reason"),
-    )
+    ended = await view.act(view.store.revoke_consent, form, form.required("consent", "the consent"))
     return Done(message=f"Consent {ended.purpose} (version {ended.version}) revoked.")
 
 

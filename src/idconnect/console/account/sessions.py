@@ -17,17 +17,12 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
 
 
 async def _revoke(view: View, form: Form) -> Done:
-    await view.run(
-        view.store.revoke_session,
-        view.account_id,
-        form.required("session", "the session"),
-        reason=form.get("reason"),
-    )
+    await view.act(view.store.revoke_session, form, form.required("session", "the session"))
     return Done(message="Session revoked: that browser must log in again.")
 
 
 async def _revoke_all(view: View, form: Form) -> Done:
-    ended = await view.run(view.store.revoke_sessions, view.account_id, reason=form.get("reason"))
+    ended = await view.act(view.store.revoke_sessions, form)
     return Done(message=f"{ended} session(s) deleted: the customer must log in again.")
 
 

@@ -21,22 +21,18 @@ async def _load(view: View, account: Account) -> Mapping[str, Any]:
 
 
 async def _verify(view: View, form: Form) -> Done:
-    done = await view.run(
+    done = await view.act(
         view.store.verify_identity,
-        view.account_id,
+        form,
         policy=form.required("policy", "a verification policy"),
         evidence=form.required("evidence", "the evidence checked"),
-        reason=form.get("reason"),
     )
     return Done(message=f"Identity verified under policy {done.policy}.")
 
 
 async def _revoke(view: View, form: Form) -> Done:
-    await view.run(
-        view.store.revoke_verification,
-        view.account_id,
-        form.required("verification", "the verification"),
-        reason=form.get("reason"),
+    await view.act(
+        view.store.revoke_verification, form, form.required("verification", "the verification")
     )
     return Done(message="Identity verification revoked.")
 

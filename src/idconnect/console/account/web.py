@@ -127,6 +127,18 @@ class View:
         """
         return await call(fn, *args, actor=self.actor, **kwargs)
 
+    async def act(self, fn: Callable[..., T], form: Form, *args: Any, **kwargs: Any) -> T:
+        """Run a facade mutation of this account as the logged-in admin, with the form's reason.
+
+        :param fn: the facade method; it takes the account's id first.
+        :param form: the action's form (its ``reason`` is passed on).
+        :param args: its positional arguments after the account's id.
+        :param kwargs: its other keyword arguments.
+        :returns: what it returned.
+        :raises ApiError: for every idconnect error it raised.
+        """
+        return await self.run(fn, self.account_id, *args, reason=form.get("reason"), **kwargs)
+
     @property
     def base(self) -> str:
         """The path of the account's page (its actions post below it)."""
