@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from idconnect.console.account.parts import Action, Done, Tab, section
@@ -28,32 +28,23 @@ def _where(organization: str | None) -> str:
     return f" in organization {organization}" if organization else " (global)"
 
 
-async def _assign(view: View, form: Form) -> Done:
-    role, organization = form.required("role", "a role"), form.get("organization")
-    await view.run(
-        view.store.assign_role,
-        view.account_id,
-        role,
-        organization=organization,
-        reason=form.get("reason"),
-    )
-    return Done(message=f"Role {role} assigned{_where(organization)}.")
+def _change(method: str, done: str) -> Callable[[View, Form], Awaitable[Done]]:
+    """The action that runs the store's ``method`` on the form's role and organization.
 
+    :param method: ``assign_role`` or ``unassign_role``.
+    :param done: what its message says happened to the role (``assigned``, ...).
+    """
 
-async def _unassign(view: View, form: Form) -> Done:
-    role, organization = form.required("role", "a role"), form.get("organization")
-    await view.run(
-        view.store.unassign_role,
-        view.account_id,
-        role,
-        organization=organization,
-        reason=form.get("reason"),
-    )
-    return Done(message=f"Role {role} unassigned{_where(organization)}.")
+    async def run(view: View, form: Form) -> Done:
+        role, organization = form.required("role", "a role"), form.get("organization")
+        await view.act(getattr(view.store, method), form, role, organization=organization)
+        return Done(message=f"Role {role} {done}{_where(organization)}.")
+
+    return run
 
 
 TAB = Tab(name="roles", title="Roles", permission="accounts.read", load=_load)
 ACTIONS = (
-    Action(name="roles/assign", tab="roles", run=_assign),
-    Action(name="roles/unassign", tab="roles", run=_unassign),
+    Action(name="roles/assign", tab="roles", run=_change("assign_role", "assigned")),
+    Action(name="roles/unassign", tab="roles", run=_change("unassign_role", "unassigned")),
 )
