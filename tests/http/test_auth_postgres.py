@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 import sqlalchemy as sa
@@ -78,18 +79,27 @@ def test_two_workers_on_one_postgres_state_refuse_a_revoked_token_at_once(
         assert [(e.actor, e.target) for e in refused] == [("alice", record.id)] * 2
 
 
-def test_a_token_is_read_in_one_round_trip_and_the_reader_closes_with_the_hub(state_url: str):
-    statements: list[str] = []
+def test_a_token_is_read_in_one_round_trip_and_the_reader_closes_with_the_hub(
+    state_url: str, tmp_path: Any
+) -> None:
+    trace = tmp_path / "libpq.trace"
     with idconnect.connect(config={"hub": {"state": state_url}, "stores": {}}) as hub:
         token, _ = issue_token(hub, admin="alice", reason="tests")
         authenticate(hub, token)  # records the first use (a write, through the main engine)
         reader = hub.state.reader
         assert reader is not hub.state.engine
-        sa.event.listen(reader, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        assert authenticate(hub, token).admin == "alice"
-        with reader.connect() as connection:
-            assert connection.connection.dbapi_connection.autocommit is True
-    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT")
+        with reader.connect() as connection:  # the one connection the read will borrow
+            driver = connection.connection.dbapi_connection
+            assert driver.autocommit is True
+        with trace.open("w") as out:
+            driver.pgconn.trace(out.fileno())
+            driver.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+            assert authenticate(hub, token).admin == "alice"
+            driver.pgconn.untrace()
+    sent = trace.read_text().splitlines()
+    assert sum("\tReadyForQuery" in line for line in sent) == 1, sent  # one round trip
+    [query] = [line for line in sent if "\tParse\t" in line or "\tQuery\t" in line]
+    assert "SELECT" in query.upper() and "idconnect_api_tokens" in query, query
     probe = sa.create_engine(state_url)
     with probe.connect() as c:
         left = c.execute(

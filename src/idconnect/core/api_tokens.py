@@ -40,7 +40,7 @@ from idconnect.core.errors import (
     Unauthenticated,
 )
 from idconnect.core.facade.checks import check_text
-from idconnect.core.state_tables import StateTables
+from idconnect.core.state_tables import DriverRead, StateTables
 
 if TYPE_CHECKING:
     from idconnect.core.facade.hub import Hub
@@ -153,6 +153,7 @@ def token_from_row(row: Any) -> ApiToken:
 
 _BY_DIGEST = sa.select(_tokens).where(_tokens.c.digest == sa.bindparam("digest"))
 """The one read every request makes: built once, run with the digest as a bound parameter."""
+_READ_BY_DIGEST = DriverRead(_BY_DIGEST)
 
 
 def _begin(hub: Hub, *, read_only: bool = False) -> AbstractContextManager[Connection]:
@@ -399,8 +400,8 @@ def digest_of(token: str) -> str:
 
 
 def _find(hub: Hub, token: str) -> ApiToken | None:
-    with _begin(hub, read_only=True) as connection:
-        row = connection.execute(_BY_DIGEST, {"digest": digest_of(token)}).mappings().first()
+    params = {"digest": digest_of(token)}
+    row = _TABLES.read_one(hub.state, _READ_BY_DIGEST, params, doing="read")
     return None if row is None else token_from_row(row)
 
 
