@@ -12,7 +12,7 @@ from typing import Any
 
 from attrs import asdict
 
-from idconnect.http.admin.schemas import filter_param, sort_params, store_param
+from idconnect.http.admin.schemas import filter_param, sort_params, sorting, store_param
 from idconnect.http.admin.spec import Call, Endpoint, Reply
 
 __all__ = ["ENDPOINTS"]
@@ -41,12 +41,8 @@ _EXPLANATION = {
 
 
 async def _explain(call: Call) -> Any:
-    store = call.store
     explanation = await call.run(
-        store.explain,
-        call.query.get("filter"),
-        sort_by=call.query.get("sortBy"),
-        descending=call.query.get("sortOrder") == "descending",
+        call.store.explain, call.query.get("filter"), **sorting(call.query)
     )
     return {**asdict(explanation), "text": str(explanation)}
 

@@ -21,6 +21,7 @@ from idconnect.http.admin.schemas import (
     filter_param,
     ref,
     sort_params,
+    sorting,
 )
 from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
 from idconnect.http.calls import ApiError
@@ -82,8 +83,7 @@ async def _search(call: Call) -> Any:
         call.hub.search_accounts,
         query.get("filter"),
         stores=stores,
-        sort_by=query.get("sortBy"),
-        descending=query.get("sortOrder") == "descending",
+        **sorting(query),
         count=query.get("count", 50),
         cursor=query.get("cursor"),
         strict=query.get("strict", False),

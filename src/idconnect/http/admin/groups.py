@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from idconnect.core.convert import to_json
-from idconnect.core.filter.parse import MAX_LENGTH
 from idconnect.http.admin.schemas import (
     ID,
     TEXT,
     count_param,
     cursor_param,
+    filter_param,
     ref,
     store_param,
 )
@@ -70,13 +70,7 @@ ENDPOINTS = (
         run=_list,
         params=(
             store_param(),
-            Param(
-                name="filter",
-                where="query",
-                required=False,
-                schema={**TEXT, "maxLength": MAX_LENGTH},
-                description='A SCIM filter over id and displayName, e.g. displayName sw "beta".',
-            ),
+            filter_param('A SCIM filter over id and displayName, e.g. displayName sw "beta".'),
             count_param(),
             cursor_param(),
         ),

@@ -335,14 +335,17 @@ def cursor_param(longest: int = 4096) -> Param:
     )
 
 
-def filter_param() -> Param:
-    """The optional ``filter`` query parameter of a search (SCIM filter text)."""
+def filter_param(description: str = "A SCIM filter; every account without one.") -> Param:
+    """The optional ``filter`` query parameter of a search (SCIM filter text).
+
+    :param description: what it filters, for its description.
+    """
     return Param(
         name="filter",
         where="query",
         required=False,
         schema={**TEXT, "maxLength": MAX_LENGTH},
-        description="A SCIM filter; every account without one.",
+        description=description,
     )
 
 
@@ -361,3 +364,11 @@ def sort_params(sort_by: str) -> tuple[Param, Param]:
             description="The order of sortBy.",
         ),
     )
+
+
+def sorting(query: Mapping[str, Any]) -> dict[str, Any]:
+    """The facade's ``sort_by`` and ``descending`` arguments from :func:`sort_params`' values.
+
+    :param query: the typed query parameters.
+    """
+    return {"sort_by": query.get("sortBy"), "descending": query.get("sortOrder") == "descending"}
