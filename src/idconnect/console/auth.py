@@ -29,12 +29,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from idconnect.console.pages import render_error
 from idconnect.core.console_sessions import ConsoleSession, console_session
 from idconnect.core.errors import Unauthenticated
 from idconnect.core.facade import Hub
+from idconnect.http.replay import replay
 
 __all__ = [
     "CSRF_FIELD",
@@ -132,19 +133,6 @@ def _login_url(scope: Scope, path: str) -> str:
     return f"{root}/login?next=" + quote(root + path + (f"?{query}" if query else ""), safe="/")
 
 
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
 class ConsoleAuth:
     """Let through only logged-in requests, and POSTs bearing their CSRF token (see the module).
 
@@ -190,7 +178,7 @@ class ConsoleAuth:
             response: Response = render_error(Request(scope), self.hub, 403, detail)
             await response(scope, receive, send)
             return
-        await self.app(scope, _replay(body), send)
+        await self.app(scope, replay(body), send)
 
     async def _session(self, cookie: str | None) -> ConsoleSession | None:
         if not cookie:

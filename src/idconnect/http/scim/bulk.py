@@ -19,6 +19,7 @@ from starlette.types import Message, Scope
 from idconnect.core.facade import Hub
 from idconnect.http.calls import SCIM_ERROR, ApiError, error_response, service_root
 from idconnect.http.limits import Limits
+from idconnect.http.replay import replay
 from idconnect.http.scim.common import actor_of, invalid, required_reason, scim_response, store_of
 
 __all__ = ["BULK_REQUEST", "BULK_RESPONSE", "bulk_routes"]
@@ -67,15 +68,6 @@ async def _run(router: Router, request: Request, op: dict[str, Any], path: str) 
         "headers": headers,
         "state": dict(request.scope.get("state") or {}),
     }
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
     answer: dict[str, Any] = {"status": 500, "body": b""}
 
     async def send(message: Message) -> None:
@@ -85,7 +77,7 @@ async def _run(router: Router, request: Request, op: dict[str, Any], path: str) 
             answer["body"] += message.get("body", b"")
 
     try:
-        await router(scope, receive, send)
+        await router(scope, replay(body), send)
     except ApiError as exc:
         failed = error_response(Request(scope), exc)
         return exc.status, json.loads(bytes(failed.body))
