@@ -62,6 +62,21 @@ def test_a_disable_job_acts_once_per_account_and_records_each_previous_state(sto
     assert [j.id for j in store.jobs()] == [job.id]
 
 
+def test_each_account_keeps_its_own_previous_state_and_outcome_in_a_mixed_chunk(
+    store: Store,
+) -> None:
+    ids = seed(store, 9)
+    store.disable_accounts(ids[1::2], reason="disabled before")  # every other one
+    store.delete_accounts([ids[6]], reason="gone before")
+    job = store.wait_job(store.start_job("disable", ids=ids, reason="r", chunk_size=9).id)
+    assert job.counts == {"ok": 4, "unchanged": 4, "failed": 1}
+    items = [item for _, item in store.job_items(job.id)]
+    assert [i.before for i in items] == [True, False, True, False, True, False, None, False, True]
+    assert [i.outcome for i in items] == ["ok", "unchanged"] * 3 + ["failed", "unchanged", "ok"]
+    assert items[6].error_code == "not_found" and items[0].error_code is None
+    assert sorted(e.account_id for e in job_events(store, job.id)) == sorted(ids[::2])
+
+
 def test_the_selection_of_a_filter_is_snapshotted_at_start(store: Store) -> None:
     seed(store, 6)
     job = store.start_job("disable", filter='userName sw "u"', reason="r", runner="none")

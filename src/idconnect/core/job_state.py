@@ -37,6 +37,7 @@ from idconnect.core.state_tables import StateTables
 __all__ = ["Claim", "JobState"]
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class Claim:
@@ -329,7 +330,9 @@ class JobState:
     ) -> None:
         """Record accounts' states before the change and outcomes, renewing the lease.
 
-        One transaction, committed only while ``claim`` still holds its chunk.
+        One transaction, committed only while ``claim`` still holds its chunk. Each run of
+        consecutive positions that get the same values is one update of a range of the primary
+        key: a chunk's accounts mostly share their previous state and their outcome.
 
         :param claim: the claim.
         :param applying: position -> state before; those accounts move to ``applying``.
@@ -339,7 +342,7 @@ class JobState:
         :raises LeaseLost: when another worker holds the chunk now (nothing is written).
         :raises StoreUnavailable: when the database cannot be written.
         """
-        c, i = CHUNKS.c, ITEMS.c
+        c = CHUNKS.c
 
         def write(conn: sa.Connection) -> None:
             values: dict[str, Any] = {"lease_until": utc_now() + lease}
@@ -357,23 +360,29 @@ class JobState:
             ).rowcount
             if not held:
                 raise LeaseLost(claim.chunk)
-            where = (i.job_id == claim.job_id) & (i.seq == sa.bindparam("p"))
+            i = ITEMS.c
+            runs = (i.job_id == claim.job_id) & i.seq.between(
+                sa.bindparam("lo"), sa.bindparam("hi")
+            )
             if applying:
                 conn.execute(
-                    ITEMS.update().where(where).values(status="applying", before=sa.bindparam("b")),
-                    [{"p": p, "b": json.dumps(b)} for p, b in applying.items()],
+                    ITEMS.update().where(runs).values(status="applying", before=sa.bindparam("b")),
+                    [{"lo": lo, "hi": hi, "b": json.dumps(b)} for b, lo, hi in _runs(applying)],
                 )
             if done:
                 conn.execute(
                     ITEMS.update()
-                    .where(where)
+                    .where(runs)
                     .values(
                         status="done",
                         outcome=sa.bindparam("o"),
                         error_code=sa.bindparam("c"),
                         error=sa.bindparam("e"),
                     ),
-                    [{"p": p, "o": o, "c": code, "e": e} for p, (o, code, e) in done.items()],
+                    [
+                        {"lo": lo, "hi": hi, "o": o, "c": code, "e": e}
+                        for (o, code, e), lo, hi in _runs(done)
+                    ],
                 )
 
         self._run("write", write)
@@ -400,3 +409,15 @@ class JobState:
         return self._run(
             "read", lambda c: {r[0]: (r[1], r[2], r[3]) for r in c.execute(stmt) if r[0]}
         )
+
+
+def _runs(values: Mapping[int, K]) -> list[tuple[K, int, int]]:
+    """``(value, first, last)`` for each run of consecutive positions getting the same value."""
+    runs: list[tuple[K, int, int]] = []
+    for seq in sorted(values):
+        value = values[seq]
+        if runs and runs[-1][2] == seq - 1 and runs[-1][0] == value:
+            runs[-1] = (value, runs[-1][1], seq)
+        else:
+            runs.append((value, seq, seq))
+    return runs

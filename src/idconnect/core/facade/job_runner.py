@@ -51,6 +51,8 @@ _POLL = 0.2
 _READ_BATCH = 500
 """Account ids per search when reading states."""
 
+_ID = attr("id")
+
 Done = dict[int, tuple[str, str | None, str | None]]
 
 
@@ -272,7 +274,7 @@ def _get(store: StoreCalls, context: CallContext, account_id: str) -> Account | 
 def _any_id(ids: Sequence[str]) -> Filter:
     """``id eq a or id eq b or ...`` as a balanced tree (shallow for every translator)."""
     if len(ids) == 1:
-        return attr("id").eq(ids[0])
+        return _ID.eq(ids[0])
     middle = len(ids) // 2
     return _any_id(ids[:middle]) | _any_id(ids[middle:])
 
