@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LAST_USE_RESOLUTION",
     "PREFIX",
+    "READ_BY_DIGEST",
     "UNAUTHENTICATED_ACTOR",
     "ApiToken",
     "accepted_by_reading",
@@ -58,7 +59,6 @@ __all__ = [
     "revoke_token",
     "settled_by_reading",
     "token_from_row",
-    "token_read",
     "well_formed",
 ]
 
@@ -153,7 +153,9 @@ def token_from_row(row: Any) -> ApiToken:
 
 _BY_DIGEST = sa.select(_tokens).where(_tokens.c.digest == sa.bindparam("digest"))
 """The one read every request makes: built once, run with the digest as a bound parameter."""
-_READ_BY_DIGEST = DriverRead(_BY_DIGEST)
+READ_BY_DIGEST = DriverRead(_BY_DIGEST)
+"""The same read for a reader outside SQLAlchemy (the HTTP service's event loop): bind
+``digest`` (:func:`digest_of`) and feed the row to :func:`token_from_row`."""
 
 
 def _begin(hub: Hub, *, read_only: bool = False) -> AbstractContextManager[Connection]:
@@ -378,20 +380,8 @@ def settled_by_reading(found: ApiToken | None, now: datetime) -> ApiToken | None
     return found if found.last_used_at >= now - LAST_USE_RESOLUTION else None
 
 
-def token_read(dialect: sa.Dialect) -> str:
-    """Return the per-request read as SQL text for ``dialect``'s driver (parameter ``digest``).
-
-    For a reader that does not go through SQLAlchemy (the HTTP service's event loop); feed
-    the row, as a mapping of column names, to :func:`token_from_row`.
-
-    :param dialect: the state database's dialect.
-    :returns: the statement text, with the driver's parameter style.
-    """
-    return str(_BY_DIGEST.compile(dialect=dialect))
-
-
 def digest_of(token: str) -> str:
-    """Return what the table keeps of a token (the ``digest`` parameter of :func:`token_read`).
+    """Return what the table keeps of a token (the ``digest`` parameter of :data:`READ_BY_DIGEST`).
 
     :param token: the token.
     :returns: its SHA-256 digest, hex.
@@ -401,7 +391,7 @@ def digest_of(token: str) -> str:
 
 def _find(hub: Hub, token: str) -> ApiToken | None:
     params = {"digest": digest_of(token)}
-    row = _TABLES.read_one(hub.state, _READ_BY_DIGEST, params, doing="read")
+    row = _TABLES.read_one(hub.state, READ_BY_DIGEST, params, doing="read")
     return None if row is None else token_from_row(row)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -57,7 +57,14 @@ class DriverRead:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None, list[Any]]] = {}
 
-    def _for(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None, list[Any]]:
+    def compiled(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None, list[Any]]:
+        """Return the read for ``dialect``'s driver (compiled on first use).
+
+        :param dialect: the database's dialect.
+        :returns: the statement text in the driver's parameter style; the parameter names in
+            order for a positional style, ``None`` for a named one; the columns as ``(key,
+            result conversion or None)`` pairs, for :meth:`row`.
+        """
         known = self._compiled.get(dialect.name)
         if known is None:
             compiled = self.statement.compile(dialect=dialect)
@@ -78,7 +85,7 @@ class DriverRead:
         :raises sqlalchemy.exc.DBAPIError: for the driver's errors (the connection is then
             discarded from the pool).
         """
-        text, order, columns = self._for(engine.dialect)
+        text, order, columns = self.compiled(engine.dialect)
         arguments: Any = dict(params) if order is None else tuple(params[n] for n in order)
         connection = engine.raw_connection()
         try:
@@ -95,11 +102,19 @@ class DriverRead:
             ) from exc
         finally:
             connection.close()
-        if row is None:
-            return None
+        return None if row is None else self.row(columns, row)
+
+    @staticmethod
+    def row(columns: list[Any], values: Sequence[Any]) -> dict[str, Any]:
+        """Convert a row the driver answered as a tuple into a mapping of column keys.
+
+        :param columns: the columns of :meth:`compiled`.
+        :param values: the driver's values, in the statement's column order.
+        :returns: the row, each value converted as SQLAlchemy converts it.
+        """
         return {
             key: value if convert is None else convert(value)
-            for (key, convert), value in zip(columns, row, strict=True)
+            for (key, convert), value in zip(columns, values, strict=True)
         }
 
 

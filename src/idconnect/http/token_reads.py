@@ -4,7 +4,7 @@ Every request reads its token (so a revocation counts at once in every worker). 
 database that read is a network round trip; made through the hub's SQLAlchemy engine it must
 run in a thread, and the hop to it and back costs a request more than the read. When the state
 database is PostgreSQL and psycopg 3 is the driver, :class:`LoopTokenReads` makes the same
-read (:func:`~idconnect.core.api_tokens.token_read`, with the digest bound) with psycopg's
+read (:data:`~idconnect.core.api_tokens.READ_BY_DIGEST`, with the digest bound) with psycopg's
 ``AsyncConnection`` on the worker's event loop instead: autocommit, one round trip, the loop
 serving other requests meanwhile. Connections are opened when first needed, at most
 :data:`READ_CONNECTIONS` per worker, and one that fails is dropped (the read is then retried
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from idconnect.core.api_tokens import ApiToken, digest_of, token_from_row, token_read
+from idconnect.core.api_tokens import READ_BY_DIGEST, ApiToken, digest_of, token_from_row
 from idconnect.core.errors import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -38,13 +38,13 @@ class LoopTokenReads:
     """Read API tokens by digest with psycopg's asyncio connections.
 
     :param conninfo: the libpq connection URI of the state database.
-    :param statement: the read, in psycopg's parameter style.
+    :param dialect: the state database's dialect (psycopg's), for the statement's text.
     :param size: at most this many connections.
     """
 
-    def __init__(self, conninfo: str, statement: str, *, size: int = READ_CONNECTIONS) -> None:
+    def __init__(self, conninfo: str, dialect: sa.Dialect, *, size: int = READ_CONNECTIONS) -> None:
         self._conninfo = conninfo
-        self._statement = statement
+        self._statement, _, self._columns = READ_BY_DIGEST.compiled(dialect)
         self._idle: list[Any] = []
         self._slots: asyncio.Semaphore | None = None
         self._size = size
@@ -68,7 +68,7 @@ class LoopTokenReads:
         if "application_name" not in url.query:
             url = url.update_query_dict({"application_name": APPLICATION_NAME})
         conninfo = url.render_as_string(hide_password=False)
-        return cls(conninfo, token_read(PGDialect_psycopg()))
+        return cls(conninfo, PGDialect_psycopg())
 
     async def find(self, token: str) -> ApiToken | None:
         """Read the token's record by its digest.
@@ -96,21 +96,20 @@ class LoopTokenReads:
 
     async def _read(self, token: str) -> ApiToken | None:
         import psycopg
-        from psycopg.rows import dict_row
 
         if self._idle:
             connection = self._idle.pop()
         else:
             connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
         try:
-            cursor = connection.cursor(row_factory=dict_row)
+            cursor = connection.cursor()
             await cursor.execute(self._statement, {"digest": digest_of(token)})
             row = await cursor.fetchone()
         except BaseException:
             await connection.close()
             raise
         self._idle.append(connection)
-        return None if row is None else token_from_row(row)
+        return None if row is None else token_from_row(READ_BY_DIGEST.row(self._columns, row))
 
     async def close(self) -> None:
         """Close the idle connections (at the application's shutdown)."""
