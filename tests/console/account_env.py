@@ -18,7 +18,6 @@ from typing import Any
 
 import requests
 from aiosmtpd.controller import Controller
-from joserfc.jwk import ECKey
 
 import idconnect
 from idconnect.core.admin_login import set_admin_password
@@ -26,6 +25,7 @@ from idconnect.core.model import Account, Event
 from idconnect.http.app import create_app
 from idconnect.http.server import serving
 from tests.console.conftest import PASSWORD, Console, _config, _ldap_store, csrf_of, session_for
+from tests.helpers.support_config import support_config
 from tests.token_helpers import Inbox, free_port
 
 __all__ = [
@@ -47,44 +47,11 @@ HOSTILE = '<script>alert(1)</script>" onmouseover="alert(2)'
 
 
 def _config_with_clients(tmp: Path, ldap: dict[str, Any] | None, smtp: int) -> dict[str, Any]:
-    key = tmp / "impersonation.pem"
-    key.write_bytes(ECKey.generate_key("P-256").as_pem(private=True))
     doc = _config(tmp, ldap)
     doc["stores"]["main"]["attributes"]["profileUrl"] = {"type": "reference"}
     doc["stores"]["main"]["attributes"]["internalNote"] = {"type": "string", "editable": False}
     doc["stores"]["demo"] = {"plugin": "sql", "url": f"sqlite:///{tmp / 'demo.db'}"}
-    doc.update(
-        {
-            "applications": {"shop": {}, "portal": {"organizational": True}},
-            "clients": {
-                "shop-web": {
-                    "application": "shop",
-                    "login_url": "https://shop.example.com/login",
-                    "reset_url": "https://shop.example.com/reset?token={token}",
-                },
-                "portal-web": {
-                    "application": "portal",
-                    "login_url": "https://portal.example.com/login",
-                    "reset_url": "https://portal.example.com/reset?token={token}",
-                },
-            },
-            "notifications": {
-                "channels": {
-                    "email": {
-                        "plugin": "smtp",
-                        "host": "127.0.0.1",
-                        "port": smtp,
-                        "sender": "support@example.com",
-                        "security": "none",
-                    }
-                }
-            },
-            "verification": {
-                "policies": {"document-check": {"methods": ["document"], "level": "substantial"}}
-            },
-            "impersonation": {"signing_key_file": str(key)},
-        }
-    )
+    doc.update(support_config(tmp, smtp))
     return doc
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from joserfc.jwk import ECKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +30,7 @@ from idconnect.http.app import create_app
 from idconnect.http.auth import TokenAuth
 from idconnect.http.calls import ApiError, error_response
 from idconnect.http.server import serving
+from tests.helpers.support_config import support_config
 
 ALICE = "alice"
 BOB = "bob"
@@ -44,8 +44,6 @@ def _closed_port() -> int:
 
 def hub_config(tmp_path: Path) -> dict[str, Any]:
     """The hub's config, its files under ``tmp_path``."""
-    key = tmp_path / "impersonation.pem"
-    key.write_bytes(ECKey.generate_key("P-256").as_pem(private=True))
     return {
         "hub": {"state": f"sqlite:///{tmp_path / 'state.db'}"},
         "stores": {
@@ -54,34 +52,7 @@ def hub_config(tmp_path: Path) -> dict[str, Any]:
             "orgs": {"plugin": "memory", "organizations": ["Globex", "Acme"]},
             "sealed": {"plugin": "sql", "url_env": "IDCONNECT_TEST_NEVER_SET"},
         },
-        "applications": {"shop": {}, "portal": {"organizational": True}},
-        "clients": {
-            "shop-web": {
-                "application": "shop",
-                "login_url": "https://shop.example.com/login",
-                "reset_url": "https://shop.example.com/reset?token={token}",
-            },
-            "portal-web": {
-                "application": "portal",
-                "login_url": "https://portal.example.com/login",
-                "reset_url": "https://portal.example.com/reset?token={token}",
-            },
-        },
-        "notifications": {
-            "channels": {
-                "email": {
-                    "plugin": "smtp",
-                    "host": "127.0.0.1",
-                    "port": _closed_port(),
-                    "sender": "support@example.com",
-                    "security": "none",
-                }
-            }
-        },
-        "verification": {
-            "policies": {"document-check": {"methods": ["document"], "level": "substantial"}}
-        },
-        "impersonation": {"signing_key_file": str(key)},
+        **support_config(tmp_path, _closed_port()),
         "admins": {
             "roles": {
                 "support": {"permissions": ["*"]},
