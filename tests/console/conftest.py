@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -31,6 +31,9 @@ from idconnect.core.admin_login import set_admin_password
 from idconnect.http.app import create_app
 from idconnect.http.server import serving
 from idconnect.testing.servers import in_ci, require_server
+
+if TYPE_CHECKING:
+    from tests.console.account_env import AccountConsole
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -180,6 +183,24 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             server.close()
 
 
+@pytest.fixture(scope="module")
+def env(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AccountConsole]:
+    """The account page's environment of one test module (``tests.console.account_env``)."""
+    from tests.console.account_env import account_console  # it builds on this module
+
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with account_console(tmp_path_factory.mktemp(name)) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def alice(env: AccountConsole) -> requests.Session:
+    """``alice`` (every permission) logged in to the module's account console."""
+    return session_for(env, "alice")
+
+
 def require_ldap(console: Console) -> None:
     """Skip (or fail under CI) a test of the LDAP store when slapd is not installed."""
     if not console.ldap:
@@ -262,10 +283,9 @@ def session_for(console: Console, admin: str) -> requests.Session:
     """Log ``admin`` in with plain HTTP (no browser): a session holding the console cookie."""
     http = requests.Session()
     page = http.get(f"{console.url}/console/login", timeout=10)
-    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     answer = http.post(
         f"{console.url}/console/login",
-        data={"csrf_token": token, "name": admin, "password": PASSWORD},
+        data={"csrf_token": csrf_of(page.text), "name": admin, "password": PASSWORD},
         allow_redirects=False,
         timeout=10,
     )

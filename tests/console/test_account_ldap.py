@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.console.account_env import AccountConsole, account_console, notice, session_for
+from tests.console.account_env import AccountConsole, account_console, notice
 from tests.console.conftest import require_ldap
 
 
@@ -21,11 +21,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccountConsole]:
     with account_console(tmp_path_factory.mktemp("account-ldap")) as made:
         require_ldap(made)
         yield made
-
-
-@pytest.fixture(scope="module")
-def alice(env: AccountConsole) -> requests.Session:
-    return session_for(env, "alice")
 
 
 def _account(env: AccountConsole) -> str:

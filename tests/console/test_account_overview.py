@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -17,24 +16,12 @@ from idconnect.core.notification import MASK
 from tests.console.account_env import (
     HOSTILE,
     AccountConsole,
-    account_console,
     alert,
     notice,
     session_for,
 )
 
 CUSTOM = "urn:ietf:params:scim:schemas:extension:idconnect:2.0:Attributes"
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccountConsole]:
-    with account_console(tmp_path_factory.mktemp("account-overview")) as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def alice(env: AccountConsole) -> requests.Session:
-    return session_for(env, "alice")
 
 
 @pytest.fixture(scope="module")

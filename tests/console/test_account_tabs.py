@@ -5,31 +5,17 @@ checked against the store's state and the audit trail."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 import requests
 
 from tests.console.account_env import (
     AccountConsole,
-    account_console,
     alert,
     notice,
     session_for,
 )
 
 CUSTOM = "urn:ietf:params:scim:schemas:extension:idconnect:2.0:Attributes"
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccountConsole]:
-    with account_console(tmp_path_factory.mktemp("account-tabs")) as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def alice(env: AccountConsole) -> requests.Session:
-    return session_for(env, "alice")
 
 
 def test_attributes_edit_with_the_version_and_notify(
