@@ -1,10 +1,15 @@
-"""How a page of the managed store is read: its ids as one parameter, its transaction, its rows.
+"""How a page of the managed store is read: one statement, its transaction, its rows.
 
-- The child rows of a page of 60 accounts come from one statement binding the page's ids as a
-  single parameter (an array on PostgreSQL, JSON text on SQLite, an IN list on MariaDB), and the
-  accounts are the ones ``get_account`` reads, children in order.
-- On PostgreSQL a page's statements run in autocommit (no BEGIN/COMMIT); on SQLite and MariaDB
-  in one transaction; a write still runs in its transaction.
+- A page of 60 accounts with every child list, and ``get_account``, are one statement each on
+  SQLite, PostgreSQL and MariaDB (the child lists aggregated to JSON in it); the accounts are the
+  ones ``get_account`` reads, child lists in the store's order (emails by position, not by value;
+  groups by folded name; roles as assigned), text (quotes, backslashes, accents, emoji), missing
+  types and booleans read back exactly.
+- Read per statement (MySQL's way, SQLite's without JSON), the child rows of the page come from
+  one more statement binding the page's ids as a single parameter (an array on PostgreSQL, JSON
+  text on SQLite, an IN list on MariaDB), and the accounts are the same.
+- On PostgreSQL a page's statement runs in autocommit (no BEGIN/COMMIT); on SQLite and MariaDB
+  in a transaction; a write still runs in its transaction.
 - Accounts are built only from rows that start with the accounts table's columns.
 """
 
@@ -14,12 +19,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
 import idconnect
+from idconnect.backend import ExternalIdentity, account_from_json
 
 PAGE = 60
+ODD = 'Grüße "quoted" \\ back\\slash 😀 ∑'
+"""Text that JSON escapes or encodes: quotes, backslashes, accents, an astral character."""
 
 
 @contextmanager
@@ -39,54 +48,105 @@ def sent_on(store: idconnect.Store) -> Iterator[list[tuple[str, Any, bool, bool]
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def _seed(store: idconnect.Store) -> None:
-    group = store.create_group({"displayName": "Pagers"}, reason="test")
+def _selects(sent: list[tuple[str, Any, bool, bool]]) -> list[str]:
+    return [s for s, *_ in sent if s.lstrip().upper().startswith(("SELECT", "("))]
+
+
+def _seed(store: idconnect.Store) -> list[str]:
+    groups = [
+        store.create_group({"displayName": name}, reason="test").id
+        for name in ("pagers", f"Zeta {ODD}", "Alpha")
+    ]
     ids = []
     for n in range(PAGE):
-        account = store.create_account(
+        resource = account_from_json(
             {
                 "userName": f"pager{n:02d}",
                 "emails": [
-                    {"value": f"pager{n}@example.org", "primary": True},
-                    {"value": f"second{n}@example.org"},
+                    {"value": f"zz-pager{n}@example.org", "primary": True, "type": "work"},
+                    {"value": f"aa-second{n}@example.org", "verified": True},
                 ],
-                "phoneNumbers": [{"value": f"+35121000{n:04d}"}] if n % 3 else [],
-            },
+                "phoneNumbers": [{"value": f"+35121000{n:04d}", "type": ODD}] if n % 3 else [],
+            }
+        )
+        identities = (
+            ExternalIdentity(provider="okta", subject=f"{ODD} {n}"),
+            ExternalIdentity(provider="azure", subject=f"a{n}"),
+        )
+        account = store.create_account(
+            attrs.evolve(resource, external_identities=identities if n % 5 == 0 else ()),
             reason="test",
         )
         ids.append(account.id)
-    assert store.add_to_group(group.id, ids[::2], reason="test").ok
+    for group in groups:
+        assert store.add_to_group(group, ids[::2], reason="test").ok
+    store.assign_role(ids[4], "viewer", reason="test")
+    store.assign_role(ids[4], "billing-admin", organization=ODD, reason="test")
+    return ids
 
 
-def test_a_page_binds_its_ids_once_and_reads_what_get_account_reads(store):
-    _seed(store)
+def _check(store: idconnect.Store, page: Any, ids: list[str]) -> None:
+    """The page holds the seeded accounts as ``get_account`` reads them, lists in order."""
+    assert [a.id for a in page.items] == ids
+    assert [a.user_name for a in page.items] == [f"pager{n:02d}" for n in range(PAGE)]
+    assert list(page.items) == [store.get_account(i) for i in ids]
+    first, second = page.items[0], page.items[1]
+    assert [(e.value, e.type, e.primary, e.verified) for e in first.emails] == [
+        ("zz-pager0@example.org", "work", True, False),
+        ("aa-second0@example.org", None, False, True),
+    ]
+    assert [g.display for g in first.groups] == ["Alpha", "pagers", f"Zeta {ODD}"]
+    assert second.groups == () and first.phone_numbers == ()
+    assert [(p.value, p.type) for p in second.phone_numbers] == [("+351210000001", ODD)]
+    assert [(i.provider, i.subject) for i in first.external_identities] == [
+        ("okta", f"{ODD} 0"),
+        ("azure", "a0"),
+    ]
+    assert [(r.role, r.organization) for r in page.items[4].role_assignments] == [
+        ("viewer", None),
+        ("billing-admin", ODD),
+    ]
+
+
+def test_a_page_and_get_account_are_one_statement_each_and_read_exactly(store):
+    ids = _seed(store)
+    with sent_on(store) as sent:
+        page = store.search_accounts(sort_by="userName", count=PAGE)
+    assert len(_selects(sent)) == 1, sent
+    assert "idc_children" in sent[-1][0] and "idc_emails" in sent[-1][0]
+    with sent_on(store) as sent:
+        store.get_account(ids[0])
+    assert len(_selects(sent)) == 1, sent
+    _check(store, page, ids)
+
+
+def test_read_per_statement_a_page_binds_its_ids_once_and_reads_the_same(store):
+    ids = _seed(store)
+    aggregated = store.search_accounts(sort_by="userName", count=PAGE)
+    backend: Any = store.backend
+    backend.children.aggregated = False  # as on MySQL (and SQLite without JSON)
     with sent_on(store) as sent:
         page = store.search_accounts(sort_by="userName", count=PAGE)
     children = [(s, p) for s, p, *_ in sent if "idc_emails" in s]
-    assert len(children) == 1, sent
+    assert len(_selects(sent)) == 2 and len(children) == 1, sent
+    assert "idc_children" not in sent[0][0]
     statement, params = children[0]
-    dialect = store.backend.dialect  # type: ignore[attr-defined]
-    ids = [a.id for a in page.items]
-    if dialect == "postgresql":
+    if backend.dialect == "postgresql":
         assert "ANY" in statement.upper() and params["ids"] == ids
-    elif dialect == "sqlite":
+    elif backend.dialect == "sqlite":
         assert "json_each" in statement and statement.count("?") == 5  # one per child table
     else:
         assert sorted(params.values()) == sorted(ids)  # an IN list of the page's ids
-    assert [a.user_name for a in page.items] == [f"pager{n:02d}" for n in range(PAGE)]
-    assert list(page.items) == [store.get_account(i) for i in ids]
-    third = page.items[2]
-    assert [e.value for e in third.emails] == ["pager2@example.org", "second2@example.org"]
-    assert [g.display for g in third.groups] == ["Pagers"] and page.items[1].groups == ()
-    assert page.items[0].phone_numbers == () and len(page.items[1].phone_numbers) == 1
+    assert page.items == aggregated.items
+    _check(store, page, ids)
 
 
 def test_a_page_runs_in_autocommit_on_postgresql_and_in_a_transaction_elsewhere(store):
     _seed(store)
     with sent_on(store) as sent:
-        store.search_accounts('emails.value sw "pager1"', count=5)
+        store.search_accounts('emails.value sw "zz-pager1"', count=5)
     sent = [s for s in sent if s[0].lstrip().upper().startswith(("SELECT", "("))]
-    assert len(sent) == 2, sent  # the account rows, their children
+    assert len(sent) == 1, sent  # the account rows with their children
     postgresql = store.backend.dialect == "postgresql"  # type: ignore[attr-defined]
     assert all(autocommit == postgresql for _, _, autocommit, _ in sent), sent
     assert all(inside for _, _, _, inside in sent), sent  # SQLAlchemy's own transaction

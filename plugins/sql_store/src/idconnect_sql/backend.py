@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -270,6 +270,8 @@ class SqlBackend:
         layout: Layout,
         catalogue: Catalogue,
         load: Callable[[Connection, Sequence[Row[Any]], Sequence[str]], list[T]],
+        columns: Sequence[ColumnElement[Any]] = (),
+        columns_key: Hashable = None,
     ) -> Page[T]:
         """Run one page of a search with keyset pagination.
 
@@ -280,12 +282,21 @@ class SqlBackend:
         :param catalogue: the catalogue the filter is bound to.
         :param load: turns the page's rows into results, loading what hangs off them that the
             query's ``attributes`` ask for (all of it when they are empty).
+        :param columns: more columns the page's statements select after the source's and the
+            sort's (e.g. child rows aggregated by a correlated subquery).
+        :param columns_key: what tells those columns apart in the statement cache.
         :returns: the page.
         :raises NotSupported: when sorting by an attribute the store does not hold.
         :raises InvalidInput: for a cursor of another query.
         """
         prepared = self.prepare_search(
-            query, source=source, key=key, layout=layout, catalogue=catalogue
+            query,
+            source=source,
+            key=key,
+            layout=layout,
+            catalogue=catalogue,
+            columns=columns,
+            columns_key=columns_key,
         )
         pages, count = prepared.pages, prepared.count
         parameters = dict(prepared.parameters)
@@ -321,6 +332,8 @@ class SqlBackend:
         key: ColumnElement[Any],
         layout: Layout,
         catalogue: Catalogue,
+        columns: Sequence[ColumnElement[Any]] = (),
+        columns_key: Hashable = None,
     ) -> PreparedSearch:
         """Build (or take from the cache) the statements of a search, and its parameters.
 
@@ -329,6 +342,8 @@ class SqlBackend:
         :param key: its stable id column.
         :param layout: where attributes live.
         :param catalogue: the catalogue the filter is bound to.
+        :param columns: more columns the page statements select (see :meth:`page`).
+        :param columns_key: what tells those columns apart in the statement cache.
         :returns: the statements, the parameters of this page and what the cache keys them by.
         :raises NotSupported: when sorting by an attribute the store does not hold.
         :raises InvalidInput: for a cursor of another query.
@@ -344,10 +359,10 @@ class SqlBackend:
                     f"this store cannot sort by {query.sort_by.dotted!r}", store=self.name
                 )
         keyset = Keyset(query, key, sort)
-        cached = (source, shape, query.sort_by, keyset.shape())
+        cached = (source, shape, query.sort_by, keyset.shape(), columns_key)
         statements = self._searches.get(cached)
         if statements is None:
-            statements = self._search_statements(compiler, shape, source, keyset)
+            statements = self._search_statements(compiler, shape, source, keyset, columns)
             if len(self._searches) >= _SEARCHES_CACHED:
                 self._searches.clear()
             self._searches[cached] = statements
@@ -357,7 +372,11 @@ class SqlBackend:
 
     @staticmethod
     def _search_statements(
-        compiler: FilterCompiler, shape: Shape | None, source: FromClause, keyset: Keyset
+        compiler: FilterCompiler,
+        shape: Shape | None,
+        source: FromClause,
+        keyset: Keyset,
+        columns: Sequence[ColumnElement[Any]],
     ) -> tuple[list[sa.Select[Any]], sa.Select[Any]]:
         """Build a search's statements, every value a parameter, to be cached and run again.
 
@@ -365,12 +384,13 @@ class SqlBackend:
         :param shape: the filter's shape, or ``None`` without a filter.
         :param source: the table searched.
         :param keyset: the order and the page boundary.
+        :param columns: more columns the page statements select.
         :returns: the page's statements (one per keyset segment) and the count statement.
         """
         condition = compiler.build(shape) if shape is not None else None
         pages = []
         for segment in keyset.segments():
-            stmt = sa.select(source, *keyset.columns()).select_from(source)
+            stmt = sa.select(source, *keyset.columns(), *columns).select_from(source)
             for clause in (condition, segment.where):
                 if clause is not None:
                     stmt = stmt.where(clause)

@@ -24,6 +24,7 @@ from idconnect.backend import (
 )
 from idconnect_sql.explain import SearchTarget
 from idconnect_sql.managed.base import ManagedBase
+from idconnect_sql.managed.children import kinds_for
 from idconnect_sql.managed.rows import (
     ci,
     email_rows,
@@ -52,8 +53,10 @@ class AccountOps(ManagedBase):
 
     @hookimpl
     def idconnect_search_accounts(self, query: Query) -> Page[Account]:
-        """Search with the filter compiled to SQL, keyset-paginated."""
+        """Search with the filter compiled to SQL, keyset-paginated, children in its statement."""
         t = self.search_target()
+        kinds = kinds_for(query.attributes)
+        children = self.children  # aggregated or not once the engine is made (first use)
         return self.page(
             query,
             source=t.source,
@@ -61,6 +64,8 @@ class AccountOps(ManagedBase):
             layout=t.layout,
             catalogue=t.catalogue,
             load=self._load,
+            columns=children.columns(kinds),
+            columns_key=(children.aggregated, kinds),
         )
 
     @hookimpl

@@ -23,7 +23,14 @@ from idconnect.backend import (
 from idconnect_sql import migrate
 from idconnect_sql.backend import SqlBackend
 from idconnect_sql.engine import create_engine
-from idconnect_sql.managed.children import Children, kinds_for
+from idconnect_sql.managed.children import (
+    CHILDREN,
+    KINDS,
+    NO_CHILDREN,
+    ChildLists,
+    Children,
+    kinds_for,
+)
 from idconnect_sql.managed.custom import CustomAttributes
 from idconnect_sql.managed.layout import managed_layout
 from idconnect_sql.managed.rows import AccountRows
@@ -53,6 +60,7 @@ class ManagedBase(SqlBackend):
         self.layout, self.group_layout = managed_layout(self.tables, self.custom)
         self.create_schema = config.get("create_schema", bool, self.dialect == "sqlite")
         self.children = Children(self.tables, self.dialect)
+        self._by_id: sa.Select[Any] | None = None
         self.account_rows = AccountRows(self.tables.accounts)
         self.records = RecordSql(self.tables.verifications, self.tables.consents)
         """Statements on the verification and consent tables (shared with the hub's state)."""
@@ -65,6 +73,7 @@ class ManagedBase(SqlBackend):
         """
         with engine.connect() as connection:
             ready = migrate.has_schema(connection, self.tables)
+        self.children.adopt(engine.dialect)  # the server's version is known now
         if ready:
             return
         if not self.create_schema:
@@ -109,26 +118,41 @@ class ManagedBase(SqlBackend):
         """Build the accounts of some rows, with the child lists ``attributes`` ask for.
 
         :param connection: the open connection.
-        :param rows: ``idc_accounts`` rows.
+        :param rows: ``idc_accounts`` rows, with the :data:`.children.CHILDREN` column of the
+            kinds ``attributes`` need when the store aggregates them (:meth:`.Children.columns`);
+            without it the child lists are read here, in one more statement.
         :param attributes: the query's attributes; empty for complete accounts.
         :returns: the accounts, in the rows' order.
         """
         if not rows:
             return []
         accounts = self.account_rows
-        accounts.check(rows[0])
+        first = rows[0]
+        accounts.check(first)
         position = accounts.id_position
-        ids = [row[position] for row in rows]
-        children = self.children.read(connection, ids, kinds_for(attributes))
+        lists: list[ChildLists]
+        if CHILDREN in first._fields:
+            at, decode = first._fields.index(CHILDREN), self.children.decode
+            lists = [decode(row[at]) for row in rows]
+        else:
+            ids = [row[position] for row in rows]
+            found = self.children.read(connection, ids, kinds_for(attributes))
+            lists = [found.get(i, NO_CHILDREN) for i in ids]
+        build = accounts.build
         if not (self.custom and _wants_custom(attributes, self.custom)):
-            return [accounts.build(row, children) for row in rows]
-        custom = self.custom.read(connection, ids)
-        return [accounts.build(row, children, custom.get(row[position])) for row in rows]
+            return [build(row, children) for row, children in zip(rows, lists, strict=True)]
+        custom = self.custom.read(connection, [row[position] for row in rows])
+        return [
+            build(row, children, custom.get(row[position]))
+            for row, children in zip(rows, lists, strict=True)
+        ]
 
     def _get(self, connection: Connection, account_id: str) -> Account:
-        row = connection.execute(
-            sa.select(self.tables.accounts).where(self.tables.accounts.c.id == account_id)
-        ).first()
+        if self._by_id is None:
+            a = self.tables.accounts
+            columns = self.children.columns(frozenset(KINDS))
+            self._by_id = sa.select(a, *columns).where(a.c.id == sa.bindparam("idc_id"))
+        row = connection.execute(self._by_id, {"idc_id": account_id}).first()
         if row is None:
             raise self.not_found("account", account_id)
         return self._load(connection, [row])[0]

@@ -1,35 +1,75 @@
-"""The rows that hang off a page of accounts, read in one statement.
+"""The child rows of accounts: read by the accounts' own statement where the dialect allows.
 
-Emails, phone numbers, external identities, role assignments and group memberships of every
-account of a page come back from one ``UNION ALL`` of the child tables, each part shaped
-``(kind, account_id, n, k, c1, c2, b1, b2)`` and ordered as the account lists them (``position``
-for the first three, the assignment id for roles, ``display_name_ci, id`` for groups). Only the
-kinds the query's ``attributes`` ask for are read (all of them when it asks for everything).
+Each child list of an account (emails, phone numbers, external identities, role assignments,
+group memberships: :data:`KINDS`) is described once (:class:`_Kind`: its rows, the values an
+account is built from, their order: ``position`` for the first three, the assignment id for
+roles, ``display_name_ci, id`` for groups) and read in one of two ways:
 
-The page's account ids are one parameter where the dialect can take a list as one value:
-``account_id = ANY(:ids)`` (an array) on PostgreSQL, ``account_id IN (SELECT value FROM
-json_each(:ids))`` (JSON text) on SQLite. An expanding ``IN (:ids_1, ..., :ids_50)`` is
-rendered into the statement anew for each page (and on SQLite, whose parameters are positional,
-bound once per child table); elsewhere (MariaDB, MySQL) it is what is used.
+- *Aggregated* (PostgreSQL, SQLite with its JSON functions, MariaDB from 10.5): the statement
+  reading the account rows also selects ``idc_children``, a JSON array of the five lists, each
+  a correlated subquery aggregating the account's child rows, in order, to a JSON array of
+  value arrays, or ``null`` for a kind the query does not ask for. PostgreSQL:
+  ``json_agg(json_build_array(...) ORDER BY ...)``; MariaDB: ``JSON_ARRAYAGG(JSON_ARRAY(...)
+  ORDER BY ...)``; SQLite, whose aggregates take an ORDER BY only from 3.44:
+  ``json_group_array(json_array(...))`` over a subquery with the ORDER BY, which SQLite keeps
+  when the outer query is an aggregate other than ``count``, ``min`` or ``max`` (the stated
+  exception of its "omit ORDER BY" optimisation). A page is then one statement; PostgreSQL and
+  SQLite run the subqueries for the rows the LIMIT returns only.
+- *Per statement* (MySQL, whose ``JSON_ARRAYAGG`` cannot order; SQLite without JSON): one
+  ``UNION ALL`` of the child tables for a page's accounts, each part shaped ``(kind,
+  account_id, n, k, *values)`` and ordered by ``kind, n, k``, the page's ids one parameter where
+  the dialect takes a list as one value: ``account_id = ANY(:ids)`` on PostgreSQL,
+  ``account_id IN (SELECT value FROM json_each(:ids))`` on SQLite; an expanding ``IN`` list
+  elsewhere.
+
+Either way an account's children come out as five lists (``None`` or empty when it has none or
+the kind was not read) of value sequences: ``(value, type, primary, verified)`` for emails and
+phone numbers, ``(provider, subject)``, ``(role, organization)``, ``(group id, display name)``.
+Only the kinds the query's ``attributes`` ask for are read (all of them when it asks for
+everything).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import sqlalchemy as sa
+from attrs import frozen
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import FromClause
 
 from idconnect_sql.tables import ManagedTables
 
-__all__ = ["KINDS", "Among", "Children", "account_ids", "kinds_for"]
+__all__ = [
+    "CHILDREN",
+    "KINDS",
+    "NO_CHILDREN",
+    "Among",
+    "ChildLists",
+    "Children",
+    "account_ids",
+    "aggregates",
+    "kinds_for",
+]
 
 KINDS = ("emails", "phones", "idents", "roles", "groups")
 """The child lists of an account, in the order of their ``kind`` number."""
+
+CHILDREN = "idc_children"
+"""The label of the aggregated child lists' column."""
+
+ChildLists = Sequence[Sequence[Sequence[Any]] | None]
+"""An account's five child lists (:data:`KINDS` order), each of value sequences, or ``None``."""
+
+NO_CHILDREN: ChildLists = ((), (), (), (), ())
+"""The child lists of an account without any (or of a statement that read none)."""
 
 _NEEDS = {
     "emails": "emails",
@@ -54,7 +94,7 @@ _ROW_ONLY = {
 }
 
 _JSON_EACH = sqlite3.sqlite_version_info >= (3, 38)
-"""Whether SQLite has ``json_each`` built in (from 3.38; an extension before)."""
+"""Whether SQLite has its JSON functions built in (from 3.38; an extension before)."""
 
 
 Among = Callable[[sa.ColumnElement[Any]], sa.ColumnElement[bool]]
@@ -102,19 +142,107 @@ def kinds_for(attributes: Sequence[str]) -> frozenset[str]:
     return frozenset(needed)
 
 
+def aggregates(dialect: Dialect) -> bool:
+    """Whether a connected dialect can aggregate ordered child rows to JSON (see the module).
+
+    :param dialect: the engine's dialect, after its first connection.
+    :returns: ``True`` on PostgreSQL, SQLite with JSON and MariaDB from 10.5.
+    """
+    if dialect.name == "postgresql":
+        return True
+    if dialect.name == "sqlite":
+        return _JSON_EACH
+    version = dialect.server_version_info or ()
+    return bool(getattr(dialect, "is_mariadb", False)) and tuple(version[:2]) >= (10, 5)
+
+
+class _Ordered(postgresql.aggregate_order_by[Any]):
+    """``expr ORDER BY ...`` inside an aggregate's parentheses, on PostgreSQL and MariaDB."""
+
+    inherit_cache = True
+
+
+@compiles(_Ordered)
+def _render_ordered(element: _Ordered, compiler: SQLCompiler, **kw: Any) -> str:
+    target = compiler.process(element.target, **kw)
+    return f"{target} ORDER BY {compiler.process(element.order_by, **kw)}"
+
+
+@frozen
+class _Kind:
+    """One child list: its rows, the values an account is built from, and their order.
+
+    The rows are ordered by :attr:`number`, then :attr:`text` (the ones present), unique per
+    account: the position the store wrote, the assignment id, the group's unique folded name.
+    Read per statement, every kind has the same shape (:meth:`part`).
+    """
+
+    kind: int
+    """Its place in :data:`KINDS`."""
+    source: FromClause
+    """The rows (a table, or the memberships joined to the groups)."""
+    owner: sa.ColumnElement[Any]
+    """The account id column of the rows."""
+    values: tuple[sa.ColumnElement[Any], ...]
+    """What the account is built from, in order (at most four)."""
+    number: sa.ColumnElement[int] | None = None
+    """An integer the rows are ordered by first."""
+    text: sa.ColumnElement[str] | None = None
+    """A text the rows are ordered by next."""
+
+    def order(self) -> list[sa.ColumnElement[Any]]:
+        """Return the ORDER BY of the rows within an account."""
+        return [c for c in (self.number, self.text) if c is not None]
+
+    def part(self, among: Among) -> sa.Select[Any]:
+        """Return the rows of some accounts as ``(kind, account_id, n, k, c1, c2, b1, b2)``.
+
+        :param among: the condition on the account ids.
+        :returns: the statement (ordered by ``n, k`` within a kind, as :meth:`order`).
+        """
+        number: sa.ColumnElement[Any] = sa.literal_column(str(self.kind))
+        return (
+            sa.select(
+                number.label("kind"),
+                self.owner.label("account_id"),
+                self.number if self.number is not None else sa.literal_column("0"),
+                self.text if self.text is not None else sa.literal_column("''"),
+                *self.values,
+                *[sa.false()] * (4 - len(self.values)),
+            )
+            .select_from(self.source)
+            .where(among(self.owner))
+        )
+
+
 class Children:
-    """Reads the child rows of a page of accounts (one statement per set of kinds, built once).
+    """Reads the child lists of accounts (statements and columns built once per set of kinds).
 
     :param tables: the managed tables.
     :param dialect: the SQLAlchemy dialect name (how the ids are bound, :func:`account_ids`).
+
+    Until :meth:`adopt` sees a dialect that :func:`aggregates`, child lists are read per
+    statement (:meth:`read`).
     """
 
     def __init__(self, tables: ManagedTables, dialect: str) -> None:
         self.tables = tables
+        self.dialect = dialect
+        self.aggregated = False
+        """Whether account statements select :data:`CHILDREN` (see the module)."""
         self._among, self._bound = account_ids(dialect)
+        self._kinds = self._describe()
         self._statements: dict[frozenset[str], sa.CompoundSelect[Any] | sa.Select[Any]] = {}
+        self._columns: dict[frozenset[str], tuple[sa.ColumnElement[Any], ...]] = {}
 
-    def _parts(self) -> Mapping[str, sa.Select[Any]]:
+    def adopt(self, dialect: Dialect) -> None:
+        """Aggregate child lists from now on if the connected dialect can.
+
+        :param dialect: the engine's dialect, after its first connection.
+        """
+        self.aggregated = aggregates(dialect)
+
+    def _describe(self) -> dict[str, _Kind]:
         t = self.tables
         e, p, x, r, m, g = (
             t.emails,
@@ -124,56 +252,90 @@ class Children:
             t.memberships,
             t.groups,
         )
-        blank: sa.ColumnElement[Any] = sa.literal_column("''")
-        no: sa.ColumnElement[bool] = sa.false()
-
-        def part(kind: str, owner: sa.Column[Any], *columns: Any) -> sa.Select[Any]:
-            number: sa.ColumnElement[Any] = sa.literal_column(str(KINDS.index(kind)))
-            return sa.select(number.label("kind"), owner.label("account_id"), *columns).where(
-                self._among(owner)
-            )
-
         return {
-            "emails": part(
-                "emails",
-                e.c.account_id,
-                e.c.position,
-                blank,
-                e.c.value,
-                e.c.type,
-                e.c.primary,
-                e.c.verified,
+            "emails": _Kind(
+                0, e, e.c.account_id, (e.c.value, e.c.type, e.c.primary, e.c.verified), e.c.position
             ),
-            "phones": part(
-                "phones",
-                p.c.account_id,
-                p.c.position,
-                blank,
-                p.c.value,
-                p.c.type,
-                p.c.primary,
-                p.c.verified,
+            "phones": _Kind(
+                1, p, p.c.account_id, (p.c.value, p.c.type, p.c.primary, p.c.verified), p.c.position
             ),
-            "idents": part(
-                "idents", x.c.account_id, x.c.position, blank, x.c.provider, x.c.subject, no, no
-            ),
-            "roles": part(
-                "roles", r.c.account_id, r.c.id, blank, r.c.role, r.c.organization, no, no
-            ),
-            "groups": part(
-                "groups",
+            "idents": _Kind(2, x, x.c.account_id, (x.c.provider, x.c.subject), x.c.position),
+            "roles": _Kind(3, r, r.c.account_id, (r.c.role, r.c.organization), r.c.id),
+            "groups": _Kind(
+                4,
+                m.join(g, g.c.id == m.c.group_id),
                 m.c.account_id,
-                sa.literal_column("0"),
-                g.c.display_name_ci,
-                g.c.id,
-                g.c.display_name,
-                no,
-                no,
-            ).select_from(m.join(g, g.c.id == m.c.group_id)),
+                (g.c.id, g.c.display_name),
+                text=g.c.display_name_ci,
+            ),
         }
 
+    # -- aggregated ---------------------------------------------------------------------------
+
+    def columns(self, kinds: frozenset[str]) -> tuple[sa.ColumnElement[Any], ...]:
+        """Return the column an account statement selects for the child lists of some kinds.
+
+        :param kinds: a subset of :data:`KINDS`.
+        :returns: the :data:`CHILDREN` column correlated to ``idc_accounts.id`` (decode its
+            values with :meth:`decode`), or nothing when the lists are read per statement or
+            no kind is asked for.
+        """
+        if not self.aggregated or not kinds:
+            return ()
+        found = self._columns.get(kinds)
+        if found is None:
+            lists = [
+                self._aggregate(kind) if name in kinds else sa.null()
+                for name, kind in self._kinds.items()
+            ]
+            if self.dialect == "postgresql":
+                packed = sa.func.json_build_array(*lists)
+            elif self.dialect == "sqlite":  # its subqueries return text: json() makes it JSON
+                packed = sa.func.json_array(*(sa.func.json(v) for v in lists))
+            else:
+                packed = sa.func.json_array(*lists)
+            found = self._columns[kinds] = (packed.label(CHILDREN),)
+        return found
+
+    def _aggregate(self, kind: _Kind) -> sa.ColumnElement[Any]:
+        """One kind's rows of the account as a JSON array of value arrays, in order."""
+        key = self.tables.accounts.c.id
+        if self.dialect == "sqlite":
+            ordered = (
+                sa.select(*(v.label(f"v{n}") for n, v in enumerate(kind.values)))
+                .select_from(kind.source)
+                .where(kind.owner == key)
+                .order_by(*kind.order())
+                .correlate(self.tables.accounts)
+                .subquery()
+            )
+            aggregate = sa.func.json_group_array(sa.func.json_array(*ordered.c))
+            return sa.select(aggregate).scalar_subquery()
+        if self.dialect == "postgresql":
+            aggregate = sa.func.json_agg(
+                _Ordered(sa.func.json_build_array(*kind.values), *kind.order())
+            )
+        else:
+            aggregate = sa.func.json_arrayagg(
+                _Ordered(sa.func.json_array(*kind.values), *kind.order())
+            )
+        return (
+            sa.select(aggregate).select_from(kind.source).where(kind.owner == key).scalar_subquery()
+        )
+
+    def decode(self, value: Any) -> ChildLists:
+        """Return an account's child lists from its :data:`CHILDREN` value.
+
+        :param value: the value (JSON text, or the list the driver decoded).
+        :returns: the five lists.
+        """
+        lists: ChildLists = json.loads(value) if isinstance(value, str) else value
+        return lists
+
+    # -- per statement ------------------------------------------------------------------------
+
     def statement(self, kinds: frozenset[str]) -> sa.CompoundSelect[Any] | sa.Select[Any]:
-        """Return the statement reading the given kinds of child rows (built once per set).
+        """Return the statement reading the given kinds' child rows per statement (built once).
 
         :param kinds: a non-empty subset of :data:`KINDS`.
         :returns: the statement, taking the account ids as the parameter ``ids`` (bound as
@@ -181,9 +343,8 @@ class Children:
         """
         stmt = self._statements.get(kinds)
         if stmt is None:
-            parts = self._parts()
-            chosen = [parts[kind] for kind in KINDS if kind in kinds]
-            order: list[sa.ColumnElement[Any]] = [sa.literal_column(str(n)) for n in (1, 3, 4, 5)]
+            chosen = [k.part(self._among) for name, k in self._kinds.items() if name in kinds]
+            order: list[sa.ColumnElement[Any]] = [sa.literal_column(str(n)) for n in (1, 3, 4)]
             stmt = (
                 chosen[0].order_by(*order[1:])
                 if len(chosen) == 1
@@ -194,23 +355,22 @@ class Children:
 
     def read(
         self, connection: Connection, ids: Sequence[str], kinds: frozenset[str]
-    ) -> dict[str, list[list[Any]]]:
-        """Read the child rows of some accounts.
+    ) -> dict[str, ChildLists]:
+        """Read the child lists of some accounts per statement.
 
         :param connection: the open connection (the page's transaction).
         :param ids: the accounts' ids.
         :param kinds: which child lists to read.
-        :returns: account id to its child lists, one per kind in the order of :data:`KINDS`,
-            each of rows ``(kind, account_id, n, k, c1, c2, b1, b2)`` in order; accounts without
-            any child row (or whose kinds were not read) are missing.
+        :returns: account id to its five child lists, of ``(c1, c2, b1, b2)`` value rows;
+            accounts without any child row (or whose kinds were not read) are missing.
         """
-        found: dict[str, list[list[Any]]] = {}
+        found: dict[str, ChildLists] = {}
         if not ids or not kinds:
             return found
         rows = connection.execute(self.statement(kinds), {"ids": self._bound(ids)}).all()
         for row in rows:
-            lists = found.get(row[1])
+            lists: Any = found.get(row[1])
             if lists is None:
                 lists = found[row[1]] = [[] for _ in KINDS]
-            lists[row[0]].append(row)
+            lists[row[0]].append(row[4:])
         return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -23,6 +23,7 @@ from idconnect.backend import (
     RoleAssignment,
     Session,
 )
+from idconnect_sql.managed.children import ChildLists
 from idconnect_sql.managed.trusted import trusted
 
 __all__ = [
@@ -126,7 +127,6 @@ _ROLE = trusted(RoleAssignment)
 _GROUP = trusted(GroupRef)
 _NO_FAILURES = FailedAttempts(password=0, otp=0)
 _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
-_NO_CHILDREN: Sequence[Sequence[Any]] = ((), (), (), (), ())
 
 _READ = (
     "id",
@@ -177,18 +177,18 @@ class AccountRows:
     def build(
         self,
         row: Row[Any],
-        children: Mapping[str, Sequence[Sequence[Any]]],
+        children: ChildLists,
         custom: Mapping[str, Any] | None = None,
     ) -> Account:
-        """Build an account from its row and its child rows (:meth:`.children.Children.read`).
+        """Build an account from its row and its child lists (:mod:`.children`).
 
         The values come from the store's own tables, so the models are built without
         re-running their validators (:mod:`.trusted`). A child list the page did not read is
         left empty.
 
         :param row: the ``idc_accounts`` row (see :meth:`check`).
-        :param children: account id to its child lists in the order of
-            :data:`.children.KINDS`, of rows ``(kind, account_id, n, k, c1, c2, b1, b2)``.
+        :param children: its five child lists in the order of :data:`.children.KINDS`, of
+            value rows (``None`` or empty for none).
         :param custom: its custom attributes' values (:meth:`.custom.CustomAttributes.read`).
         :returns: the account.
         """
@@ -210,20 +210,20 @@ class AccountRows:
             failed_otp,
             version,
         ) = self._values(row)
-        emails, phones, idents, roles, groups = children.get(ident, _NO_CHILDREN)
+        emails, phones, idents, roles, groups = children
         return _ACCOUNT(
             id=ident,
             user_name=user_name,
             name=_name(formatted, family, given, middle),
             display_name=display_name,
             emails=tuple(
-                _EMAIL(value=e[4], type=e[5], primary=bool(e[6]), verified=bool(e[7]))
+                _EMAIL(value=e[0], type=e[1], primary=bool(e[2]), verified=bool(e[3]))
                 for e in emails
             )
             if emails
             else (),
             phone_numbers=tuple(
-                _PHONE(value=p[4], type=p[5], primary=bool(p[6]), verified=bool(p[7]))
+                _PHONE(value=p[0], type=p[1], primary=bool(p[2]), verified=bool(p[3]))
                 for p in phones
             )
             if phones
@@ -231,7 +231,7 @@ class AccountRows:
             active=bool(active),
             disabled_at=disabled_at,
             organization=organization,
-            external_identities=tuple(_IDENTITY(provider=i[4], subject=i[5]) for i in idents)
+            external_identities=tuple(_IDENTITY(provider=i[0], subject=i[1]) for i in idents)
             if idents
             else (),
             created=created,
@@ -242,8 +242,8 @@ class AccountRows:
                 if failed_password == 0 and failed_otp == 0
                 else FailedAttempts(password=failed_password, otp=failed_otp)
             ),
-            groups=tuple(_GROUP(value=g[4], display=g[5]) for g in groups) if groups else (),
-            role_assignments=tuple(_ROLE(role=r[4], organization=r[5]) for r in roles)
+            groups=tuple(_GROUP(value=g[0], display=g[1]) for g in groups) if groups else (),
+            role_assignments=tuple(_ROLE(role=r[0], organization=r[1]) for r in roles)
             if roles
             else (),
             attributes=_NO_ATTRIBUTES if not custom else MappingProxyType(custom),
