@@ -313,11 +313,7 @@ _ALWAYS = {"schemas", "id", "meta", "userName"}
 
 def _held_only(doc: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
     """Keep what the store holds and shows: no attribute it lacks, none configured invisible."""
-    shown: set[str] = set()
-    hidden: set[str] = set()
-    for definition in catalogue:
-        (shown if definition.visible else hidden).add(definition.parent)
-    held = shown - hidden
+    held = catalogue.shown_parents
     kept = {
         k: v
         for k, v in doc.items()

@@ -178,9 +178,15 @@ class Catalogue:
     attributes: tuple[AttributeDef, ...] = field(converter=_to_tuple)
     """Every attribute the store can hold and filter on."""
     _by_key: dict[str, AttributeDef] = field(init=False, eq=False, repr=False)
+    shown_parents: frozenset[str] = field(init=False, eq=False, repr=False)
+    """The top-level attributes an account's JSON shows: held, and none of their parts
+    configured invisible (computed once; every rendered account asks)."""
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_key", {a.path.lower(): a for a in self.attributes})
+        shown = {a.parent for a in self.attributes if a.visible}
+        hidden = {a.parent for a in self.attributes if not a.visible}
+        object.__setattr__(self, "shown_parents", frozenset(shown - hidden))
 
     def __iter__(self) -> Iterator[AttributeDef]:
         return iter(self.attributes)
