@@ -4,7 +4,6 @@ from the keyboard; each step checks the store's state and the audit event, not o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,14 +14,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from idconnect.core.errors import NotFound
 from idconnect.core.notification import MASK
-from tests.console.account_env import AccountConsole, account_console
+from tests.console.account_env import AccountConsole
 from tests.console.conftest import logged_in, navigation, require_ldap
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccountConsole]:
-    with account_console(tmp_path_factory.mktemp("account-browser")) as made:
-        yield made
 
 
 class Page:
@@ -86,6 +79,16 @@ class Page:
     def event(self, action: str, reason: str) -> None:
         self.env.by_alice(self.store, self.account_id, action, reason)
 
+    def set_password(self, password: str, reason: str) -> None:
+        """Set the password through its dialog; check the notice and the audit event."""
+        dialog = self.dialog("password")
+        self.type("new-password", password)
+        self.type("confirm-password", password)
+        self.type("password-reason", reason)
+        self.submit(dialog, "Set password")
+        assert "Password changed" in self.notice()
+        self.event("set_password", reason)
+
 
 def _row_form(page: Page, action: str, hidden: str, value: str) -> Any:
     """The per-row form of ``action`` whose hidden field ``hidden`` is ``value``."""
@@ -138,13 +141,7 @@ def test_overview_actions_on_the_sql_store(driver: Any, env: AccountConsole) -> 
     assert "Account enabled" in page.notice()
     assert store.get_account(page.account_id).active
 
-    dialog = page.dialog("password")
-    page.type("new-password", "Support-set-pass-7")
-    page.type("confirm-password", "Support-set-pass-7")
-    page.type("password-reason", "no email access")
-    page.submit(dialog, "Set password")
-    assert "Password changed" in page.notice()
-    page.event("set_password", "no email access")
+    page.set_password("Support-set-pass-7", "no email access")
 
     loner = store.search_accounts("not (organization pr)", count=1).items[0]
     page = Page(driver, env, "demo", str(loner.id))
@@ -334,13 +331,7 @@ def test_the_ldap_store_walk_and_its_unsupported_sections(driver: Any, env: Acco
     assert not store.get_account(account_id).active
     page.event("disable_account", "leaver")
 
-    dialog = page.dialog("password")
-    page.type("new-password", "Directory-pass-8")
-    page.type("confirm-password", "Directory-pass-8")
-    page.type("password-reason", "reset by phone")
-    page.submit(dialog, "Set password")
-    assert "Password changed" in page.notice()
-    page.event("set_password", "reset by phone")
+    page.set_password("Directory-pass-8", "reset by phone")
 
     page.tab("Groups")
     Select(driver.find_element(By.ID, "add-group")).select_by_value(group)
