@@ -32,6 +32,11 @@ def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
     return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
+def _rename(name: Any) -> dict[str, Any]:
+    """A PATCH body replacing the group's displayName with ``name``."""
+    return _patch({"op": "replace", "path": "displayName", "value": name})
+
+
 def _group(scim: Scim, name: str, *members: str) -> dict[str, Any]:
     body = {"displayName": name, "members": [{"value": m} for m in members]}
     made = scim("POST", "/Groups", json=body)
@@ -51,7 +56,7 @@ def test_patch_replace_display_name_renames(scim: Scim):
     answer = scim(
         "PATCH",
         f"/Groups/{group['id']}",
-        json=_patch({"op": "replace", "path": "displayName", "value": "Beta Testers"}),
+        json=_rename("Beta Testers"),
     )
     assert answer.status_code == 200, answer.text
     doc = answer.json()
@@ -125,10 +130,10 @@ def test_a_stale_if_match_is_412_and_changes_nothing(scim: Scim):
     renamed = scim(
         "PATCH",
         f"/Groups/{group['id']}",
-        json=_patch({"op": "replace", "path": "displayName", "value": "Legal"}),
+        json=_rename("Legal"),
     ).json()
     for method, body in (
-        ("PATCH", _patch({"op": "replace", "path": "displayName", "value": "late"})),
+        ("PATCH", _rename("late")),
         ("PUT", {"displayName": "late", "members": [{"value": member["id"]}]}),
     ):
         stale = scim(
@@ -146,36 +151,11 @@ def test_a_stale_if_match_is_412_and_changes_nothing(scim: Scim):
 @pytest.mark.parametrize(
     ("method", "body", "status", "scim_type"),
     [
-        (
-            "PATCH",
-            _patch({"op": "replace", "path": "displayName", "value": "taken"}),
-            409,
-            "uniqueness",
-        ),
-        (
-            "PATCH",
-            _patch({"op": "replace", "path": "displayName", "value": "TAKEN"}),
-            409,
-            "uniqueness",
-        ),
-        (
-            "PATCH",
-            _patch({"op": "replace", "path": "displayName", "value": "  "}),
-            400,
-            "invalidValue",
-        ),
-        (
-            "PATCH",
-            _patch({"op": "replace", "path": "displayName", "value": "a\nb"}),
-            400,
-            "invalidValue",
-        ),
-        (
-            "PATCH",
-            _patch({"op": "replace", "path": "displayName", "value": 7}),
-            400,
-            "invalidValue",
-        ),
+        ("PATCH", _rename("taken"), 409, "uniqueness"),
+        ("PATCH", _rename("TAKEN"), 409, "uniqueness"),
+        ("PATCH", _rename("  "), 400, "invalidValue"),
+        ("PATCH", _rename("a\nb"), 400, "invalidValue"),
+        ("PATCH", _rename(7), 400, "invalidValue"),
         ("PATCH", _patch({"op": "remove", "path": "displayName"}), 400, "invalidValue"),
         ("PUT", {"displayName": "x" * 256, "members": []}, 400, "invalidValue"),
         ("PUT", {"members": []}, 400, "invalidValue"),
@@ -207,7 +187,7 @@ def test_a_reader_cannot_rename(scim: Scim):
     group = _group(scim, "readers")
     token, _ = issue_token(scim.hub, admin="bob", reason="tests")
     headers = {"Authorization": f"Bearer {token}", "Idconnect-Reason": "try"}
-    body = _patch({"op": "replace", "path": "displayName", "value": "mine now"})
+    body = _rename("mine now")
     denied = requests.patch(
         f"{scim.base}/Groups/{group['id']}", json=body, headers=headers, timeout=10
     )
