@@ -19,7 +19,7 @@ from idconnect.cli.context import (
     store_argument,
 )
 from idconnect.cli.render import add_column, when
-from idconnect.core.jobs import ACTIONS, Job, item_document, job_document
+from idconnect.core.jobs import ACTIONS, DEFAULT_CHUNK, Job, item_document, job_document
 
 __all__ = ["jobs"]
 
@@ -59,7 +59,9 @@ def _exit_status(job: Job) -> None:
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("--queue", is_flag=True, help="Run on the task queue's workers (idconnect[jobs]).")
 @click.option("--detach", is_flag=True, help="Return at once; the job runs on (see jobs watch).")
-@click.option("--chunk-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
+@click.option(
+    "--chunk-size", type=click.IntRange(1, 10_000), default=DEFAULT_CHUNK, show_default=True
+)
 @reason_option
 @json_option
 @pass_app

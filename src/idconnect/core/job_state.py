@@ -23,10 +23,10 @@ from idconnect.core.instants import utc_now
 from idconnect.core.job_tables import (
     CHUNKS,
     EVENTS,
-    INSERT_BATCH,
     ITEMS,
     JOBS,
     METADATA,
+    insert_items,
     item_of,
     read_jobs,
 )
@@ -109,20 +109,7 @@ class JobState:
             conn.execute(JOBS.insert(), row)
             if chunks:
                 conn.execute(CHUNKS.insert(), chunks)
-            for start in range(0, len(ids), INSERT_BATCH):
-                conn.execute(
-                    ITEMS.insert(),
-                    [
-                        {
-                            "job_id": job.id,
-                            "seq": seq,
-                            "chunk": seq // chunk_size,
-                            "account_id": account_id,
-                            "status": "pending",
-                        }
-                        for seq, account_id in enumerate(ids[start : start + INSERT_BATCH], start)
-                    ],
-                )
+            insert_items(conn, job.id, ids, chunk_size)
             if job.undo_of is not None:
                 conn.execute(JOBS.update().where(JOBS.c.id == job.undo_of), {"undone_by": job.id})
 

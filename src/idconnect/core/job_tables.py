@@ -8,7 +8,9 @@ change and its outcome); :data:`EVENTS` names the audit trail's columns a resume
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy.dialects import mysql
 from idconnect.core.instants import utc_now
 from idconnect.core.jobs import Job, JobItem
 
-__all__ = ["CHUNKS", "EVENTS", "INSERT_BATCH", "ITEMS", "JOBS", "METADATA", "item_of", "read_jobs"]
+__all__ = ["CHUNKS", "EVENTS", "ITEMS", "JOBS", "METADATA", "insert_items", "item_of", "read_jobs"]
 
 METADATA = sa.MetaData()
 _AT = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
@@ -78,14 +80,42 @@ EVENTS = sa.table(
     sa.column("error_code"),
     sa.column("error"),
 )
-INSERT_BATCH = 5000
-"""Item rows per insert statement when a job is created."""
+_INSERT_BATCH = 5000
+"""Item rows per insert statement when a job is created (without ``COPY``)."""
+_ITEM_COLUMNS = ("job_id", "seq", "chunk", "account_id", "status")
 
 
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def insert_items(conn: sa.Connection, job_id: str, ids: Sequence[str], chunk_size: int) -> None:
+    """Insert a new job's accounts, ``pending``: one ``COPY`` on PostgreSQL (psycopg).
+
+    :param conn: a connection to the state database, in the job's creating transaction.
+    :param job_id: the job.
+    :param ids: the selected account ids, in order.
+    :param chunk_size: accounts per chunk.
+    """
+    rows = (
+        (job_id, seq, seq // chunk_size, account_id, "pending")
+        for seq, account_id in enumerate(ids)
+    )
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {ITEMS.name} ({', '.join(_ITEM_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    while batch := [
+        dict(zip(_ITEM_COLUMNS, r, strict=True)) for r in itertools.islice(rows, _INSERT_BATCH)
+    ]:
+        conn.execute(ITEMS.insert(), batch)
 
 
 def item_of(row: Any) -> JobItem:

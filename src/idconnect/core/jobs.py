@@ -27,6 +27,7 @@ from idconnect.core.model import Account, RoleAssignment
 __all__ = [
     "ACTED",
     "ACTIONS",
+    "DEFAULT_CHUNK",
     "Job",
     "JobAction",
     "JobItem",
@@ -38,6 +39,11 @@ __all__ = [
 
 ACTED = frozenset({"ok", "failed", "indeterminate"})
 """Outcomes of accounts the job acted on: exactly these have an audit event carrying the job."""
+
+DEFAULT_CHUNK = 1000
+"""Accounts per chunk of a job, by default: a store's default batch, so one bulk hook call each
+(a chunk's claim, state read and writes cost about the same whatever its size; a cancel waits
+for the chunks under way)."""
 
 State = Callable[[Account | None, Mapping[str, Any]], Any]
 """An account's state that matters to an action (``None`` account: it does not exist)."""

@@ -14,7 +14,7 @@ from idconnect.core.facade.job_runner import DEFAULT_LEASE, run_job
 from idconnect.core.filter import Filter
 from idconnect.core.instants import utc_now
 from idconnect.core.job_state import JobState
-from idconnect.core.jobs import ACTIONS, Job, JobAction, JobItem, job_action
+from idconnect.core.jobs import ACTIONS, DEFAULT_CHUNK, Job, JobAction, JobItem, job_action
 from idconnect.core.operations import OPERATIONS
 from idconnect.core.state import new_event_id
 
@@ -22,8 +22,6 @@ __all__ = ["JobOperations"]
 
 log = logging.getLogger("idconnect")
 
-_CHUNK = 500
-"""Accounts per chunk of a job, by default."""
 _RUNNERS = ("thread", "queue", "none")
 
 
@@ -47,7 +45,7 @@ class JobOperations(AccountOperations):
         dry_run: bool = False,
         actor: str | None = None,
         runner: str = "thread",
-        chunk_size: int = _CHUNK,
+        chunk_size: int = DEFAULT_CHUNK,
         undo_of: str | None = None,
         **arguments: Any,
     ) -> Job:
