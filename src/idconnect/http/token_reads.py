@@ -61,14 +61,14 @@ class LoopTokenReads:
             return None
         try:
             import psycopg  # noqa: F401  (the driver the state URL names)
-            from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
         except ImportError:
             return None
+        dialect = url.get_dialect()()
         url = url.set(drivername="postgresql")
         if "application_name" not in url.query:
             url = url.update_query_dict({"application_name": APPLICATION_NAME})
         conninfo = url.render_as_string(hide_password=False)
-        return cls(conninfo, PGDialect_psycopg())
+        return cls(conninfo, dialect)
 
     async def find(self, token: str) -> ApiToken | None:
         """Read the token's record by its digest.
