@@ -11,6 +11,7 @@ from idconnect.http.admin.schemas import (
     array_of,
     count_param,
     cursor_param,
+    query_param,
     ref,
     store_param,
 )
@@ -37,13 +38,7 @@ async def _activity(call: Call) -> Any:
 
 
 def _bound(name: str, words: str) -> Param:
-    return Param(
-        name=name,
-        where="query",
-        required=False,
-        schema={"type": "string", "format": "date-time"},
-        description=words,
-    )
+    return query_param(name, {"type": "string", "format": "date-time"}, words)
 
 
 ENDPOINTS = (
@@ -59,17 +54,15 @@ ENDPOINTS = (
             account_param(),
             _bound("since", "Only records at or after this instant."),
             _bound("until", "Only records at or before this instant."),
-            Param(
-                name="kind",
-                where="query",
-                required=False,
-                schema={
+            query_param(
+                "kind",
+                {
                     "type": "array",
                     "items": {"enum": [k.value for k in ActivityKind]},
                     "minItems": 1,
                     "maxItems": len(ActivityKind),
                 },
-                description="Only these kinds (repeat the parameter); admin for audit events.",
+                "Only these kinds (repeat the parameter); admin for audit events.",
             ),
             count_param(),
             cursor_param(),

@@ -11,7 +11,15 @@ from typing import Any
 
 from idconnect.core.convert import to_json
 from idconnect.core.notification import Notified
-from idconnect.http.admin.schemas import ID, TEXT, account_param, array_of, ref, store_param
+from idconnect.http.admin.schemas import (
+    ID,
+    TEXT,
+    account_param,
+    array_of,
+    query_param,
+    ref,
+    store_param,
+)
 from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
 
 __all__ = ["ENDPOINTS", "notified_json"]
@@ -145,7 +153,7 @@ ENDPOINTS = (
             store_param(),
             account_param(),
             Param(name="authenticator", schema=ID, description="The method's id."),
-            Param(name="notify", where="query", required=False, schema=_NOTIFY),
+            query_param("notify", _NOTIFY),
         ),
         mutates=True,
         responses=_CHANGED,

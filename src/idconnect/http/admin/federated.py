@@ -19,6 +19,7 @@ from idconnect.http.admin.schemas import (
     count_param,
     cursor_param,
     filter_param,
+    query_param,
     ref,
     sort_params,
     sorting,
@@ -57,13 +58,7 @@ _PAGE = {
 
 
 def _flag(name: str, description: str) -> Param:
-    return Param(
-        name=name,
-        where="query",
-        required=False,
-        schema={"type": "boolean"},
-        description=description,
-    )
+    return query_param(name, {"type": "boolean"}, description)
 
 
 async def _search(call: Call) -> Any:
@@ -103,12 +98,10 @@ ENDPOINTS = (
         run=_search,
         params=(
             filter_param(),
-            Param(
-                name="stores",
-                where="query",
-                required=False,
-                schema={"type": "array", "items": TEXT, "minItems": 1, "maxItems": 100},
-                description="The stores to search, in tie-breaking order (repeat the parameter).",
+            query_param(
+                "stores",
+                {"type": "array", "items": TEXT, "minItems": 1, "maxItems": 100},
+                "The stores to search, in tie-breaking order (repeat the parameter).",
             ),
             *sort_params("A single-valued attribute to merge by; else store by store."),
             count_param(),

@@ -11,7 +11,15 @@ from typing import Any
 
 from idconnect.core.impersonation import Impersonation
 from idconnect.core.instants import format_instant
-from idconnect.http.admin.schemas import ID, TEXT, account_param, array_of, ref, store_param
+from idconnect.http.admin.schemas import (
+    ID,
+    TEXT,
+    account_param,
+    array_of,
+    query_param,
+    ref,
+    store_param,
+)
 from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
 
 __all__ = ["ENDPOINTS", "grant_json"]
@@ -110,19 +118,9 @@ ENDPOINTS = (
         run=_list,
         params=(
             store_param(),
-            Param(
-                name="account",
-                where="query",
-                required=False,
-                schema=TEXT,
-                description="Only this account's grants.",
-            ),
-            Param(
-                name="limit",
-                where="query",
-                required=False,
-                schema={"type": "integer", "minimum": 1, "maximum": 100_000},
-                description="At most this many.",
+            query_param("account", TEXT, "Only this account's grants."),
+            query_param(
+                "limit", {"type": "integer", "minimum": 1, "maximum": 100_000}, "At most this many."
             ),
         ),
         responses={200: Reply(description="The grants.", schema=array_of(ref("Grant")))},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from idconnect.core.jobs import ACTIONS, item_document, job_document
-from idconnect.http.admin.schemas import ID, TEXT, store_param
+from idconnect.http.admin.schemas import ID, TEXT, query_param, store_param
 from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
 
 __all__ = ["ENDPOINTS"]
@@ -169,12 +169,8 @@ ENDPOINTS = (
         run=_list,
         params=(
             store_param(),
-            Param(
-                name="limit",
-                where="query",
-                required=False,
-                schema={"type": "integer", "minimum": 1, "maximum": 1000},
-                description="At most this many.",
+            query_param(
+                "limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "At most this many."
             ),
         ),
         responses={200: Reply(description="The jobs.", schema={"type": "array", "items": _JOB})},
@@ -189,11 +185,9 @@ ENDPOINTS = (
         params=(
             store_param(),
             _job_param(),
-            Param(
-                name="outcome",
-                where="query",
-                required=False,
-                schema={
+            query_param(
+                "outcome",
+                {
                     "type": "string",
                     "enum": [
                         "ok",
@@ -204,21 +198,17 @@ ENDPOINTS = (
                         "would_change",
                     ],
                 },
-                description="List the accounts with this outcome.",
+                "List the accounts with this outcome.",
             ),
-            Param(
-                name="count",
-                where="query",
-                required=False,
-                schema={"type": "integer", "minimum": 1, "maximum": 10_000},
-                description="List at most this many accounts.",
+            query_param(
+                "count",
+                {"type": "integer", "minimum": 1, "maximum": 10_000},
+                "List at most this many accounts.",
             ),
-            Param(
-                name="after",
-                where="query",
-                required=False,
-                schema={"type": "integer", "minimum": -1},
-                description="List the accounts after this position (the previous page's last).",
+            query_param(
+                "after",
+                {"type": "integer", "minimum": -1},
+                "List the accounts after this position (the previous page's last).",
             ),
         ),
         responses={200: Reply(description="The job.", schema=_JOB)},

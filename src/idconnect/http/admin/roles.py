@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from idconnect.core.convert import to_json
-from idconnect.http.admin.schemas import ID, TEXT, account_param, array_of, store_param
+from idconnect.http.admin.schemas import ID, TEXT, account_param, array_of, query_param, store_param
 from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
 
 __all__ = ["ENDPOINTS"]
@@ -90,12 +90,8 @@ ENDPOINTS = (
             store_param(),
             account_param(),
             Param(name="role", schema=ID, description="The role's name."),
-            Param(
-                name="organization",
-                where="query",
-                required=False,
-                schema=TEXT,
-                description="The organization it applies to; omit for the global role.",
+            query_param(
+                "organization", TEXT, "The organization it applies to; omit for the global role."
             ),
         ),
         mutates=True,

@@ -28,7 +28,11 @@ __all__ = [
     "array_of",
     "count_param",
     "cursor_param",
+    "filter_param",
+    "query_param",
     "ref",
+    "sort_params",
+    "sorting",
     "store_param",
 ]
 
@@ -307,17 +311,23 @@ def account_param() -> Param:
     return Param(name="account", schema=ID, description="The account's id in the store.")
 
 
+def query_param(name: str, schema: Mapping[str, Any], description: str = "") -> Param:
+    """An optional query parameter.
+
+    :param name: its name.
+    :param schema: its JSON Schema.
+    :param description: what it does, for the OpenAPI document.
+    """
+    return Param(name=name, where="query", required=False, schema=schema, description=description)
+
+
 def count_param(most: int = MAX_PAGE_SIZE) -> Param:
     """The ``count`` query parameter (page size).
 
     :param most: the largest page.
     """
-    return Param(
-        name="count",
-        where="query",
-        required=False,
-        schema={"type": "integer", "minimum": 1, "maximum": most},
-        description="Entries per page.",
+    return query_param(
+        "count", {"type": "integer", "minimum": 1, "maximum": most}, "Entries per page."
     )
 
 
@@ -326,13 +336,7 @@ def cursor_param(longest: int = 4096) -> Param:
 
     :param longest: the longest cursor accepted.
     """
-    return Param(
-        name="cursor",
-        where="query",
-        required=False,
-        schema={**TEXT, "maxLength": longest},
-        description="The previous page's nextCursor.",
-    )
+    return query_param("cursor", {**TEXT, "maxLength": longest}, "The previous page's nextCursor.")
 
 
 def filter_param(description: str = "A SCIM filter; every account without one.") -> Param:
@@ -340,13 +344,7 @@ def filter_param(description: str = "A SCIM filter; every account without one.")
 
     :param description: what it filters, for its description.
     """
-    return Param(
-        name="filter",
-        where="query",
-        required=False,
-        schema={**TEXT, "maxLength": MAX_LENGTH},
-        description=description,
-    )
+    return query_param("filter", {**TEXT, "maxLength": MAX_LENGTH}, description)
 
 
 def sort_params(sort_by: str) -> tuple[Param, Param]:
@@ -355,14 +353,8 @@ def sort_params(sort_by: str) -> tuple[Param, Param]:
     :param sort_by: what ``sortBy`` does, for its description.
     """
     return (
-        Param(name="sortBy", where="query", required=False, schema=TEXT, description=sort_by),
-        Param(
-            name="sortOrder",
-            where="query",
-            required=False,
-            schema={"enum": ["ascending", "descending"]},
-            description="The order of sortBy.",
-        ),
+        query_param("sortBy", TEXT, sort_by),
+        query_param("sortOrder", {"enum": ["ascending", "descending"]}, "The order of sortBy."),
     )
 
 
