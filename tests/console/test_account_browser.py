@@ -79,6 +79,17 @@ class Page:
     def event(self, action: str, reason: str) -> None:
         self.env.by_alice(self.store, self.account_id, action, reason)
 
+    def add_to_group(self, group: str, reason: str) -> None:
+        """Add the account to ``group`` from the Groups tab; check its groups and the event."""
+        self.tab("Groups")
+        Select(self.driver.find_element(By.ID, "add-group")).select_by_value(group)
+        self.type("add-group-reason", reason)
+        self.submit(self.driver.find_element(By.CSS_SELECTOR, "form.add"), "Add to group")
+        assert "Added to group" in self.notice()
+        groups = self.env.hub.store(self.store).get_account(self.account_id).groups
+        assert [g.value for g in groups] == [group]
+        self.event("add_group_member", reason)
+
     def set_password(self, password: str, reason: str) -> None:
         """Set the password through its dialog; check the notice and the audit event."""
         dialog = self.dialog("password")
@@ -237,13 +248,7 @@ def test_tabs_on_the_sql_store(driver: Any, env: AccountConsole) -> None:
     assert "changed since this page was read" in page.alert()
     assert store.get_account(account_id).display_name == "Changed Meanwhile"
 
-    page.tab("Groups")
-    Select(driver.find_element(By.ID, "add-group")).select_by_value(group)
-    page.type("add-group-reason", "premium plan")
-    page.submit(driver.find_element(By.CSS_SELECTOR, "form.add"), "Add to group")
-    assert "Added to group" in page.notice()
-    assert [g.value for g in store.get_account(account_id).groups] == [group]
-    page.event("add_group_member", "premium plan")
+    page.add_to_group(group, "premium plan")
     form = _row_form(page, "groups/remove", "group", group)
     form.find_element(By.NAME, "reason").send_keys("plan ended")
     page.submit(form, "Remove from browser-walk")
@@ -333,13 +338,7 @@ def test_the_ldap_store_walk_and_its_unsupported_sections(driver: Any, env: Acco
 
     page.set_password("Directory-pass-8", "reset by phone")
 
-    page.tab("Groups")
-    Select(driver.find_element(By.ID, "add-group")).select_by_value(group)
-    page.type("add-group-reason", "team access")
-    page.submit(driver.find_element(By.CSS_SELECTOR, "form.add"), "Add to group")
-    assert "Added to group" in page.notice()
-    assert [g.value for g in store.get_account(account_id).groups] == [group]
-    page.event("add_group_member", "team access")
+    page.add_to_group(group, "team access")
 
     for title in ("Sessions", "Authenticators"):
         page.tab(title)
