@@ -290,21 +290,32 @@ class JobState:
         stmt = sa.select(sa.func.count()).where(c.job_id == job_id, c.status != "done")
         return int(self._run("read", lambda conn: conn.execute(stmt).scalar_one()))
 
-    def chunk_items(self, claim: Claim) -> list[tuple[int, JobItem]]:
+    def chunk_items(self, claim: Claim) -> tuple[list[tuple[int, str]], list[tuple[int, JobItem]]]:
         """Read the accounts of a claimed chunk that are not done.
 
         :param claim: the claim.
-        :returns: ``(position, item)`` pairs in selection order.
+        :returns: the ``pending`` ones as ``(position, account id)`` and the ``applying`` ones
+            (a previous claimant's, with their recorded state) as ``(position, item)``, each in
+            selection order.
         :raises StoreUnavailable: when the database cannot be read.
         """
         i = ITEMS.c
         stmt = (
-            sa.select(ITEMS)
+            sa.select(i.seq, i.account_id, i.status)
             .where(i.job_id == claim.job_id, i.chunk == claim.chunk, i.status != "done")
             .order_by(i.seq)
         )
-        rows = self._run("read", lambda c: c.execute(stmt).mappings().all())
-        return [(r["seq"], item_of(r)) for r in rows]
+        applying = stmt.with_only_columns(ITEMS).where(i.status == "applying")
+
+        def read(conn: sa.Connection) -> tuple[list[tuple[int, str]], list[tuple[int, JobItem]]]:
+            rows = conn.execute(stmt).all()
+            pending = [(seq, account_id) for seq, account_id, status in rows if status == "pending"]
+            if len(pending) == len(rows):
+                return pending, []
+            found = conn.execute(applying).mappings().all()
+            return pending, [(r["seq"], item_of(r)) for r in found]
+
+        return self._run("read", read)
 
     def record(
         self,

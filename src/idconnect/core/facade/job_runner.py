@@ -132,22 +132,20 @@ def run_job(
 def _run_chunk(
     store: StoreCalls, jobs: JobState, job: Job, action: JobAction, claim: Claim, lease: timedelta
 ) -> None:
-    items = jobs.chunk_items(claim)
+    pending, resumed = jobs.chunk_items(claim)
     extra = action.hook_arguments(job.arguments)
     context = CallContext(
         store=store.name, actor=job.actor, reason=job.reason, request_id=job_request_id(job.id)
     )
     done: Done = {}
     act: dict[int, str] = {}
-    resumed = [(p, i) for p, i in items if i.status == "applying"]
     if resumed:
         _resolve(store, jobs, context, action, job.arguments, resumed, done, act)
-    pending = [(p, i) for p, i in items if i.status == "pending"]
     applying: dict[int, Any] = {}
-    states = _states(store, context, action, job.arguments, [i.account_id for _, i in pending])
+    states = _states(store, context, action, job.arguments, [a for _, a in pending])
     expected = ACTIONS[action.undo].leaves if job.undo_of and action.undo else None
-    for position, item in pending:
-        state = states.get(item.account_id)
+    for position, account_id in pending:
+        state = states.get(account_id)
         applying[position] = state
         if job.undo_of is not None and state != expected:
             done[position] = ("skipped", "changed_since", _changed_since(state))
@@ -156,7 +154,7 @@ def _run_chunk(
         elif job.dry_run:
             done[position] = ("would_change", None, None)
         else:
-            act[position] = item.account_id
+            act[position] = account_id
     if job.dry_run or not act:
         jobs.record(claim, applying=applying, done=done, lease=lease, finish=True)
         return
