@@ -127,12 +127,11 @@ class ManagedBase(SqlBackend):
         if not rows:
             return []
         accounts = self.account_rows
-        first = rows[0]
-        accounts.check(first)
+        fields = accounts.check(rows[0])
         position = accounts.id_position
         lists: list[ChildLists]
-        if CHILDREN in first._fields:
-            at, decode = first._fields.index(CHILDREN), self.children.decode
+        if CHILDREN in fields:
+            at, decode = fields.index(CHILDREN), self.children.decode
             lists = [decode(row[at]) for row in rows]
         else:
             ids = [row[position] for row in rows]

@@ -165,14 +165,17 @@ class AccountRows:
         self._values = operator.itemgetter(*(self.columns.index(name) for name in _READ))
         self.id_position = self.columns.index("id")
 
-    def check(self, row: Row[Any]) -> None:
+    def check(self, row: Row[Any]) -> tuple[str, ...]:
         """Refuse a row that does not start with the table's columns in order.
 
         :param row: a row of the result to build from.
+        :returns: the names of its columns (``Row._fields`` builds them anew on each use).
         :raises TypeError: when its columns are others (a bug of the statement's caller).
         """
-        if tuple(row._fields[: len(self.columns)]) != self.columns:
-            raise TypeError(f"not an idc_accounts row: {row._fields}")
+        fields = row._fields
+        if fields[: len(self.columns)] != self.columns:
+            raise TypeError(f"not an idc_accounts row: {fields}")
+        return fields
 
     def build(
         self,
