@@ -19,6 +19,7 @@ from sqlalchemy.dialects import mysql
 
 from idconnect.core.instants import utc_now
 from idconnect.core.jobs import Job, JobItem
+from idconnect.core.state_engine import can_copy, copy_rows
 
 __all__ = ["CHUNKS", "EVENTS", "ITEMS", "JOBS", "METADATA", "insert_items", "item_of", "read_jobs"]
 
@@ -103,14 +104,8 @@ def insert_items(conn: sa.Connection, job_id: str, ids: Sequence[str], chunk_siz
         (job_id, seq, seq // chunk_size, account_id, "pending")
         for seq, account_id in enumerate(ids)
     )
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(f"COPY {ITEMS.name} ({', '.join(_ITEM_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        finally:
-            cursor.close()
+    if can_copy(conn.dialect):
+        copy_rows(conn, ITEMS.name, _ITEM_COLUMNS, rows)
         return
     while batch := [
         dict(zip(_ITEM_COLUMNS, r, strict=True)) for r in itertools.islice(rows, _INSERT_BATCH)

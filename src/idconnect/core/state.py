@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from idconnect.core.config import HOME_ENV
 from idconnect.core.errors import StoreUnavailable
 from idconnect.core.model import Event
-from idconnect.core.state_engine import create_state_engine
+from idconnect.core.state_engine import can_copy, copy_rows, create_state_engine
 
 __all__ = ["COLUMNS", "EventRow", "StateDatabase", "event_row", "new_event_id", "new_event_ids"]
 
@@ -450,7 +450,7 @@ def new_event_ids(count: int) -> list[str]:
 
 def _writer_for(engine: sa.Engine) -> Callable[[sa.Connection, Sequence[EventRow]], None]:
     """Pick the fastest set-based insert the engine's driver offers."""
-    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+    if can_copy(engine.dialect):
         return _copy_rows
     if engine.dialect.name == "sqlite":
         at_text = _events.c.at.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
@@ -476,13 +476,7 @@ def _writer_for(engine: sa.Engine) -> Callable[[sa.Connection, Sequence[EventRow
 
 
 def _copy_rows(conn: sa.Connection, rows: Sequence[EventRow]) -> None:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(f"COPY idconnect_events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    finally:
-        cursor.close()
+    copy_rows(conn, "idconnect_events", COLUMNS, rows)
 
 
 def _unwritten(conn: sa.Connection, rows: Sequence[EventRow]) -> list[EventRow]:
