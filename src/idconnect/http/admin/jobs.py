@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from idconnect.core.jobs import ACTIONS, item_document, job_document
+from idconnect.core.jobs import ACTIONS, DEFAULT_CHUNK, item_document, job_document
 from idconnect.http.admin.schemas import ID, TEXT, query_param, store_param
 from idconnect.http.admin.spec import Call, Endpoint, Param, Reply
 
@@ -77,7 +77,7 @@ async def _start(call: Call) -> Any:
         reason=call.reason(),
         dry_run=body.get("dry_run", False),
         runner=_runner(call),
-        chunk_size=body.get("chunk_size", 500),
+        chunk_size=body.get("chunk_size", DEFAULT_CHUNK),
         **arguments,
     )
     return job_document(job)
