@@ -120,6 +120,24 @@ def test_a_page_and_get_account_are_one_statement_each_and_read_exactly(store):
     _check(store, page, ids)
 
 
+def test_the_first_search_of_a_store_just_opened_is_one_statement_too(store, open_hub):
+    _seed(store)
+    opened = open_hub(dict(store.config.settings)).store("s")  # its engine not made yet
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", record)
+    try:
+        page = opened.search_accounts(sort_by="userName", count=PAGE)
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", record)
+    children = [s for s in sent if "idc_emails" in s]
+    assert len(children) == 1 and "idc_children" in children[0], children
+    assert len(page.items) == PAGE
+
+
 def test_read_per_statement_a_page_binds_its_ids_once_and_reads_the_same(store):
     ids = _seed(store)
     aggregated = store.search_accounts(sort_by="userName", count=PAGE)

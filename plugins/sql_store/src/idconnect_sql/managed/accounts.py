@@ -54,9 +54,10 @@ class AccountOps(ManagedBase):
     @hookimpl
     def idconnect_search_accounts(self, query: Query) -> Page[Account]:
         """Search with the filter compiled to SQL, keyset-paginated, children in its statement."""
+        _ = self.engine  # made first: whether children aggregate depends on the server's version
         t = self.search_target()
         kinds = kinds_for(query.attributes)
-        children = self.children  # aggregated or not once the engine is made (first use)
+        children = self.children
         return self.page(
             query,
             source=t.source,
