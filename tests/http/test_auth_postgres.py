@@ -158,3 +158,16 @@ def test_tokens_read_on_the_event_loop_survive_a_dropped_connection_and_see_a_re
             assert _readers(state_url) == 1
             revoke_token(other, record.id, reason="leaked")
             assert status() == 401, "a revocation by another process counts at the next request"
+
+
+def test_an_unknown_token_on_a_fresh_state_database_is_refused_not_unavailable(
+    state_url: str,
+) -> None:
+    config: dict[str, Any] = {"hub": {"state": state_url}, "stores": {"main": {"plugin": "memory"}}}
+    with idconnect.connect(config) as hub:
+        reads = LoopTokenReads.for_state(hub.state)
+        with serving(make_app(hub, token_reads=reads)) as base:  # no token issued: no table yet
+            headers = {"Authorization": "Bearer idc_api_" + "x" * 43}
+            answer = requests.get(f"{base}/scim/v2/main/Users", headers=headers, timeout=10)
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["detail"] == "the API token is unknown"

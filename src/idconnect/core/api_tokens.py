@@ -44,6 +44,7 @@ from idconnect.core.state_tables import DriverRead, StateTables
 
 if TYPE_CHECKING:
     from idconnect.core.facade.hub import Hub
+    from idconnect.core.state import StateDatabase
 
 __all__ = [
     "LAST_USE_RESOLUTION",
@@ -53,6 +54,7 @@ __all__ = [
     "ApiToken",
     "accepted_by_reading",
     "authenticate",
+    "create_token_table",
     "digest_of",
     "issue_token",
     "list_tokens",
@@ -378,6 +380,15 @@ def settled_by_reading(found: ApiToken | None, now: datetime) -> ApiToken | None
     if found is None or found.status(now) != "active" or found.last_used_at is None:
         return None
     return found if found.last_used_at >= now - LAST_USE_RESOLUTION else None
+
+
+def create_token_table(state: StateDatabase) -> None:
+    """Create the tokens' table unless this process did (for readers of :data:`READ_BY_DIGEST`).
+
+    :param state: the hub's state database.
+    :raises StoreUnavailable: when the database cannot be reached.
+    """
+    _TABLES.create(state)
 
 
 def digest_of(token: str) -> str:

@@ -184,6 +184,20 @@ class StateTables:
                 store="hub-state",
             ) from exc
 
+    def create(self, state: StateDatabase) -> None:
+        """Create the tables in ``state`` unless this process did already (for outside readers).
+
+        :param state: the hub's state database.
+        :raises StoreUnavailable: for any database error.
+        """
+        try:
+            self._create(state)
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(
+                f"cannot create the hub's {self.what} ({exc.__class__.__name__})",
+                store="hub-state",
+            ) from exc
+
     def _create(self, state: StateDatabase) -> None:
         if not self._created.get(state):
             with self._lock:

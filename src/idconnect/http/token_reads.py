@@ -18,8 +18,15 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
 
-from idconnect.core.api_tokens import READ_BY_DIGEST, ApiToken, digest_of, token_from_row
+from idconnect.core.api_tokens import (
+    READ_BY_DIGEST,
+    ApiToken,
+    create_token_table,
+    digest_of,
+    token_from_row,
+)
 from idconnect.core.errors import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -37,12 +44,23 @@ READ_CONNECTIONS = 4
 class LoopTokenReads:
     """Read API tokens by digest with psycopg's asyncio connections.
 
+    :param state: the hub's state database (its tokens' table is made, in a thread, before the
+        first read).
     :param conninfo: the libpq connection URI of the state database.
     :param dialect: the state database's dialect (psycopg's), for the statement's text.
     :param size: at most this many connections.
     """
 
-    def __init__(self, conninfo: str, dialect: sa.Dialect, *, size: int = READ_CONNECTIONS) -> None:
+    def __init__(
+        self,
+        state: StateDatabase,
+        conninfo: str,
+        dialect: sa.Dialect,
+        *,
+        size: int = READ_CONNECTIONS,
+    ) -> None:
+        self._state = state
+        self._table_made = False
         self._conninfo = conninfo
         self._statement, _, self._columns = READ_BY_DIGEST.compiled(dialect)
         self._idle: list[Any] = []
@@ -68,7 +86,7 @@ class LoopTokenReads:
         if "application_name" not in url.query:
             url = url.update_query_dict({"application_name": APPLICATION_NAME})
         conninfo = url.render_as_string(hide_password=False)
-        return cls(conninfo, dialect)
+        return cls(state, conninfo, dialect)
 
     async def find(self, token: str) -> ApiToken | None:
         """Read the token's record by its digest.
@@ -81,6 +99,9 @@ class LoopTokenReads:
 
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._size)
+        if not self._table_made:  # a fresh state database: unknown tokens are 401, not 503
+            await run_in_threadpool(create_token_table, self._state)
+            self._table_made = True
         async with self._slots:
             try:
                 return await self._read(token)
