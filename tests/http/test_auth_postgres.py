@@ -171,3 +171,36 @@ def test_an_unknown_token_on_a_fresh_state_database_is_refused_not_unavailable(
             answer = requests.get(f"{base}/scim/v2/main/Users", headers=headers, timeout=10)
     assert answer.status_code == 401, answer.text
     assert answer.json()["detail"] == "the API token is unknown"
+
+
+def test_the_loop_read_answers_as_the_engine_does_and_a_failed_read_is_unavailable(
+    state_url: str,
+) -> None:
+    import asyncio
+
+    from idconnect.core.errors import StoreUnavailable
+
+    config: dict[str, Any] = {"hub": {"state": state_url}, "stores": {"main": {"plugin": "memory"}}}
+    with idconnect.connect(config) as hub:
+        token, _ = issue_token(hub, admin="alice", store="main", reason="tests")
+        by_engine = authenticate(hub, token)
+        reads = LoopTokenReads.for_state(hub.state)
+        assert reads is not None
+
+        async def reading() -> None:
+            try:
+                assert await reads.find(token) == by_engine
+                assert await reads.find("idc_api_" + "y" * 43) is None
+                assert _readers(state_url) == 1, "the second read reuses the connection"
+                with hub.state.engine.begin() as c:
+                    c.exec_driver_sql("ALTER TABLE idconnect_api_tokens RENAME TO moved")
+                with pytest.raises(StoreUnavailable, match="cannot read the hub's API tokens"):
+                    await reads.find(token)
+                assert _readers(state_url) == 0, "a connection whose read failed is closed"
+                with hub.state.engine.begin() as c:
+                    c.exec_driver_sql("ALTER TABLE moved RENAME TO idconnect_api_tokens")
+                assert await reads.find(token) == by_engine
+            finally:
+                await reads.close()
+
+        asyncio.run(reading())
