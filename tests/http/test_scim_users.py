@@ -147,3 +147,35 @@ def test_unknown_store_is_404_and_reader_cannot_write(scim: Scim):
         f"{scim.base}/Users", json={"userName": "x"}, headers=headers, timeout=10
     )
     assert denied.status_code == 403 and denied.json()["schemas"] == [ERROR]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "server", "host", "root"),
+    [
+        ("http", ("10.0.0.5", 8080), b"idconnect.example:8443", ""),
+        ("https", ("10.0.0.5", 443), None, "/idc"),
+        ("http", ("10.0.0.5", 80), None, ""),
+        ("http", ("10.0.0.5", 8080), None, ""),
+        ("https", ("10.0.0.5", 8443), None, ""),
+    ],
+)
+def test_base_url_is_the_url_starlette_gives(scheme, server, host, root):
+    from starlette.requests import Request
+
+    from idconnect.http.calls import ROOT_KEY
+    from idconnect.http.scim.users import base_url
+
+    scope = {
+        ROOT_KEY: root,  # as the access log sets it
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "root_path": root,
+        "path": f"{root}/scim/v2/main/Users",
+        "query_string": b"",
+        "headers": [] if host is None else [(b"host", host)],
+        "path_params": {"store": "main"},
+    }
+    request = Request(scope)
+    expected = f"{request.url.scheme}://{request.url.netloc}{root}/scim/v2/main"
+    assert base_url(request) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,16 +93,25 @@ def test_the_request_id_reaches_the_response_the_access_log_and_the_audit_events
     assert [(e.action, e.request_id, e.actor) for e in events] == [
         ("create_account", "req-0123456789", "alice")
     ]
-    lines = [
-        json.loads(r.getMessage()) for r in caplog.records if r.name == "idconnect.http.access"
-    ]
-    line = next(x for x in lines if x["request_id"] == "req-0123456789")
+    line = _access_line(caplog, "req-0123456789")
     assert line["method"] == "POST" and line["path"] == "/scim/v2/main/Users"
     assert line["status"] == 201 and line["actor"] == "alice" and line["duration_ms"] >= 0
     token = session.headers["Authorization"].split()[1]
     assert all(
         "hunter2" not in r.getMessage() and token not in r.getMessage() for r in caplog.records
     )
+
+
+def _access_line(caplog: pytest.LogCaptureFixture, request_id: str) -> dict[str, Any]:
+    """The access log line of a request (written once its response has been sent)."""
+    for _ in range(500):
+        for record in list(caplog.records):
+            if record.name == "idconnect.http.access":
+                line: dict[str, Any] = json.loads(record.getMessage())
+                if line["request_id"] == request_id:
+                    return line
+        time.sleep(0.01)
+    raise AssertionError(f"no access log line for {request_id}")
 
 
 def test_an_unusable_request_id_is_replaced_by_a_fresh_one(served):

@@ -18,7 +18,7 @@ from idconnect.core.errors import (
     SecretUnavailable,
     StoreUnavailable,
 )
-from idconnect.http.calls import ApiError, api_error, call
+from idconnect.http.calls import ApiError, api_error, call, start_threads, stop_threads
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,40 @@ def test_request_id_reaches_the_audit_events_of_calls_in_the_scope(tmp_path):
     assert [e.request_id for e in events] == ["req-abc-123"]
     assert new_request_id() != "req-abc-123"
     hub.close()
+
+
+def test_a_started_pool_bounds_the_calls_and_keeps_the_request_id():
+    import asyncio
+    import threading
+    import time
+
+    running, most, names, lock = 0, 0, set(), threading.Lock()
+
+    def slow() -> str | None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            names.add(threading.current_thread().name)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return new_request_id()  # the scope's id, as the thread sees it
+
+    async def run() -> list[str | None]:
+        start_threads(2)
+        try:
+            with request_scope("req-pool-1"):
+                return await asyncio.gather(*(call(slow) for _ in range(6)))
+        finally:
+            stop_threads()
+
+    assert asyncio.run(run()) == ["req-pool-1"] * 6
+    assert most == 2, "at most the pool's two threads run calls at once"
+    assert names and all(n.startswith("idconnect-call") for n in names)
+    with pytest.raises(ValueError, match="at least one thread"):
+        asyncio.run(_start(0))
+
+
+async def _start(threads: int) -> None:
+    start_threads(threads)

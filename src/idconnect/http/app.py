@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Mount
 import idconnect
 from idconnect.console.app import CONSOLE_PATH, console_app
 from idconnect.core.facade import Hub
-from idconnect.http.calls import ApiError, error_response, set_thread_limit
+from idconnect.http.calls import ApiError, error_response, start_threads, stop_threads
 from idconnect.http.health import health_routes
 from idconnect.http.limits import Limits
 from idconnect.http.middleware import AccessLog, BodyLimit
@@ -79,10 +79,11 @@ def create_app(hub: Hub, *, limits: Limits | None = None, close_hub: bool = Fals
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        set_thread_limit(limits.threads)
+        start_threads(limits.threads)
         try:
             yield
         finally:
+            stop_threads()
             if token_reads is not None:
                 await token_reads.close()
             if close_hub:

@@ -47,9 +47,24 @@ def base_url(request: Request) -> str:
     :param request: the request.
     :returns: the URL without a trailing slash.
     """
-    root = service_root(request.scope)
+    scope = request.scope
     store = request.path_params["store"]
-    return f"{request.url.scheme}://{request.url.netloc}{root}/scim/v2/{store}"
+    return f"{_origin(scope)}{service_root(scope)}/scim/v2/{store}"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(scope: Any) -> str:
+    # what Starlette's request.url gives (the Host header, else the server's address), without
+    # parsing the whole URL
+    scheme: str = scope.get("scheme", "http")
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return f"{scheme}://{value.decode('latin-1')}"
+    host, port = scope["server"]
+    shown = "" if _DEFAULT_PORTS.get(scheme) == port else f":{port}"
+    return f"{scheme}://{host}{shown}"
 
 
 def single(result: BulkResult) -> None:
