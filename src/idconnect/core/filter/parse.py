@@ -383,23 +383,26 @@ _shapes: dict[str, tuple[Filter, int]] = {}
 
 def _shaped(text: str) -> Filter | None:
     """Parse ``text`` through the cache of shapes; ``None`` when it must be parsed in full."""
-    literals = _LITERAL_RE.findall(text)
-    shape = _LITERAL_RE.sub('""', text) if literals else text
-    known = _shapes.get(shape)
-    if known is None:
-        try:
-            template = _parse(shape)
-        except FilterError:
-            return None
-        known = (template, _strings(template))
-        if len(_shapes) >= SHAPES_CACHED:
-            _shapes.clear()
-        _shapes[shape] = known
-    template, count = known
-    if count != len(literals):
+    split = split_literals(text)
+    if split is None:
         return None
+    shape, values = split
+    known = shape_template(shape)
+    if known is None or known[1] != len(values):
+        return None
+    return fill(known[0], values) if values else known[0]
+
+
+def split_literals(text: str) -> tuple[str, list[str]] | None:
+    """Split filter text into its shape and the values of its string literals, in text order.
+
+    :param text: filter text (of at most :data:`MAX_LENGTH` characters).
+    :returns: the text with every string literal emptied (``""``) and the literals' decoded
+        values; ``None`` when a literal does not decode (the text must be parsed in full).
+    """
+    literals = _LITERAL_RE.findall(text)
     if not literals:
-        return template
+        return text, []
     values = []
     for literal in literals:
         if "\\" not in literal and not _CONTROL_RE.search(literal):
@@ -409,22 +412,55 @@ def _shaped(text: str) -> Filter | None:
             values.append(_Scanner(literal).take().value)
         except FilterError:
             return None
-    return _filled(template, iter(values))
+    return _LITERAL_RE.sub('""', text), values
 
 
-def _strings(node: Filter) -> int:
-    """How many comparisons with a string value a tree holds."""
+def shape_template(shape: str) -> tuple[Filter, int] | None:
+    """Parse a shape (from :func:`split_literals`) once: its tree and its string comparisons.
+
+    :param shape: filter text whose string literals are all empty.
+    :returns: the tree and how many comparisons with a string value it holds, or ``None``
+        when the shape does not parse (the filter must be parsed in full for its error).
+    """
+    known = _shapes.get(shape)
+    if known is None:
+        try:
+            template = _parse(shape)
+        except FilterError:
+            return None
+        known = (template, strings(template))
+        if len(_shapes) >= SHAPES_CACHED:
+            _shapes.clear()
+        _shapes[shape] = known
+    return known
+
+
+def strings(node: Filter) -> int:
+    """Count the comparisons with a string value a tree holds.
+
+    :param node: a tree.
+    :returns: how many there are.
+    """
     if isinstance(node, And | Or):
-        return _strings(node.left) + _strings(node.right)
+        return strings(node.left) + strings(node.right)
     if isinstance(node, Not):
-        return _strings(node.operand)
+        return strings(node.operand)
     if isinstance(node, ValuePath):
-        return _strings(node.filter)
+        return strings(node.filter)
     return 1 if isinstance(node, Comparison) and isinstance(node.value, str) else 0
 
 
+def fill(template: Filter, values: list[str]) -> Filter:
+    """Put string values into a template's comparisons with a string value, in text order.
+
+    :param template: a tree, e.g. from :func:`shape_template`.
+    :param values: one value per such comparison (as :func:`strings` counts them).
+    :returns: the tree with those values.
+    """
+    return _filled(template, iter(values))
+
+
 def _filled(node: Filter, values: Iterator[str]) -> Filter:
-    """A template's tree with its string values replaced, in text order, by ``values``."""
     if isinstance(node, And | Or):
         left = _filled(node.left, values)
         return type(node)(left, _filled(node.right, values))
