@@ -7,10 +7,12 @@ Seeds N demo accounts natively (``idconnect_sql.demo.seed_demo``), then, per dia
 - exact email lookup: ``search_accounts('emails.value eq "..."')`` against Core running the same
   one statement: the account row by a semi-join on ``emails.value_ci`` with its five child lists
   (emails, phone numbers, external identities, role assignments, groups) as one JSON column of
-  correlated subqueries, each ordered as the store orders it (``json_agg(json_build_array(...)
-  ORDER BY ...)`` on PostgreSQL; ``json_group_array(json_array(...))`` over an ordered subquery on
-  SQLite, whose JSON text the hand-written side decodes with ``json.loads`` as psycopg decodes
-  PostgreSQL's), on the store's own engine;
+  correlated subqueries, each element ending with the row's sort key and no ORDER BY in the
+  aggregates, as the store reads them (``json_agg(json_build_array(..., key))`` on PostgreSQL;
+  ``json_group_array(json_array(..., key))`` on SQLite, the five texts joined with ``||``);
+  the hand-written side decodes SQLite's JSON text with ``json.loads`` (psycopg decodes
+  PostgreSQL's) and sorts each list of more than one element by its key, as the store does;
+  on the store's own engine;
 - first page of 50 sorted by userName: the facade against the same keyset query by hand
   (``ORDER BY user_name_ci, id LIMIT 51`` with the same JSON column), and PostgreSQL's
   ``EXPLAIN`` of the statement the facade actually sent (captured from the engine);
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import os
 import random
 import secrets
@@ -43,12 +46,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from idconnect_sql.demo import seed_demo
-from sqlalchemy.dialects import postgresql
 
 import idconnect
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PAGE = 50
+KEY = operator.itemgetter(-1)
+"""The sort key of a child list's element (its last value)."""
 
 
 @contextmanager
@@ -124,7 +128,8 @@ class RawCore:
 
     Every read is one statement, as the store's: the account rows with their child lists in
     one JSON column (see the module's docstring), decoded from JSON text on SQLite (psycopg
-    decodes it on PostgreSQL) but not made into models.
+    decodes it on PostgreSQL) and each list sorted by its elements' key, but not made into
+    models.
     """
 
     def __init__(self, store: idconnect.Store) -> None:
@@ -152,7 +157,7 @@ class RawCore:
         )
 
     def _children(self) -> Any:
-        """The five child lists of ``idc_accounts``' row as one JSON array, each list ordered."""
+        """The five child lists of ``idc_accounts``' row as one JSON array, each element keyed."""
         t = self.t
         a, e, p, x, r, m, g = (
             t.accounts,
@@ -176,23 +181,19 @@ class RawCore:
             ),
         ]
         lists = []
-        for source, owner, values, order in kinds:
-            if self.sqlite:  # no ORDER BY in SQLite 3.40's aggregates: an ordered subquery
-                rows = (
-                    sa.select(*(v.label(f"v{n}") for n, v in enumerate(values)))
-                    .select_from(source)
-                    .where(owner == a.c.id)
-                    .order_by(order)
-                    .correlate(a)
-                    .subquery()
-                )
-                aggregate = sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
-                lists.append(sa.func.json(aggregate.scalar_subquery()))
+        for source, owner, values, key in kinds:
+            if self.sqlite:
+                aggregate = sa.func.json_group_array(sa.func.json_array(*values, key))
             else:
-                ordered = postgresql.aggregate_order_by(sa.func.json_build_array(*values), order)
-                aggregate = sa.select(sa.func.json_agg(ordered)).select_from(source)
-                lists.append(aggregate.where(owner == a.c.id).scalar_subquery())
-        return sa.func.json_array(*lists) if self.sqlite else sa.func.json_build_array(*lists)
+                aggregate = sa.func.json_agg(sa.func.json_build_array(*values, key))
+            lists.append(sa.select(aggregate).select_from(source).where(owner == a.c.id))
+        if not self.sqlite:
+            return sa.func.json_build_array(*(s.scalar_subquery() for s in lists))
+        joined: Any = sa.literal_column("'['", sa.String)
+        for n, part in enumerate(lists):
+            comma = sa.literal_column("','", sa.String)
+            joined = (joined.concat(comma) if n else joined).concat(part.scalar_subquery())
+        return joined.concat(sa.literal_column("']'", sa.String))
 
     def connect(self) -> sa.Connection:
         """A connection as the store's pages take one: without BEGIN/COMMIT on PostgreSQL."""
@@ -202,11 +203,16 @@ class RawCore:
         return connection
 
     def rows(self, connection: sa.Connection, stmt: Any, params: dict[str, Any]) -> list[Any]:
-        """Run an account statement; return its rows with their child lists decoded."""
+        """Run an account statement; return its rows with their child lists decoded, in order."""
         rows = connection.execute(stmt, params).all()
-        if self.sqlite:
-            return [(row, json.loads(row.children)) for row in rows]
-        return rows
+        decoded = []
+        for row in rows:
+            lists = json.loads(row.children) if self.sqlite else row.children
+            for items in lists:
+                if items is not None and len(items) > 1:
+                    items.sort(key=KEY)
+            decoded.append((row, lists))
+        return decoded
 
     def email(self, value: str) -> None:
         """Look an account up by exact email, with its children."""
@@ -233,7 +239,7 @@ class RawCore:
             if not more:
                 return
             last = rows[-1]
-            after = (last[0] if self.sqlite else last).id
+            after = last[0].id
 
 
 def explain_sent(store: idconnect.Store, run: Callable[[], object]) -> str:

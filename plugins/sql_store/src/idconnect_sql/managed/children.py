@@ -7,14 +7,15 @@ roles, ``display_name_ci, id`` for groups) and read in one of two ways:
 
 - *Aggregated* (PostgreSQL, SQLite with its JSON functions, MariaDB from 10.5): the statement
   reading the account rows also selects ``idc_children``, a JSON array of the five lists, each
-  a correlated subquery aggregating the account's child rows, in order, to a JSON array of
-  value arrays, or ``null`` for a kind the query does not ask for. PostgreSQL:
-  ``json_agg(json_build_array(...) ORDER BY ...)``; MariaDB: ``JSON_ARRAYAGG(JSON_ARRAY(...)
-  ORDER BY ...)``; SQLite, whose aggregates take an ORDER BY only from 3.44:
-  ``json_group_array(json_array(...))`` over a subquery with the ORDER BY, which SQLite keeps
-  when the outer query is an aggregate other than ``count``, ``min`` or ``max`` (the stated
-  exception of its "omit ORDER BY" optimisation). A page is then one statement; PostgreSQL and
-  SQLite run the subqueries for the rows the LIMIT returns only.
+  a correlated subquery aggregating the account's child rows to a JSON array of value arrays,
+  each ending with the row's sort key (:attr:`_Kind.key`), or ``null`` for a kind the query
+  does not ask for. PostgreSQL: ``json_agg(json_build_array(..., key))``; MariaDB:
+  ``JSON_ARRAYAGG(JSON_ARRAY(..., key))``; SQLite: ``json_group_array(json_array(..., key))``,
+  the five texts joined with ``||`` (``json_array`` would parse each again). The aggregates
+  take no ORDER BY: a sort per account and kind was a sixth of PostgreSQL's time for a page
+  (255 of them for 51 rows), so :meth:`Children.decode` sorts the lists of more than one
+  element by their key. A page is then one statement; PostgreSQL and SQLite run the
+  subqueries for the rows the LIMIT returns only.
 - *Per statement* (MySQL, whose ``JSON_ARRAYAGG`` cannot order; SQLite without JSON): one
   ``UNION ALL`` of the child tables for a page's accounts, each part shaped ``(kind,
   account_id, n, k, *values)`` and ordered by ``kind, n, k``, the page's ids one parameter where
@@ -23,8 +24,9 @@ roles, ``display_name_ci, id`` for groups) and read in one of two ways:
   elsewhere.
 
 Either way an account's children come out as five lists (``None`` or empty when it has none or
-the kind was not read) of value sequences: ``(value, type, primary, verified)`` for emails and
-phone numbers, ``(provider, subject)``, ``(role, organization)``, ``(group id, display name)``.
+the kind was not read), in order, of value sequences: ``(value, type, primary, verified)`` for
+emails and phone numbers, ``(provider, subject)``, ``(role, organization)``, ``(group id,
+display name)`` (aggregated, each followed by its sort key).
 Only the kinds the query's ``attributes`` ask for are read (all of them when it asks for
 everything).
 """
@@ -32,6 +34,7 @@ everything).
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring_ascii
@@ -41,8 +44,6 @@ import sqlalchemy as sa
 from attrs import frozen
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import FromClause
 
 from idconnect_sql.tables import ManagedTables
@@ -118,6 +119,18 @@ def account_ids(dialect: str) -> tuple[Among, Callable[[Sequence[str]], Any]]:
     return (lambda column: column.in_(expanding)), list
 
 
+_KEY = operator.itemgetter(-1)
+"""The sort key of an aggregated child row (its last value)."""
+
+
+def _joined(texts: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
+    """SQLite: the JSON array of some JSON texts, as one text (``'[' || a || ',' || b || ']'``)."""
+    joined: sa.ColumnElement[Any] = sa.literal_column("'['", sa.String)
+    for n, text in enumerate(texts):
+        joined = (joined.concat(sa.literal_column("','", sa.String)) if n else joined).concat(text)
+    return joined.concat(sa.literal_column("']'", sa.String))
+
+
 def _json_list(ids: Sequence[str]) -> str:
     """The ids as a JSON array (``json.dumps`` builds an encoder per call)."""
     return "[" + ",".join(map(encode_basestring_ascii, ids)) + "]"
@@ -156,18 +169,6 @@ def aggregates(dialect: Dialect) -> bool:
     return bool(getattr(dialect, "is_mariadb", False)) and tuple(version[:2]) >= (10, 5)
 
 
-class _Ordered(postgresql.aggregate_order_by[Any]):
-    """``expr ORDER BY ...`` inside an aggregate's parentheses, on PostgreSQL and MariaDB."""
-
-    inherit_cache = True
-
-
-@compiles(_Ordered)
-def _render_ordered(element: _Ordered, compiler: SQLCompiler, **kw: Any) -> str:
-    target = compiler.process(element.target, **kw)
-    return f"{target} ORDER BY {compiler.process(element.order_by, **kw)}"
-
-
 @frozen
 class _Kind:
     """One child list: its rows, the values an account is built from, and their order.
@@ -193,6 +194,11 @@ class _Kind:
     def order(self) -> list[sa.ColumnElement[Any]]:
         """Return the ORDER BY of the rows within an account."""
         return [c for c in (self.number, self.text) if c is not None]
+
+    @property
+    def key(self) -> sa.ColumnElement[Any]:
+        """The one column the rows are ordered by (every kind has one of the two)."""
+        return self.number if self.number is not None else self.text  # type: ignore[return-value]
 
     def part(self, among: Among) -> sa.Select[Any]:
         """Return the rows of some accounts as ``(kind, account_id, n, k, c1, c2, b1, b2)``.
@@ -284,52 +290,46 @@ class Children:
             return ()
         found = self._columns.get(kinds)
         if found is None:
+            sqlite = self.dialect == "sqlite"  # its lists are JSON texts, joined as text
+            missing = sa.literal_column("'null'", sa.String) if sqlite else sa.null()
             lists = [
-                self._aggregate(kind) if name in kinds else sa.null()
+                self._aggregate(kind) if name in kinds else missing
                 for name, kind in self._kinds.items()
             ]
+            packed: sa.ColumnElement[Any]
             if self.dialect == "postgresql":
                 packed = sa.func.json_build_array(*lists)
-            elif self.dialect == "sqlite":  # its subqueries return text: json() makes it JSON
-                packed = sa.func.json_array(*(sa.func.json(v) for v in lists))
+            elif sqlite:
+                packed = _joined(lists)
             else:
                 packed = sa.func.json_array(*lists)
             found = self._columns[kinds] = (packed.label(CHILDREN),)
         return found
 
     def _aggregate(self, kind: _Kind) -> sa.ColumnElement[Any]:
-        """One kind's rows of the account as a JSON array of value arrays, in order."""
-        key = self.tables.accounts.c.id
-        if self.dialect == "sqlite":
-            ordered = (
-                sa.select(*(v.label(f"v{n}") for n, v in enumerate(kind.values)))
-                .select_from(kind.source)
-                .where(kind.owner == key)
-                .order_by(*kind.order())
-                .correlate(self.tables.accounts)
-                .subquery()
-            )
-            aggregate = sa.func.json_group_array(sa.func.json_array(*ordered.c))
-            return sa.select(aggregate).scalar_subquery()
+        """One kind's rows of the account as a JSON array of value arrays ending in their key."""
+        element = (*kind.values, kind.key)
         if self.dialect == "postgresql":
-            aggregate = sa.func.json_agg(
-                _Ordered(sa.func.json_build_array(*kind.values), *kind.order())
-            )
+            aggregate = sa.func.json_agg(sa.func.json_build_array(*element))
+        elif self.dialect == "sqlite":
+            aggregate = sa.func.json_group_array(sa.func.json_array(*element))
         else:
-            aggregate = sa.func.json_arrayagg(
-                _Ordered(sa.func.json_array(*kind.values), *kind.order())
-            )
+            aggregate = sa.func.json_arrayagg(sa.func.json_array(*element))
+        key = self.tables.accounts.c.id
         return (
             sa.select(aggregate).select_from(kind.source).where(kind.owner == key).scalar_subquery()
         )
 
     def decode(self, value: Any) -> ChildLists:
-        """Return an account's child lists from its :data:`CHILDREN` value.
+        """Return an account's child lists, in order, from its :data:`CHILDREN` value.
 
         :param value: the value (JSON text, or the list the driver decoded).
-        :returns: the five lists.
+        :returns: the five lists, each sorted by its elements' last value (their key).
         """
-        lists: ChildLists = json.loads(value) if isinstance(value, str) else value
+        lists: list[list[list[Any]] | None] = json.loads(value) if isinstance(value, str) else value
+        for items in lists:
+            if items is not None and len(items) > 1:
+                items.sort(key=_KEY)
         return lists
 
     # -- per statement ------------------------------------------------------------------------
