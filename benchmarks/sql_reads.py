@@ -9,10 +9,10 @@ Seeds N demo accounts natively (``idconnect_sql.demo.seed_demo``), then, per dia
   (emails, phone numbers, external identities, role assignments, groups) as one JSON column of
   correlated subqueries, each element ending with the row's sort key and no ORDER BY in the
   aggregates, as the store reads them (``json_agg(json_build_array(..., key))`` on PostgreSQL;
-  ``json_group_array(json_array(..., key))`` on SQLite, the five texts joined with ``||``);
-  the hand-written side decodes SQLite's JSON text with ``json.loads`` (psycopg decodes
-  PostgreSQL's) and sorts each list of more than one element by its key, as the store does;
-  on the store's own engine;
+  ``json_group_array(json_array(..., key))`` on SQLite, the five texts joined with ``||``;
+  the column as text on both), which the hand-written side decodes with the store's decoder
+  (the JSON scanner ``json.loads`` wraps) and whose lists of more than one element it sorts by
+  their key, as the store does; on the store's own engine;
 - first page of 50 sorted by userName: the facade against the same keyset query by hand
   (``ORDER BY user_name_ci, id LIMIT 51`` with the same JSON column), and PostgreSQL's
   ``EXPLAIN`` of the statement the facade actually sent (captured from the engine);
@@ -53,6 +53,8 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PAGE = 50
 KEY = operator.itemgetter(-1)
 """The sort key of a child list's element (its last value)."""
+SCAN = json.JSONDecoder().scan_once
+"""Decodes JSON text as the store does (``json.loads`` without its wrappers)."""
 
 
 @contextmanager
@@ -127,9 +129,8 @@ class RawCore:
     """The facade's reads written by hand in SQLAlchemy Core, each statement built once.
 
     Every read is one statement, as the store's: the account rows with their child lists in
-    one JSON column (see the module's docstring), decoded from JSON text on SQLite (psycopg
-    decodes it on PostgreSQL) and each list sorted by its elements' key, but not made into
-    models.
+    one JSON text column (see the module's docstring), decoded and each list sorted by its
+    elements' key, but not made into models.
     """
 
     def __init__(self, store: idconnect.Store) -> None:
@@ -188,7 +189,7 @@ class RawCore:
                 aggregate = sa.func.json_agg(sa.func.json_build_array(*values, key))
             lists.append(sa.select(aggregate).select_from(source).where(owner == a.c.id))
         if not self.sqlite:
-            return sa.func.json_build_array(*(s.scalar_subquery() for s in lists))
+            return sa.cast(sa.func.json_build_array(*(s.scalar_subquery() for s in lists)), sa.Text)
         joined: Any = sa.literal_column("'['", sa.String)
         for n, part in enumerate(lists):
             comma = sa.literal_column("','", sa.String)
@@ -207,7 +208,7 @@ class RawCore:
         rows = connection.execute(stmt, params).all()
         decoded = []
         for row in rows:
-            lists = json.loads(row.children) if self.sqlite else row.children
+            lists = SCAN(row.children, 0)[0]
             for items in lists:
                 if items is not None and len(items) > 1:
                     items.sort(key=KEY)

@@ -11,12 +11,15 @@
 - On PostgreSQL a page's statement runs in autocommit (no BEGIN/COMMIT); on SQLite and MariaDB
   in a transaction; a write still runs in its transaction.
 - Accounts are built only from rows that start with the accounts table's columns.
+- On SQLite, instants read back as aware UTC from the text the store writes and from other
+  tools' ISO texts (with or without an offset or a time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -184,3 +187,28 @@ def test_accounts_are_built_only_from_rows_of_the_accounts_table(store):
         wrong = connection.execute(sa.select(accounts.c.user_name, accounts.c.id).limit(1)).first()
         with pytest.raises(TypeError, match="not an idc_accounts row"):
             backend.account_rows.check(wrong)
+
+
+def test_sqlite_instants_are_read_as_utc_in_the_form_written_and_in_other_tools_forms(store):
+    backend: Any = store.backend
+    if backend.dialect != "sqlite":
+        pytest.skip("SQLite keeps instants as text")
+    first = store.create_account(account_from_json({"userName": "clock"}), reason="test")
+    assert first.created is not None and first.created.tzinfo is not None
+    accounts = backend.tables.accounts
+    texts = {
+        "2024-05-01 10:00:00.250000": datetime(2024, 5, 1, 10, 0, 0, 250000, tzinfo=UTC),
+        "2024-05-01 10:00:00": datetime(2024, 5, 1, 10, tzinfo=UTC),
+        "2024-05-01": datetime(2024, 5, 1, tzinfo=UTC),
+        "2024-05-01T10:00:00+02:00": datetime(2024, 5, 1, 8, tzinfo=UTC),
+        "2024-05-01 10:00:00.250+02": datetime(2024, 5, 1, 8, 0, 0, 250000, tzinfo=UTC),
+    }
+    for text, instant in texts.items():
+        with backend.engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"UPDATE {accounts.name} SET last_login = ? WHERE id = ?", (text, first.id)
+            )
+        read = store.get_account(first.id).last_login
+        assert read == instant and read is not None and read.utcoffset() == timedelta(0), text
+    page = store.search_accounts('userName eq "clock"').items
+    assert page[0].last_login == instant and page[0].created == first.created

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +73,27 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         instant: datetime = value
         return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        """Read SQLite's text as written in one parse, with its offset (``fromisoformat``).
+
+        SQLAlchemy's own path (its parse, then :meth:`process_result_value`, whose
+        ``replace(tzinfo=...)`` alone costs more than the parse) took four times as long, four
+        values an account row. Other texts and other dialects take that path.
+        """
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        process = self.process_result_value
+
+        def read(value: Any) -> datetime | None:
+            if type(value) is str and len(value) == 26:  # as written: YYYY-MM-DD HH:MM:SS.ffffff
+                try:
+                    return datetime.fromisoformat(value + "+00:00")
+                except ValueError:  # another tool's text of that length
+                    pass
+            return process(value, dialect)
+
+        return read
 
 
 class ForeignInstant(sa.types.TypeDecorator[datetime]):

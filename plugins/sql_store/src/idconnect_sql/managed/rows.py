@@ -214,27 +214,32 @@ class AccountRows:
             version,
         ) = self._values(row)
         emails, phones, idents, roles, groups = children
+        # tuple([...]): for so few elements a generator's frame costs more than the list
         return _ACCOUNT(
             id=ident,
             user_name=user_name,
             name=_name(formatted, family, given, middle),
             display_name=display_name,
             emails=tuple(
-                _EMAIL(value=e[0], type=e[1], primary=bool(e[2]), verified=bool(e[3]))
-                for e in emails
+                [
+                    _EMAIL(value=e[0], type=e[1], primary=bool(e[2]), verified=bool(e[3]))
+                    for e in emails
+                ]
             )
             if emails
             else (),
             phone_numbers=tuple(
-                _PHONE(value=p[0], type=p[1], primary=bool(p[2]), verified=bool(p[3]))
-                for p in phones
+                [
+                    _PHONE(value=p[0], type=p[1], primary=bool(p[2]), verified=bool(p[3]))
+                    for p in phones
+                ]
             )
             if phones
             else (),
             active=bool(active),
             disabled_at=disabled_at,
             organization=organization,
-            external_identities=tuple(_IDENTITY(provider=i[0], subject=i[1]) for i in idents)
+            external_identities=tuple([_IDENTITY(provider=i[0], subject=i[1]) for i in idents])
             if idents
             else (),
             created=created,
@@ -245,8 +250,8 @@ class AccountRows:
                 if failed_password == 0 and failed_otp == 0
                 else FailedAttempts(password=failed_password, otp=failed_otp)
             ),
-            groups=tuple(_GROUP(value=g[0], display=g[1]) for g in groups) if groups else (),
-            role_assignments=tuple(_ROLE(role=r[0], organization=r[1]) for r in roles)
+            groups=tuple([_GROUP(value=g[0], display=g[1]) for g in groups]) if groups else (),
+            role_assignments=tuple([_ROLE(role=r[0], organization=r[1]) for r in roles])
             if roles
             else (),
             attributes=_NO_ATTRIBUTES if not custom else MappingProxyType(custom),
