@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import idconnect
 from idconnect.core.api_tokens import authenticate, issue_token, list_tokens, revoke_token
 from idconnect.core.state import StateDatabase
-from idconnect.http.token_reads import APPLICATION_NAME, LoopTokenReads
+from idconnect.http.token_reads import APPLICATION_NAME, READ_CONNECTIONS, LoopTokenReads
 from idconnect.testing.databases import fresh_database
 from tests.http.auth_server import make_app, serving
 
@@ -192,11 +192,17 @@ def test_the_loop_read_answers_as_the_engine_does_and_a_failed_read_is_unavailab
                 assert await reads.find(token) == by_engine
                 assert await reads.find("idc_api_" + "y" * 43) is None
                 assert _readers(state_url) == 1, "the second read reuses the connection"
+                together = await asyncio.gather(*(reads.find(token) for _ in range(12)))
+                assert together == [by_engine] * 12
+                assert _readers(state_url) == READ_CONNECTIONS, "reads at once share 4 connections"
+                assert _readers(state_url, terminate=True) == READ_CONNECTIONS  # a restart
+                assert await reads.find(token) == by_engine, "read again on a new connection"
+                assert _readers(state_url) == 1
                 with hub.state.engine.begin() as c:
                     c.exec_driver_sql("ALTER TABLE idconnect_api_tokens RENAME TO moved")
                 with pytest.raises(StoreUnavailable, match="cannot read the hub's API tokens"):
                     await reads.find(token)
-                assert _readers(state_url) == 0, "a connection whose read failed is closed"
+                assert _readers(state_url) == 0, "after a failed read no connection is kept"
                 with hub.state.engine.begin() as c:
                     c.exec_driver_sql("ALTER TABLE moved RENAME TO idconnect_api_tokens")
                 assert await reads.find(token) == by_engine

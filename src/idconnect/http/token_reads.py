@@ -13,8 +13,9 @@ waiting on the connection's socket with the loop's reader and writer callbacks),
 converted by psycopg's own loaders (``psycopg.adapt.Transformer``). That is a third of the
 CPU of a psycopg cursor's ``execute``, whose query conversion and prepared-statement
 bookkeeping this one statement does not need. Connections are opened (by psycopg's
-``AsyncConnection``) when first needed, at most :data:`READ_CONNECTIONS` per worker, and one
-that fails is dropped (the read is then retried once on a new connection). Anything that must
+``AsyncConnection``) when first needed, at most :data:`READ_CONNECTIONS` per worker; when a
+read fails, its connection and the idle ones are closed and the read is retried once on a
+new connection. Anything that must
 write (a refusal, the last use) still goes through
 :func:`~idconnect.core.api_tokens.authenticate` in the thread pool.
 """
@@ -120,19 +121,21 @@ class LoopTokenReads:
             self._table_made = True
         async with self._slots:
             try:
-                return await self._read(token)
-            except psycopg.Error:  # a connection the server closed: once more on a new one
-                pass
+                return await self._read(token, fresh=False)
+            except psycopg.Error:
+                # a connection the server closed (a restart closes them all): drop the idle
+                # ones too, and read once more on a new one
+                await self.close()
             try:
-                return await self._read(token)
+                return await self._read(token, fresh=True)
             except psycopg.Error as exc:
                 raise StoreUnavailable(
                     f"cannot read the hub's API tokens ({exc.__class__.__name__})",
                     store="hub-state",
                 ) from exc
 
-    async def _read(self, token: str) -> ApiToken | None:
-        reader = self._idle.pop() if self._idle else await self._open()
+    async def _read(self, token: str, *, fresh: bool) -> ApiToken | None:
+        reader = self._idle.pop() if self._idle and not fresh else await self._open()
         try:
             row = await reader.read_one(digest_of(token).encode())
         except BaseException:
