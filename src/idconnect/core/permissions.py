@@ -177,6 +177,10 @@ class Permissions:
         :raises PermissionDenied: when refused (after recording the denial).
         """
         context: CallContext = arguments["context"]
+        policy = self.policy()
+        known, answers = self._answers
+        if known is policy and answers.get((context.actor, op.permission, context.store)):
+            return  # the answer _denial would find kept, without its calls (asked per hook call)
         denied = self._denial(context, op.permission, op.name)
         if denied is not None:
             self._record(lambda: self.audit.denied(op, arguments, denied))

@@ -31,6 +31,7 @@ __all__ = [
     "make_root_manager",
     "make_store_manager",
     "provided_operations",
+    "sole_answer",
     "store_types",
 ]
 
@@ -176,6 +177,32 @@ def implemented_operations(pm: pluggy.PluginManager, backend: object) -> frozens
             for impl in getattr(pm.hook, _PREFIX + op).get_hookimpls()
         )
     )
+
+
+def sole_answer(
+    caller: pluggy.HookCaller, impls: list[pluggy.HookImpl], checker: object
+) -> pluggy.HookImpl | None:
+    """Find the implementation a call of a hook may be handed to without pluggy's loop.
+
+    That is the case when the hook is ``firstresult`` without default arguments, exactly one
+    implementation answers, and every other one is a wrapper of ``checker`` (the permission
+    check, which the caller must then run itself before the implementation): the call's
+    result is that implementation's, as pluggy would return it.
+
+    :param caller: the hook, e.g. ``pm.hook.idconnect_search_accounts``.
+    :param impls: its implementations now (``caller.get_hookimpls()``).
+    :param checker: the plugin whose wrappers the caller replaces by its own check.
+    :returns: the implementation, or ``None`` when the call must go through pluggy.
+    """
+    spec = caller.spec
+    if spec is None or spec.kwargnames or not spec.opts.get("firstresult"):
+        return None
+    answering = [i for i in impls if not (i.wrapper or i.hookwrapper)]
+    if len(answering) != 1 or answering[0].kwargnames:
+        return None
+    if any(i.plugin is not checker for i in impls if i is not answering[0]):
+        return None
+    return answering[0]
 
 
 def _register(

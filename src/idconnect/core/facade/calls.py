@@ -20,11 +20,12 @@ from idconnect.core.context import CallContext, call_scope, new_request_id
 from idconnect.core.errors import IdconnectError, InvalidInput, NotSupported, PluginError
 from idconnect.core.explain import read_scan_threshold
 from idconnect.core.facade.checks import check_text
-from idconnect.core.filter import Filter, bind, parse, resolve_path
+from idconnect.core.filter import Filter, bind, resolve_path
 from idconnect.core.filter.ast import AttrPath
+from idconnect.core.filter.bound import bind_text
 from idconnect.core.model import BulkResult
 from idconnect.core.operations import OPERATIONS
-from idconnect.core.plugins import implemented_operations
+from idconnect.core.plugins import implemented_operations, sole_answer
 from idconnect.core.query import Query
 from idconnect.core.schema import USER_CATALOGUE, AttributeDef, Catalogue
 
@@ -72,6 +73,8 @@ class StoreCalls:
         """Accounts above which a search that would read them all is refused (``None``: never)."""
         self._capabilities: frozenset[str] | None = None
         self._catalogue: Catalogue | None = None
+        self._direct: dict[str, _Direct] = {}
+        """Per hook name: how :meth:`_dispatch` calls it, while its implementations stay."""
 
     def __repr__(self) -> str:
         return f"<Store {self.name!r} plugin={self.config.plugin!r}>"
@@ -106,16 +109,22 @@ class StoreCalls:
         Both refusals come before any I/O, the permission first (``PermissionDenied``, then
         ``NotSupported``): a denied actor learns nothing of the store's capabilities.
         """
-        self.hub.permissions.check(OPERATIONS[op], {"context": context, **kwargs})
+        kwargs["context"] = context
+        self.hub.permissions.check(OPERATIONS[op], kwargs)
         if op not in self.capabilities:
             raise self._not_supported(op, subject=subject)
-        return self._hook(op, context, subject=subject, **kwargs)
+        return self._run(op, kwargs, subject)
 
     def _hook(self, name: str, context: CallContext, *, subject: str | None, **kwargs: Any) -> Any:
         """Call hook ``idconnect_<name>``; whatever escapes is an error naming store and account."""
+        kwargs["context"] = context
+        return self._run(name, kwargs, subject)
+
+    def _run(self, name: str, kwargs: dict[str, Any], subject: str | None) -> Any:
+        """Call hook ``idconnect_<name>`` as :meth:`_hook` does, ``context`` among ``kwargs``."""
         try:
-            with call_scope(context):
-                return getattr(self._pm.hook, f"idconnect_{name}")(context=context, **kwargs)
+            with call_scope(kwargs["context"]):
+                return self._dispatch(name, kwargs)
         except IdconnectError as exc:
             raise exc.in_context(store=self.name, account=subject) from exc.__cause__
         except Exception as exc:
@@ -126,6 +135,29 @@ class StoreCalls:
                 store=self.name,
                 account=subject,
             ) from exc
+
+    def _dispatch(self, name: str, kwargs: dict[str, Any]) -> Any:
+        """Call hook ``idconnect_<name>`` as pluggy would, skipping its loop where it can.
+
+        When the permission check's wrapper is the only one (:func:`sole_answer`), the check
+        runs here with the arguments the wrapper would get, then the one implementation;
+        otherwise, or when an argument is missing, pluggy calls the hook.
+        """
+        known = self._direct.get(name)
+        caller = getattr(self._pm.hook, f"idconnect_{name}") if known is None else known.caller
+        impls = caller.get_hookimpls()
+        if known is None or known.impls != impls:
+            known = self._direct[name] = _Direct(name, caller, impls, self.hub.permissions)
+        impl = known.impl
+        given = kwargs.keys()
+        if impl is None or not given >= known.spec_names:
+            return caller(**kwargs)
+        if known.op is not None:
+            names = known.spec_names
+            self.hub.permissions.check(
+                known.op, kwargs if given == names else {n: kwargs[n] for n in names}
+            )
+        return impl.function(*map(kwargs.__getitem__, impl.argnames))
 
     def _map(
         self,
@@ -176,9 +208,10 @@ class StoreCalls:
     ) -> Query:
         try:
             bound = None
-            if filter is not None:
-                tree = parse(filter) if isinstance(filter, str) else filter
-                bound = bind(tree, catalogue)
+            if isinstance(filter, str):
+                bound = bind_text(filter, catalogue)
+            elif filter is not None:
+                bound = bind(filter, catalogue)
             sort_path = None
             if sort_by is not None:
                 definition = resolve_path(AttrPath.of(check_text(sort_by, "sort_by")), catalogue)
@@ -314,6 +347,23 @@ class StoreCalls:
     def close(self) -> None:
         """Release the store's connections."""
         self._hook("close", self._system_context(), subject=None)
+
+
+class _Direct:
+    """How :meth:`StoreCalls._dispatch` calls one hook, given its implementations now."""
+
+    __slots__ = ("caller", "impl", "impls", "op", "spec_names")
+
+    def __init__(
+        self, name: str, caller: pluggy.HookCaller, impls: list[pluggy.HookImpl], checker: object
+    ) -> None:
+        self.caller = caller
+        self.impls = impls
+        self.impl = sole_answer(caller, impls, checker)
+        """The implementation to call straight, or ``None``: through pluggy."""
+        self.spec_names = frozenset(() if caller.spec is None else caller.spec.argnames)
+        self.op = OPERATIONS[name] if len(impls) > 1 and self.impl is not None else None
+        """The operation whose permission to check first (its wrapper is among ``impls``)."""
 
 
 def with_cursor(query: Query, cursor: str | None) -> Query:

@@ -400,6 +400,10 @@ def split_literals(text: str) -> tuple[str, list[str]] | None:
     :returns: the text with every string literal emptied (``""``) and the literals' decoded
         values; ``None`` when a literal does not decode (the text must be parsed in full).
     """
+    if "\\" not in text and not _CONTROL_RE.search(text):
+        parts = text.split('"')
+        if len(parts) % 2:  # without escapes, every other quote closes a literal
+            return '""'.join(parts[::2]), parts[1::2]
     literals = _LITERAL_RE.findall(text)
     if not literals:
         return text, []
@@ -460,16 +464,20 @@ def fill(template: Filter, values: list[str]) -> Filter:
     return _filled(template, iter(values))
 
 
+_AND_OR = (And, Or)
+
+
 def _filled(node: Filter, values: Iterator[str]) -> Filter:
-    if isinstance(node, And | Or):
+    # the commonest node first, and no ``And | Or`` union built per node: every search fills
+    if isinstance(node, Comparison):
+        return Comparison(node.path, node.op, next(values)) if isinstance(node.value, str) else node
+    if isinstance(node, _AND_OR):
         left = _filled(node.left, values)
         return type(node)(left, _filled(node.right, values))
     if isinstance(node, Not):
         return Not(_filled(node.operand, values))
     if isinstance(node, ValuePath):
         return ValuePath(node.path, _filled(node.filter, values))
-    if isinstance(node, Comparison) and isinstance(node.value, str):
-        return Comparison(node.path, node.op, next(values))
     return node
 
 
