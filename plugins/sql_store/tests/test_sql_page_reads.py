@@ -13,6 +13,7 @@
 - Accounts are built only from rows that start with the accounts table's columns.
 - On SQLite, instants read back as aware UTC from the text the store writes and from other
   tools' ISO texts (with or without an offset or a time).
+- A trusted constructor taking fields by position names each field once and sets it by name.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from typing import Any
 import attrs
 import pytest
 import sqlalchemy as sa
+from idconnect_sql.managed.trusted import trusted
 
 import idconnect
-from idconnect.backend import ExternalIdentity, account_from_json
+from idconnect.backend import ExternalIdentity, RoleAssignment, account_from_json
 
 PAGE = 60
 ODD = 'Grüße "quoted" \\ back\\slash 😀 ∑'
@@ -212,3 +214,12 @@ def test_sqlite_instants_are_read_as_utc_in_the_form_written_and_in_other_tools_
         assert read == instant and read is not None and read.utcoffset() == timedelta(0), text
     page = store.search_accounts('userName eq "clock"').items
     assert page[0].last_login == instant and page[0].created == first.created
+
+
+def test_a_positional_trusted_constructor_names_every_field_and_sets_each_by_name():
+    build = trusted(RoleAssignment, ("organization", "role"))
+    assert build("acme", "admin") == RoleAssignment(role="admin", organization="acme")
+    with pytest.raises(TypeError, match="has the fields"):
+        trusted(RoleAssignment, ("role",))
+    with pytest.raises(TypeError, match="has the fields"):
+        trusted(RoleAssignment, ("role", "role"))
