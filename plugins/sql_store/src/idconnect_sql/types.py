@@ -92,6 +92,8 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         process = self.process_result_value
 
         def read(value: Any) -> datetime | None:
+            if value is None:
+                return None
             if type(value) is str and len(value) == 26:  # as written: YYYY-MM-DD HH:MM:SS.ffffff
                 try:
                     return datetime.fromisoformat(value + "+00:00")

@@ -115,7 +115,7 @@ def _name(
     """The name of an account row's parts (``None`` when every part is missing)."""
     if formatted is None and family is None and given is None and middle is None:
         return None
-    return _NAME(formatted=formatted, family_name=family, given_name=given, middle_name=middle)
+    return _NAME(formatted, family, given, middle)
 
 
 _ACCOUNT = trusted(
@@ -142,12 +142,12 @@ _ACCOUNT = trusted(
     ),
 )
 """Takes an account's fields by position, in this order (:meth:`AccountRows.build`)."""
-_NAME = trusted(Name)
-_EMAIL = trusted(Email)
-_PHONE = trusted(PhoneNumber)
-_IDENTITY = trusted(ExternalIdentity)
-_ROLE = trusted(RoleAssignment)
-_GROUP = trusted(GroupRef)
+_NAME = trusted(Name, ("formatted", "family_name", "given_name", "middle_name"))
+_EMAIL = trusted(Email, ("value", "type", "primary", "verified"))
+_PHONE = trusted(PhoneNumber, ("value", "type", "primary", "verified"))
+_IDENTITY = trusted(ExternalIdentity, ("provider", "subject"))
+_ROLE = trusted(RoleAssignment, ("role", "organization"))
+_GROUP = trusted(GroupRef, ("value", "display"))
 _NO_FAILURES = FailedAttempts(password=0, otp=0)
 _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
 
@@ -253,25 +253,11 @@ class AccountRows:
             if failed_password == 0 and failed_otp == 0
             else FailedAttempts(password=failed_password, otp=failed_otp),
             str(version),
-            tuple(
-                [
-                    _EMAIL(value=e[0], type=e[1], primary=bool(e[2]), verified=bool(e[3]))
-                    for e in emails
-                ]
-            )
-            if emails
-            else (),
-            tuple(
-                [
-                    _PHONE(value=p[0], type=p[1], primary=bool(p[2]), verified=bool(p[3]))
-                    for p in phones
-                ]
-            )
-            if phones
-            else (),
-            tuple([_IDENTITY(provider=i[0], subject=i[1]) for i in idents]) if idents else (),
-            tuple([_GROUP(value=g[0], display=g[1]) for g in groups]) if groups else (),
-            tuple([_ROLE(role=r[0], organization=r[1]) for r in roles]) if roles else (),
+            tuple([_EMAIL(e[0], e[1], bool(e[2]), bool(e[3])) for e in emails]) if emails else (),
+            tuple([_PHONE(p[0], p[1], bool(p[2]), bool(p[3])) for p in phones]) if phones else (),
+            tuple([_IDENTITY(i[0], i[1]) for i in idents]) if idents else (),
+            tuple([_GROUP(g[0], g[1]) for g in groups]) if groups else (),
+            tuple([_ROLE(r[0], r[1]) for r in roles]) if roles else (),
             _NO_ATTRIBUTES if not custom else MappingProxyType(custom),
         )
 
