@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from idconnect.core.errors import FilterError
 from idconnect.core.filter import Comparison, ValuePath, parse
-from idconnect.core.filter.parse import _parse, _shapes
+from idconnect.core.filter.parse import _LITERAL_RE, _parse, _Scanner, _shapes, split_literals
 from idconnect.testing.strategies import filter_texts
 
 
@@ -61,3 +61,20 @@ def test_any_string_value_in_a_cached_shape_reads_back(value: str) -> None:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     text = f'userName eq "{escaped}"'
     assert outcome(parse, text) == outcome(_parse, text)
+
+
+def _split_by_regex(text: str) -> tuple[str, list[str]] | None:
+    """The reference: every literal the literal regex finds, decoded by the scanner."""
+    literals = _LITERAL_RE.findall(text)
+    values = []
+    for literal in literals:
+        try:
+            values.append(_Scanner(literal).take().value)
+        except FilterError:
+            return None
+    return _LITERAL_RE.sub('""', text), values
+
+
+@given(st.text(alphabet=st.sampled_from(list('ab "\\\n\t\x01\x7fé\u2028.[]')), max_size=30))
+def test_literals_split_without_escapes_as_the_literal_regex_splits_them(text: str) -> None:
+    assert split_literals(text) == _split_by_regex(text)

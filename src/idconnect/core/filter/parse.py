@@ -400,7 +400,7 @@ def split_literals(text: str) -> tuple[str, list[str]] | None:
     :returns: the text with every string literal emptied (``""``) and the literals' decoded
         values; ``None`` when a literal does not decode (the text must be parsed in full).
     """
-    if "\\" not in text and not _CONTROL_RE.search(text):
+    if "\\" not in text and text.isprintable():  # no escapes, no control characters
         parts = text.split('"')
         if len(parts) % 2:  # without escapes, every other quote closes a literal
             return '""'.join(parts[::2]), parts[1::2]
