@@ -229,7 +229,6 @@ def read_search(params: QueryParams, fields: Sequence[SearchField]) -> Search:
     return Search(pins, values, advanced, tree, errors, advanced_error)
 
 
-
 def check_advanced(search: Search, catalogue: Catalogue) -> Search:
     """Check the advanced filter's attributes against the store's, so an error points into it.
 
