@@ -192,9 +192,21 @@ def test_the_loop_read_answers_as_the_engine_does_and_a_failed_read_is_unavailab
                 assert await reads.find(token) == by_engine
                 assert await reads.find("idc_api_" + "y" * 43) is None
                 assert _readers(state_url) == 1, "the second read reuses the connection"
-                together = await asyncio.gather(*(reads.find(token) for _ in range(12)))
-                assert together == [by_engine] * 12
+                # the table locked, twelve reads wait at once: four of them, each on a connection
+                locker = hub.state.engine.connect()
+                locking = locker.begin()
+                locker.exec_driver_sql("LOCK TABLE idconnect_api_tokens IN ACCESS EXCLUSIVE MODE")
+                waiting = [asyncio.create_task(reads.find(token)) for _ in range(12)]
+                for _ in range(400):
+                    if _readers(state_url) == READ_CONNECTIONS:
+                        break
+                    await asyncio.sleep(0.025)
                 assert _readers(state_url) == READ_CONNECTIONS, "reads at once share 4 connections"
+                assert not any(task.done() for task in waiting)
+                locking.rollback()
+                locker.close()
+                assert await asyncio.gather(*waiting) == [by_engine] * 12
+                assert _readers(state_url) == READ_CONNECTIONS
                 assert _readers(state_url, terminate=True) == READ_CONNECTIONS  # a restart
                 assert await reads.find(token) == by_engine, "read again on a new connection"
                 assert _readers(state_url) == 1
