@@ -157,7 +157,7 @@ class LoopTokenReads:
         return reader
 
     async def close(self) -> None:
-        """Close the idle connections (at the application's shutdown)."""
+        """Close the idle connections (at the application's shutdown, and after a failed read)."""
         idle, self._idle = self._idle, []
         for reader in idle:
             await reader.connection.close()

@@ -196,10 +196,6 @@ class _Kind:
     text: sa.ColumnElement[str] | None = None
     """A text the rows are ordered by next."""
 
-    def order(self) -> list[sa.ColumnElement[Any]]:
-        """Return the ORDER BY of the rows within an account."""
-        return [c for c in (self.number, self.text) if c is not None]
-
     @property
     def key(self) -> sa.ColumnElement[Any]:
         """The one column the rows are ordered by (every kind has one of the two)."""
@@ -209,7 +205,7 @@ class _Kind:
         """Return the rows of some accounts as ``(kind, account_id, n, k, c1, c2, b1, b2)``.
 
         :param among: the condition on the account ids.
-        :returns: the statement (ordered by ``n, k`` within a kind, as :meth:`order`).
+        :returns: the statement (ordered by ``n, k`` within a kind: :attr:`key`).
         """
         number: sa.ColumnElement[Any] = sa.literal_column(str(self.kind))
         return (
