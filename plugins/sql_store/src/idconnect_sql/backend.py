@@ -33,6 +33,7 @@ from idconnect.backend import (
     hookimpl,
 )
 from idconnect_sql import locks
+from idconnect_sql.direct import DirectRead
 from idconnect_sql.engine import SQLITE_BEGIN, create_engine
 from idconnect_sql.errors import retried, translate_errors
 from idconnect_sql.filters import FilterCompiler, Layout, Shape, sort_expression
@@ -172,6 +173,8 @@ class SqlBackend:
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._searches: dict[tuple[Any, ...], tuple[list[sa.Select[Any]], sa.Select[Any]]] = {}
+        self._reads: dict[tuple[Any, ...], list[DirectRead]] = {}
+        """Per cached search: its page statements compiled for the direct path."""
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -272,6 +275,7 @@ class SqlBackend:
         load: Callable[[Connection, Sequence[Row[Any]], Sequence[str]], list[T]],
         columns: Sequence[ColumnElement[Any]] = (),
         columns_key: Hashable = None,
+        direct: bool = False,
     ) -> Page[T]:
         """Run one page of a search with keyset pagination.
 
@@ -285,6 +289,9 @@ class SqlBackend:
         :param columns: more columns the page's statements select after the source's and the
             sort's (e.g. child rows aggregated by a correlated subquery).
         :param columns_key: what tells those columns apart in the statement cache.
+        :param direct: run the page's statements on the driver's cursor where the dialect
+            allows (:mod:`idconnect_sql.direct`): ``load`` then gets tuples with ``_fields``
+            rather than ``Row`` objects, and reads them by position.
         :returns: the page.
         :raises NotSupported: when sorting by an attribute the store does not hold.
         :raises InvalidInput: for a cursor of another query.
@@ -301,11 +308,15 @@ class SqlBackend:
         pages, count = prepared.pages, prepared.count
         parameters = dict(prepared.parameters)
         sort, keyset = prepared.sort, prepared.keyset
+        reads = self._direct_reads(prepared) if direct else None
         with self.begin(snapshot=False) as connection:
             rows: list[Row[Any]] = []
-            for stmt in pages:
+            for n, stmt in enumerate(pages):
                 parameters["idc_limit"] = query.count + 1 - len(rows)
-                rows.extend(connection.execute(stmt, parameters).all())
+                if reads is None:
+                    rows.extend(connection.execute(stmt, parameters).all())
+                else:
+                    rows.extend(reads[n].rows(connection, parameters))
                 if len(rows) > query.count:
                     break
             more = len(rows) > query.count
@@ -319,10 +330,26 @@ class SqlBackend:
         next_cursor = None
         if more and rows:
             last = rows[-1]
-            next_cursor = keyset.cursor(
-                last._mapping[key], last._mapping["idc_sort"] if sort is not None else None
-            )
+            at_key = next(n for n, column in enumerate(source.columns) if column is key)
+            at_sort = len(source.columns)  # the sort's column follows the source's
+            next_cursor = keyset.cursor(last[at_key], last[at_sort] if sort is not None else None)
         return Page(items=items, next_cursor=next_cursor, total=total)
+
+    def _direct_reads(self, prepared: PreparedSearch) -> list[DirectRead] | None:
+        """The page statements of a search compiled for the direct path, or ``None``.
+
+        Only reads that may run twice take it (see :mod:`idconnect_sql.direct`): SQLite's,
+        and PostgreSQL's outside a writer's transaction.
+        """
+        if not (self.dialect == "sqlite" or (self.dialect == "postgresql" and not _WRITING.get())):
+            return None
+        reads = self._reads.get(prepared.cache_key)
+        if reads is None:
+            dialect = self.engine.dialect
+            reads = self._reads[prepared.cache_key] = [
+                DirectRead(stmt, dialect) for stmt in prepared.pages
+            ]
+        return reads
 
     def prepare_search(
         self,
@@ -365,6 +392,7 @@ class SqlBackend:
             statements = self._search_statements(compiler, shape, source, keyset, columns)
             if len(self._searches) >= _SEARCHES_CACHED:
                 self._searches.clear()
+                self._reads.clear()
             self._searches[cached] = statements
         parameters = {f"idc_f{n}": value for n, value in enumerate(values)}
         parameters.update(keyset.parameters())

@@ -67,6 +67,7 @@ class AccountOps(ManagedBase):
             load=self._load,
             columns=children.columns(kinds),
             columns_key=(children.aggregated, kinds),
+            direct=True,
         )
 
     @hookimpl
