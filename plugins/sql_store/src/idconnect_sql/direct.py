@@ -114,10 +114,11 @@ class DirectRead:
         """
         if not self.runnable or listened(connection):
             return list(connection.execute(self.stmt, values).all())
-        driver: Any = connection.connection.driver_connection
+        driver: Any = connection.connection.dbapi_connection
         try:
-            cursor = driver.execute(self.sql, self._parameters(values))
+            cursor = driver.cursor()
             try:
+                cursor.execute(self.sql, self._parameters(values))
                 fetched = cursor.fetchall()
                 codes = tuple(column[1] for column in cursor.description)
             finally:
