@@ -9,6 +9,7 @@
 - A statement with an expanding parameter is not run directly, and still reads.
 - A driver error is reported as SQLAlchemy's path reports it: a missing table is
   ``StoreUnavailable`` naming the store, with or without a listener.
+- Instants read back aware in UTC, with their microseconds, on both paths.
 - A writer's read on PostgreSQL (inside its transaction, where a failed statement may not run
   again) does not take the direct path; SQLite's and PostgreSQL's page reads do.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -177,3 +178,19 @@ def test_only_reads_that_may_run_again_take_the_direct_path(custom_store):
         sql_backend._WRITING.reset(token)
     assert (page_read is not None) == (backend.dialect in ("sqlite", "postgresql"))
     assert (writer_read is not None) == (backend.dialect == "sqlite")
+
+
+def test_instants_read_back_aware_in_utc_on_both_paths(custom_store):
+    backend: Any = custom_store.backend
+    accounts = backend.tables.accounts
+    written = datetime(2024, 5, 1, 10, 0, 0, 250001)
+    with backend.engine.begin() as connection:  # naive UTC, as the store writes instants
+        connection.execute(sa.update(accounts).values(last_login=written))
+    direct = custom_store.search_accounts(sort_by="userName").items
+    with sqlalchemy_path():
+        through_sqlalchemy = custom_store.search_accounts(sort_by="userName").items
+    expected = written.replace(tzinfo=UTC)
+    assert [a.last_login for a in direct] == [expected] * 7
+    assert [a.last_login for a in through_sqlalchemy] == [expected] * 7
+    assert {a.last_login.tzinfo for a in direct if a.last_login} == {UTC}
+    assert all(a.created and a.created.tzinfo is UTC for a in direct)

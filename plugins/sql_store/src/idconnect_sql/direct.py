@@ -78,8 +78,9 @@ class DirectRead:
                 self._binds.append((name, process))
         self._dialect = dialect
         self._types = [column.type for column in stmt.selected_columns]
-        self._results: dict[tuple[Any, ...], list[tuple[int, Callable[[Any], Any]]]] = {}
-        """Per tuple of the driver's column type codes: the columns' result processors."""
+        self._results: list[tuple[int, Callable[[Any], Any]]] | None = None
+        """The columns' result processors, by the driver's type codes of the first result (as
+        SQLAlchemy keeps a compiled statement's result metadata from its first execution)."""
         fields = tuple(c.key for c in stmt.selected_columns)
         self.row_type: type[tuple[Any, ...]] = type(
             "DirectRow", (tuple,), {"__slots__": (), "_fields": fields}
@@ -94,7 +95,7 @@ class DirectRead:
             return params
         return tuple(params[name] for name in self._order)
 
-    def _processors(self, codes: tuple[Any, ...]) -> list[tuple[int, Callable[[Any], Any]]]:
+    def _processors(self, codes: Sequence[Any]) -> list[tuple[int, Callable[[Any], Any]]]:
         """The result processors of the columns (some depend on the driver's type code)."""
         found = []
         for n, (kind, code) in enumerate(zip(self._types, codes, strict=True)):
@@ -120,12 +121,12 @@ class DirectRead:
             try:
                 cursor.execute(self.sql, self._parameters(values))
                 fetched = cursor.fetchall()
-                codes = tuple(column[1] for column in cursor.description)
+                results = self._results
+                if results is None:  # psycopg makes the description anew on each access
+                    codes = [column[1] for column in cursor.description]
+                    results = self._results = self._processors(codes)
             finally:
                 cursor.close()
-            results = self._results.get(codes)
-            if results is None:
-                results = self._results[codes] = self._processors(codes)
         except Exception:
             return list(connection.execute(self.stmt, values).all())
         make = self.row_type
