@@ -96,7 +96,11 @@ SEARCHES: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize("search", SEARCHES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()))
+def _named(search: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in search.items())
+
+
+@pytest.mark.parametrize("search", SEARCHES, ids=_named)
 def test_pages_on_the_driver_cursor_equal_sqlalchemys(custom_store, search):
     direct = _pages(custom_store, **search)
     with sqlalchemy_path():

@@ -184,7 +184,7 @@ def test_accounts_are_built_only_from_rows_of_the_accounts_table(store):
     backend: Any = store.backend
     accounts = backend.tables.accounts
     with backend.engine.connect() as connection:
-        good = connection.execute(sa.select(accounts).limit(1)).first()
+        good = connection.execute(sa.select(*backend.account_rows.selected).limit(1)).first()
         backend.account_rows.check(good)
         wrong = connection.execute(sa.select(accounts.c.user_name, accounts.c.id).limit(1)).first()
         with pytest.raises(TypeError, match="not an idc_accounts row"):

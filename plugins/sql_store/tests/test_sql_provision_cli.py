@@ -21,11 +21,11 @@ def test_provision_creates_the_schema_once(namespaces, open_hub):
     store = open_hub({**settings, "create_schema": False}).store("s")
     with pytest.raises(StoreUnavailable, match="store init"):
         store.search_accounts()
-    assert store.provision() == "schema revision 0005_custom_attributes"
-    assert store.provision() == "schema revision 0005_custom_attributes"  # idempotent
+    assert store.provision() == "schema revision 0006_child_kinds"
+    assert store.provision() == "schema revision 0006_child_kinds"  # idempotent
     assert store.create_account({"userName": "after.init"}, reason="test").user_name == "after.init"
     assert (
-        idconnect_sql.init_store(StoreConfig(name="s", plugin="sql", settings=settings)) == "0005"
+        idconnect_sql.init_store(StoreConfig(name="s", plugin="sql", settings=settings)) == "0006"
     )
 
 

@@ -159,7 +159,8 @@ def test_a_sorted_first_page_reads_an_index_in_order(make_sql_store, descending)
         statement, params = next((s, p) for s, p in sent if "idc_accounts" in s and "ORDER BY" in s)
         plan = _plan(store, statement, params, outer=True)
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, f"{path}:\n{plan}"
-        assert "idc_accounts" in plan and "CASE" not in statement, f"{path}:\n{plan}"
+        order = statement.rsplit("ORDER BY", 1)[1]  # the child lists' subqueries have a CASE
+        assert "idc_accounts" in plan and "CASE" not in order, f"{path}:\n{plan}"
 
 
 def test_revision_0002_replaces_the_baseline_indexes(namespaces, open_hub):

@@ -275,6 +275,7 @@ class SqlBackend:
         load: Callable[[Connection, Sequence[Row[Any]], Sequence[str]], list[T]],
         columns: Sequence[ColumnElement[Any]] = (),
         columns_key: Hashable = None,
+        selected: Sequence[ColumnElement[Any]] = (),
         direct: bool = False,
     ) -> Page[T]:
         """Run one page of a search with keyset pagination.
@@ -289,6 +290,7 @@ class SqlBackend:
         :param columns: more columns the page's statements select after the source's and the
             sort's (e.g. child rows aggregated by a correlated subquery).
         :param columns_key: what tells those columns apart in the statement cache.
+        :param selected: the source's columns to read, in order (empty: all of them).
         :param direct: run the page's statements on the driver's cursor where the dialect
             allows (:mod:`idconnect_sql.direct`): ``load`` then gets tuples with ``_fields``
             rather than ``Row`` objects, and reads them by position.
@@ -304,6 +306,7 @@ class SqlBackend:
             catalogue=catalogue,
             columns=columns,
             columns_key=columns_key,
+            selected=selected,
         )
         pages, count = prepared.pages, prepared.count
         parameters = dict(prepared.parameters)
@@ -330,8 +333,9 @@ class SqlBackend:
         next_cursor = None
         if more and rows:
             last = rows[-1]
-            at_key = next(n for n, column in enumerate(source.columns) if column is key)
-            at_sort = len(source.columns)  # the sort's column follows the source's
+            read = selected or list(source.columns)
+            at_key = next(n for n, column in enumerate(read) if column is key)
+            at_sort = len(read)  # the sort's column follows the source's
             next_cursor = keyset.cursor(last[at_key], last[at_sort] if sort is not None else None)
         return Page(items=items, next_cursor=next_cursor, total=total)
 
@@ -361,6 +365,7 @@ class SqlBackend:
         catalogue: Catalogue,
         columns: Sequence[ColumnElement[Any]] = (),
         columns_key: Hashable = None,
+        selected: Sequence[ColumnElement[Any]] = (),
     ) -> PreparedSearch:
         """Build (or take from the cache) the statements of a search, and its parameters.
 
@@ -371,6 +376,7 @@ class SqlBackend:
         :param catalogue: the catalogue the filter is bound to.
         :param columns: more columns the page statements select (see :meth:`page`).
         :param columns_key: what tells those columns apart in the statement cache.
+        :param selected: the source's columns to read (empty: all of them).
         :returns: the statements, the parameters of this page and what the cache keys them by.
         :raises NotSupported: when sorting by an attribute the store does not hold.
         :raises InvalidInput: for a cursor of another query.
@@ -386,10 +392,10 @@ class SqlBackend:
                     f"this store cannot sort by {query.sort_by.dotted!r}", store=self.name
                 )
         keyset = Keyset(query, key, sort)
-        cached = (source, shape, query.sort_by, keyset.shape(), columns_key)
+        cached = (source, shape, query.sort_by, keyset.shape(), columns_key, bool(selected))
         statements = self._searches.get(cached)
         if statements is None:
-            statements = self._search_statements(compiler, shape, source, keyset, columns)
+            statements = self._search_statements(compiler, shape, source, keyset, columns, selected)
             if len(self._searches) >= _SEARCHES_CACHED:
                 self._searches.clear()
                 self._reads.clear()
@@ -405,6 +411,7 @@ class SqlBackend:
         source: FromClause,
         keyset: Keyset,
         columns: Sequence[ColumnElement[Any]],
+        selected: Sequence[ColumnElement[Any]],
     ) -> tuple[list[sa.Select[Any]], sa.Select[Any]]:
         """Build a search's statements, every value a parameter, to be cached and run again.
 
@@ -413,12 +420,14 @@ class SqlBackend:
         :param source: the table searched.
         :param keyset: the order and the page boundary.
         :param columns: more columns the page statements select.
+        :param selected: the source's columns they select first (empty: all of them).
         :returns: the page's statements (one per keyset segment) and the count statement.
         """
         condition = compiler.build(shape) if shape is not None else None
         pages = []
         for segment in keyset.segments():
-            stmt = sa.select(source, *keyset.columns(), *columns).select_from(source)
+            read = selected or [source]
+            stmt = sa.select(*read, *keyset.columns(), *columns).select_from(source)
             for clause in (condition, segment.where):
                 if clause is not None:
                     stmt = stmt.where(clause)

@@ -39,6 +39,7 @@ from idconnect_sql.demo_data import (
     STORIES,
     transliterate,
 )
+from idconnect_sql.managed.children import HELD, held_bits
 
 if TYPE_CHECKING:
     from idconnect_sql.managed.base import ManagedBase
@@ -372,12 +373,34 @@ def seed_backend(
     return {name: counts[name] for name in tables}
 
 
+_KINDS = {
+    "emails": "emails",
+    "phones": "phones",
+    "external_identities": "idents",
+    "role_assignments": "roles",
+    "memberships": "groups",
+}
+"""The child tables the seeder fills, to their kind of :mod:`idconnect_sql.managed.children`."""
+
+
+def _hold(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Give the batch's account rows the bits of the child lists the batch holds for them."""
+    held: Counter[str] = Counter()
+    for table, kind in _KINDS.items():
+        bit = held_bits([kind])
+        for row in rows.get(table, ()):
+            held[row["account_id"]] |= bit
+    for row in rows.get("accounts", ()):
+        row[HELD] = held[row["id"]]
+
+
 def _flush(
     connection: sa.Connection,
     tables: dict[str, sa.Table],
     seeder: _Seeder,
     counts: Counter[str],
 ) -> None:
+    _hold(seeder.rows)
     for name, table in tables.items():
         rows = seeder.rows.pop(name, [])
         if rows:

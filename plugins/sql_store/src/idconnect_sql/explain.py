@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +52,8 @@ class SearchTarget:
     key: ColumnElement[Any]
     layout: Layout
     catalogue: Catalogue
+    selected: Sequence[ColumnElement[Any]] = ()
+    """The source's columns a page reads (empty: all of them)."""
 
 
 @frozen
@@ -89,6 +91,7 @@ class ExplainOps(SqlBackend):
             key=target.key,
             layout=target.layout,
             catalogue=target.catalogue,
+            selected=target.selected,
         )
         statement = prepared.pages[0]
         dialect: Any = type(self.engine.dialect)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from idconnect_sql.types import UtcDateTime, text
 
 __all__ = [
+    "ALL_CHILD_KINDS",
     "ATTRIBUTE_INDEXES",
     "SORT_INDEXES",
     "SUPERSEDED_INDEXES",
@@ -32,6 +33,10 @@ PREFIX = "idc_"
 ID = 36
 SHORT = 255
 LONG = 320
+ALL_CHILD_KINDS = 0b11111
+"""``idc_accounts.child_kinds`` with the bit of every child list set (emails, phone numbers,
+external identities, role assignments, groups: :mod:`idconnect_sql.managed.children`), its
+server default: a row written without it may have rows of every kind."""
 
 
 SORT_INDEXES = {
@@ -198,6 +203,9 @@ class ManagedTables:
             sa.Column("failed_password", sa.Integer, nullable=False, default=0),
             sa.Column("failed_otp", sa.Integer, nullable=False, default=0),
             sa.Column("version", sa.Integer, nullable=False, default=1),
+            sa.Column(
+                "child_kinds", sa.SmallInteger, nullable=False, server_default=str(ALL_CHILD_KINDS)
+            ),
             sa.Index(f"{PREFIX}accounts_user_name_ci_key", "user_name_ci", unique=True),
             sa.Index(f"{PREFIX}accounts_user_name_rev_idx", "user_name_rev"),
             sa.Index(f"{PREFIX}accounts_created_idx", "created", "id"),

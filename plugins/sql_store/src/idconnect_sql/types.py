@@ -81,10 +81,10 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return _utc(value)
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
-        """Read the driver's values in one step where it can: SQLite's text as written, in one
-        parse with its offset (``fromisoformat``); a naive ``datetime`` (PostgreSQL's and
-        MariaDB's drivers) made aware directly.
+        """Read the driver's values in one step where it can.
 
+        SQLite's text as written is read in one parse with its offset (``fromisoformat``); a
+        naive ``datetime`` (PostgreSQL's and MariaDB's drivers) is made aware directly.
         SQLAlchemy's own path (its parse, then :meth:`process_result_value`, then the time
         zone) took twice as long on SQLite, four values an account row. Other values, and a
         dialect whose own type converts first, take that path.

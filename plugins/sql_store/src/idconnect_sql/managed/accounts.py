@@ -24,7 +24,7 @@ from idconnect.backend import (
 )
 from idconnect_sql.explain import SearchTarget
 from idconnect_sql.managed.base import ManagedBase
-from idconnect_sql.managed.children import kinds_for
+from idconnect_sql.managed.children import HELD, held_bits, kinds_for
 from idconnect_sql.managed.rows import (
     ci,
     email_rows,
@@ -47,9 +47,10 @@ class AccountOps(ManagedBase):
             return self._get(connection, account_id)
 
     def search_target(self) -> SearchTarget:
-        """Return the accounts table, its id, the managed layout and the held catalogue."""
+        """Return the accounts table, its id, the layout, the catalogue, the columns read."""
         accounts = self.tables.accounts
-        return SearchTarget(accounts, accounts.c.id, self.layout, self.held)
+        selected = self.account_rows.selected
+        return SearchTarget(accounts, accounts.c.id, self.layout, self.held, selected)
 
     @hookimpl
     def idconnect_search_accounts(self, query: Query) -> Page[Account]:
@@ -67,6 +68,7 @@ class AccountOps(ManagedBase):
             load=self._load,
             columns=children.columns(kinds),
             columns_key=(children.aggregated, kinds),
+            selected=t.selected,
             direct=True,
         )
 
@@ -90,6 +92,15 @@ class AccountOps(ManagedBase):
             "failed_password": 0,
             "failed_otp": 0,
             "version": 1,
+            HELD: held_bits(
+                kind
+                for kind, rows in (
+                    ("emails", account.emails),
+                    ("phones", account.phone_numbers),
+                    ("idents", account.external_identities),
+                )
+                if rows
+            ),
         }
         with self.begin() as connection:
             connection.execute(sa.insert(t.accounts), [values])
@@ -99,6 +110,7 @@ class AccountOps(ManagedBase):
                 account.emails,
                 account.phone_numbers,
                 account.external_identities,
+                marked=True,
             )
             self.custom.write(connection, account_id, account.attributes)
             return self._get(connection, account_id)
@@ -110,12 +122,19 @@ class AccountOps(ManagedBase):
         emails: Iterable[Email] | None,
         phones: Iterable[PhoneNumber] | None,
         idents: Iterable[ExternalIdentity] | None,
+        *,
+        marked: bool = False,
     ) -> None:
+        """Replace the given child lists of an account (``None``: keep that list).
+
+        ``marked``: the account's row holds the kinds' bits already (its insert set them).
+        """
         t = self.tables
-        for table, rows in (
-            (t.emails, email_rows(account_id, emails) if emails is not None else None),
-            (t.phones, phone_rows(account_id, phones) if phones is not None else None),
+        for kind, table, rows in (
+            ("emails", t.emails, email_rows(account_id, emails) if emails is not None else None),
+            ("phones", t.phones, phone_rows(account_id, phones) if phones is not None else None),
             (
+                "idents",
                 t.external_identities,
                 identity_rows(account_id, idents) if idents is not None else None,
             ),
@@ -125,6 +144,8 @@ class AccountOps(ManagedBase):
             connection.execute(sa.delete(table).where(table.c.account_id == account_id))
             if rows:
                 connection.execute(sa.insert(table), rows)
+                if not marked:
+                    self.children.mark(connection, [account_id], kind)
 
     @hookimpl
     def idconnect_update_account(

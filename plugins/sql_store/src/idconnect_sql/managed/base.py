@@ -150,7 +150,8 @@ class ManagedBase(SqlBackend):
         if self._by_id is None:
             a = self.tables.accounts
             columns = self.children.columns(frozenset(KINDS))
-            self._by_id = sa.select(a, *columns).where(a.c.id == sa.bindparam("idc_id"))
+            selected = self.account_rows.selected
+            self._by_id = sa.select(*selected, *columns).where(a.c.id == sa.bindparam("idc_id"))
         row = connection.execute(self._by_id, {"idc_id": account_id}).first()
         if row is None:
             raise self.not_found("account", account_id)

@@ -77,6 +77,10 @@ class GroupOps(ManagedBase):
                     sa.insert(self.tables.memberships),
                     [{"group_id": group_id, "account_id": i} for i in members],
                 )
+                for start in range(0, len(members), self.batch_size):
+                    self.children.mark(
+                        connection, members[start : start + self.batch_size], "groups"
+                    )
         return self.idconnect_get_group(group_id)
 
     @hookimpl
@@ -131,6 +135,7 @@ class GroupOps(ManagedBase):
                     ]
                     if rows:
                         connection.execute(sa.insert(m), rows)
+                        self.children.mark(connection, [r["account_id"] for r in rows], "groups")
                 else:
                     connection.execute(
                         sa.delete(m).where(m.c.group_id == group_id, m.c.account_id.in_(chunk))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from idconnect.backend import NotFound, Role, RoleAssignment, hookimpl
 from idconnect_sql.managed.base import ManagedBase
+from idconnect_sql.managed.children import HELD, held_bits
 from idconnect_sql.managed.rows import ci
 
 __all__ = ["RoleOps"]
@@ -50,7 +51,8 @@ class RoleOps(ManagedBase):
                         }
                     ],
                 )
-                self._touch(connection, account_id)
+                kinds = self.tables.accounts.c[HELD].bitwise_or(held_bits(["roles"]))
+                self._touch(connection, account_id, **{HELD: kinds})
 
     @hookimpl
     def idconnect_unassign_role(self, account_id: str, assignment: RoleAssignment) -> None:

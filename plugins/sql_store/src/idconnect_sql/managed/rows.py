@@ -177,19 +177,22 @@ class AccountRows:
 
     A row's values are taken by position (one C-level ``itemgetter`` rather than a lookup by
     name per column, the larger part of building a page of models), so the rows must start with
-    the table's columns in table order, as ``select(accounts, ...)`` returns them.
-    :meth:`check` says so of a result's first row.
+    the :attr:`selected` columns in order, as ``select(*account_rows.selected, ...)`` returns
+    them (not the folded shadows, which only filters and sorts read). :meth:`check` says so of
+    a result's first row.
 
     :param accounts: the ``idc_accounts`` table.
     """
 
     def __init__(self, accounts: sa.Table) -> None:
-        self.columns = tuple(accounts.c.keys())
-        self._values = operator.itemgetter(*(self.columns.index(name) for name in _READ))
-        self.id_position = self.columns.index("id")
+        self.columns = _READ
+        self.selected = tuple(accounts.c[name] for name in _READ)
+        """The columns an account is built from, in the order its rows must hold them."""
+        self._values = operator.itemgetter(*range(len(_READ)))
+        self.id_position = _READ.index("id")
 
     def check(self, row: Row[Any]) -> tuple[str, ...]:
-        """Refuse a row that does not start with the table's columns in order.
+        """Refuse a row that does not start with the :attr:`selected` columns in order.
 
         :param row: a row of the result to build from.
         :returns: the names of its columns (``Row._fields`` builds them anew on each use).
