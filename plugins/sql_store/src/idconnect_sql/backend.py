@@ -426,7 +426,7 @@ class SqlBackend:
         condition = compiler.build(shape) if shape is not None else None
         pages = []
         for segment in keyset.segments():
-            read = selected or [source]
+            read: Sequence[Any] = selected if selected else [source]
             stmt = sa.select(*read, *keyset.columns(), *columns).select_from(source)
             for clause in (condition, segment.where):
                 if clause is not None:

@@ -97,7 +97,7 @@ class DirectRead:
 
     def _processors(self, codes: Sequence[Any]) -> list[tuple[int, Callable[[Any], Any]]]:
         """The result processors of the columns (some depend on the driver's type code)."""
-        found = []
+        found: list[tuple[int, Callable[[Any], Any]]] = []
         for n, (kind, code) in enumerate(zip(self._types, codes, strict=True)):
             process = kind._cached_result_processor(self._dialect, code)
             if process is not None:
