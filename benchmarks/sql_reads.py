@@ -30,9 +30,11 @@ autocommit: no BEGIN/COMMIT round trips). The hand-written side runs them with C
 ``Connection.execute`` (its compiled cache and psycopg's prepared statements serving it); the
 store runs its cached statements on the driver's cursor (``idconnect_sql.direct``: compiled by
 SQLAlchemy once, the same processors applied), and also makes ``Account`` models of the rows,
-which the hand-written side leaves out. Rounds interleave the
-two sides, alternating which goes first; each line prints the median with the 10th-90th
-percentile range and the ratio of the medians. Not part of CI.
+which the hand-written side leaves out. The lookup and first-page lines also time the
+hand-written statements on the bare driver (:class:`BareDriver`: one held connection, no
+checkout, no type processing), the floor of those reads here. Rounds interleave the sides,
+alternating which goes first; each line prints the median with the 10th-90th percentile range
+and the ratio of the medians. Not part of CI.
 """
 
 from __future__ import annotations
@@ -123,13 +125,19 @@ def interleaved(
     return times
 
 
-def report(title: str, times: dict[str, list[float]], facade: str, raw: str) -> None:
-    """Print two sides' medians with their spread and the ratio of the medians."""
+def report(
+    title: str, times: dict[str, list[float]], facade: str, raw: str, floor: str | None = None
+) -> None:
+    """Print the sides' medians with their spread, the facade's ratio to raw (and to floor)."""
     ratio = statistics.median(times[facade]) / statistics.median(times[raw])
     print(f"{title} ({len(times[facade])} calls per side):")
-    print(f"  {facade:<28} {spread(times[facade], 'ms')}")
-    print(f"  {raw:<28} {spread(times[raw], 'ms')}")
+    for side in (facade, raw, floor):
+        if side is not None:
+            print(f"  {side:<28} {spread(times[side], 'ms')}")
     print(f"  ratio {facade} / {raw}: {ratio:.2f}x")
+    if floor is not None:
+        floored = statistics.median(times[facade]) / statistics.median(times[floor])
+        print(f"  ratio {facade} / {floor}: {floored:.2f}x")
 
 
 class RawCore:
@@ -256,6 +264,67 @@ class RawCore:
             after = last[0].id
 
 
+class BareDriver:
+    """The hand-written side's email and first-page statements on the bare DBAPI connection.
+
+    The floor of a read here: one pooled connection held for the whole run (no checkout, no
+    transaction: autocommit on PostgreSQL, SQLite's statement-level reads), each statement
+    compiled once and run with ``cursor.execute``; the rows' child lists decoded and sorted as
+    :class:`RawCore` does, the other values left as the driver returns them (no type processing:
+    SQLite's instants stay text).
+
+    :param raw: the hand-written side, whose statements it runs.
+    """
+
+    def __init__(self, raw: RawCore) -> None:
+        dialect = raw.engine.dialect
+        self.held = raw.engine.raw_connection()
+        self.dbapi: Any = self.held.dbapi_connection
+        if dialect.name == "postgresql":
+            self.dbapi.autocommit = True
+        self.by_email = self._compiled(raw.by_email, dialect)
+        self.by_user_name = self._compiled(raw.by_user_name, dialect)
+
+    @staticmethod
+    def _compiled(stmt: Any, dialect: Any) -> Callable[[dict[str, Any]], Any]:
+        compiled = stmt.compile(dialect=dialect)
+        sql, order = compiled.string, compiled.positiontup
+
+        def parameters(values: dict[str, Any]) -> Any:
+            every = compiled.construct_params(values)
+            return every if not order else tuple(every[name] for name in order)
+
+        return lambda values: (sql, parameters(values))
+
+    def rows(self, statement: tuple[str, Any]) -> list[Any]:
+        """Run a compiled statement; return its rows with their child lists decoded, in order."""
+        cursor = self.dbapi.cursor()
+        cursor.execute(*statement)
+        decoded = []
+        for row in cursor.fetchall():
+            lists = SCAN(row[-1], 0)[0]
+            for items in lists:
+                if items is not None and len(items) > 1:
+                    items.sort(key=KEY)
+            decoded.append((row, lists))
+        cursor.close()
+        return decoded
+
+    def email(self, value: str) -> None:
+        """Look an account up by exact email, with its children."""
+        assert self.rows(self.by_email({"email": value.lower()}))
+
+    def first_page(self, _: object) -> None:
+        """The first page of 50 sorted by userName, with its children."""
+        assert len(self.rows(self.by_user_name({}))[:PAGE]) == PAGE
+
+    def close(self) -> None:
+        """Give the held connection back (in autocommit on PostgreSQL: SQLAlchemy resets it)."""
+        if getattr(self.dbapi, "autocommit", False) is True:
+            self.dbapi.autocommit = False
+        self.held.close()
+
+
 def explain_sent(store: idconnect.Store, run: Callable[[], object]) -> str:
     """The database's plan of the account statement the facade sent while ``run`` ran."""
     engine: sa.Engine = store.backend.engine  # type: ignore[attr-defined]
@@ -347,28 +416,41 @@ def measure(store: idconnect.Store, queries: int, rounds: int, passes: int) -> N
     def facade_first(_: object) -> None:
         assert len(store.search_accounts(sort_by="userName", count=PAGE).items) == PAGE
 
-    for fn in (facade_email, raw.email):  # warm up: caches, prepared statements
+    bare = BareDriver(raw)
+    for fn in (facade_email, raw.email, bare.email):  # warm up: caches, prepared statements
         for value in sample[:10]:
             fn(value)
     for _ in range(10):
         facade_first(None)
         raw.first_page(None)
+        bare.first_page(None)
     report(
         "exact email lookup",
-        interleaved({"facade": facade_email, "raw Core": raw.email}, sample, rounds),
+        interleaved(
+            {"facade": facade_email, "raw Core": raw.email, "bare driver": bare.email},
+            sample,
+            rounds,
+        ),
         "facade",
         "raw Core",
+        "bare driver",
     )
     report(
         f"first page of {PAGE} sorted by userName",
         interleaved(
-            {"facade": facade_first, "raw Core keyset": raw.first_page},
+            {
+                "facade": facade_first,
+                "raw Core keyset": raw.first_page,
+                "bare driver keyset": bare.first_page,
+            },
             [None] * queries,
             rounds,
         ),
         "facade",
         "raw Core keyset",
+        "bare driver keyset",
     )
+    bare.close()
     if raw.engine.dialect.name == "postgresql":
         print("PostgreSQL plan of the facade's sorted first page:")
         print(explain_first_page(store))
