@@ -1,9 +1,9 @@
 """Direct reads: a cached search statement run on the pooled connection's driver cursor.
 
 SQLAlchemy builds and compiles every statement (the SQL text, its bound parameters, the types'
-processors); what a read skips is its per-execution path: the statement's cache key, the
-execution context, the events and the result object cost a one-row read three times what the
-driver's own ``execute`` and ``fetchall`` cost (about 29 µs against 15 µs on SQLite). Values
+processors); what a read skips is its per-execution path: with the statement's cache key, the
+execution context, the events and the result object, a one-row read took three times as long
+as the driver's own ``execute`` and ``fetchall`` (about 44 µs against 15 µs on SQLite). Values
 stay bound parameters, converted by the same bind and result processors SQLAlchemy applies.
 
 The direct path steps aside, and the statement runs through :meth:`Connection.execute`, when
