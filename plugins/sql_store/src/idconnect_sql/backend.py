@@ -424,9 +424,9 @@ class SqlBackend:
         :returns: the page's statements (one per keyset segment) and the count statement.
         """
         condition = compiler.build(shape) if shape is not None else None
+        read: Sequence[Any] = selected if selected else [source]
         pages = []
         for segment in keyset.segments():
-            read: Sequence[Any] = selected if selected else [source]
             stmt = sa.select(*read, *keyset.columns(), *columns).select_from(source)
             for clause in (condition, segment.where):
                 if clause is not None:

@@ -92,15 +92,7 @@ class AccountOps(ManagedBase):
             "failed_password": 0,
             "failed_otp": 0,
             "version": 1,
-            HELD: held_bits(
-                kind
-                for kind, rows in (
-                    ("emails", account.emails),
-                    ("phones", account.phone_numbers),
-                    ("idents", account.external_identities),
-                )
-                if rows
-            ),
+            HELD: _held(account.emails, account.phone_numbers, account.external_identities),
         }
         with self.begin() as connection:
             connection.execute(sa.insert(t.accounts), [values])
@@ -110,7 +102,6 @@ class AccountOps(ManagedBase):
                 account.emails,
                 account.phone_numbers,
                 account.external_identities,
-                marked=True,
             )
             self.custom.write(connection, account_id, account.attributes)
             return self._get(connection, account_id)
@@ -122,19 +113,16 @@ class AccountOps(ManagedBase):
         emails: Iterable[Email] | None,
         phones: Iterable[PhoneNumber] | None,
         idents: Iterable[ExternalIdentity] | None,
-        *,
-        marked: bool = False,
     ) -> None:
         """Replace the given child lists of an account (``None``: keep that list).
 
-        ``marked``: the account's row holds the kinds' bits already (its insert set them).
+        The caller's write of the account row sets the lists' :data:`HELD` bits (:func:`_held`).
         """
         t = self.tables
-        for kind, table, rows in (
-            ("emails", t.emails, email_rows(account_id, emails) if emails is not None else None),
-            ("phones", t.phones, phone_rows(account_id, phones) if phones is not None else None),
+        for table, rows in (
+            (t.emails, email_rows(account_id, emails) if emails is not None else None),
+            (t.phones, phone_rows(account_id, phones) if phones is not None else None),
             (
-                "idents",
                 t.external_identities,
                 identity_rows(account_id, idents) if idents is not None else None,
             ),
@@ -144,8 +132,6 @@ class AccountOps(ManagedBase):
             connection.execute(sa.delete(table).where(table.c.account_id == account_id))
             if rows:
                 connection.execute(sa.insert(table), rows)
-                if not marked:
-                    self.children.mark(connection, [account_id], kind)
 
     @hookimpl
     def idconnect_update_account(
@@ -162,6 +148,12 @@ class AccountOps(ManagedBase):
             values.update(name_values(changes["name"]))
         if "organization" in changes:
             values.update(ci("organization", changes["organization"]))
+        emails = changes.get("emails", ()) if "emails" in changes else None
+        phones = changes.get("phoneNumbers", ()) if "phoneNumbers" in changes else None
+        idents = changes.get("externalIdentities", ()) if "externalIdentities" in changes else None
+        added = _held(emails, phones, idents)
+        if added:  # the bits of the lists written, in the same UPDATE; never cleared
+            values[HELD] = a.c[HELD].bitwise_or(added)
         stmt = sa.update(a).where(a.c.id == account_id)
         if expected_version is not None:
             expected = int(expected_version) if expected_version.isdigit() else -1
@@ -182,13 +174,7 @@ class AccountOps(ManagedBase):
                     account=account_id,
                     attribute="version",
                 )
-            self._insert_children(
-                connection,
-                account_id,
-                changes.get("emails", ()) if "emails" in changes else None,
-                changes.get("phoneNumbers", ()) if "phoneNumbers" in changes else None,
-                changes.get("externalIdentities", ()) if "externalIdentities" in changes else None,
-            )
+            self._insert_children(connection, account_id, emails, phones, idents)
             self.custom.write(connection, account_id, changes.get(CUSTOM_CHANGES, {}))
             return self._get(connection, account_id)
 
@@ -246,3 +232,13 @@ class AccountOps(ManagedBase):
                 chunk = kept[start : start + self.batch_size]
                 connection.execute(sa.delete(a).where(a.c.id.in_(chunk)))
         return self._outcomes(ids, found)
+
+
+def _held(
+    emails: Iterable[Email] | None,
+    phones: Iterable[PhoneNumber] | None,
+    idents: Iterable[ExternalIdentity] | None,
+) -> int:
+    """The :data:`HELD` bits of the child lists an account row's write gives rows to."""
+    given = (("emails", emails), ("phones", phones), ("idents", idents))
+    return held_bits(kind for kind, rows in given if rows)

@@ -26,7 +26,8 @@ roles, ``display_name_ci, id`` for groups) and read in one of two ways:
 
 Either way only the kinds an account may have rows of are read: ``idc_accounts.child_kinds``
 (:data:`HELD`) has bit ``1 << n`` set for ``KINDS[n]`` once a write gave the account rows of
-that kind (:meth:`Children.mark`; the account's own insert sets the bits of the lists it holds),
+that kind (:meth:`Children.mark` for memberships; the account's own insert or update, and a
+role assignment's touch of it, set the bits in the statement writing the account row),
 and is never cleared when rows go, so a set bit means "may have". An aggregated kind's
 subquery runs only under its bit (``CASE WHEN child_kinds & bit <> 0``): on PostgreSQL each
 was about 4 µs an account, and 40% of the demo's accounts' subqueries find nothing (external
