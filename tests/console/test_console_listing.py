@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -64,7 +65,8 @@ def test_filter_by_identifier_pinned_until_deselected(driver: Any, console: Cons
     pinned = driver.find_elements(By.CSS_SELECTOR, ".pinned fieldset")
     assert [p.get_attribute("data-path") for p in pinned] == ["emails.value", "userName"]
     driver.find_element(By.ID, "pin-emails.value").click()  # deselect: the panel reloads
-    WebDriverWait(driver, 10).until(
+    # the fieldsets found may belong to the page being replaced: look again when they go stale
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: (
             [
                 p.get_attribute("data-path")
