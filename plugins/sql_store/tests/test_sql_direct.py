@@ -6,7 +6,11 @@
   ascending and descending, filtered, with the same cursors.
 - A ``DirectRead`` returns tuples of its row type with the columns' names, processed as
   SQLAlchemy processes them (aware instants, booleans); with a listener, SQLAlchemy's rows.
+- A statement with a parameter rendered into its SQL (``literal_execute``, as the pages'
+  ``LIMIT``) is run directly, rendered for each value: two values read two row counts.
 - A statement with an expanding parameter is not run directly, and still reads.
+- PostgreSQL plans an unfiltered listing's page once (a generic plan of the prepared statement,
+  its ``LIMIT`` rendered), not on every execution.
 - A driver error is reported as SQLAlchemy's path reports it: a missing table is
   ``StoreUnavailable`` naming the store, with or without a listener.
 - Instants read back aware in UTC, with their microseconds, on both paths.
@@ -17,7 +21,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -110,14 +114,16 @@ def test_pages_on_the_driver_cursor_equal_sqlalchemys(custom_store, search):
     assert len(direct) > 1  # more than one page: the cursors were made from direct rows
 
 
-def _statement(store: idconnect.Store) -> tuple[sa.Select[Any], dict[str, Any]]:
+def _statement(
+    store: idconnect.Store, rendered: bool = False
+) -> tuple[sa.Select[Any], dict[str, Any]]:
     backend: Any = store.backend
     a = backend.tables.accounts
     stmt = (
         sa.select(a.c.id, a.c.user_name, a.c.active, a.c.created)
         .where(a.c.user_name_ci > sa.bindparam("after"))
         .order_by(a.c.user_name_ci)
-        .limit(sa.bindparam("n"))
+        .limit(sa.bindparam("n", type_=sa.Integer, literal_execute=rendered))
     )
     return stmt, {"after": "pager1", "n": 10}
 
@@ -141,6 +147,49 @@ def test_a_direct_read_returns_rows_of_its_type_processed_as_sqlalchemy_does(cus
     assert all(isinstance(r[3], datetime) and r[3].utcoffset() is not None for r in rows)
     assert [type(r) for r in listened_rows] == [sa.Row] * 5
     assert [tuple(r) for r in listened_rows] == [tuple(r) for r in expected]
+
+
+def test_a_rendered_parameter_is_run_directly_with_each_value(custom_store):
+    stmt, values = _statement(custom_store, rendered=True)
+    engine: sa.Engine = custom_store.backend.engine  # type: ignore[attr-defined]
+    read = DirectRead(stmt, engine.dialect)
+    assert read.runnable
+    with engine.connect() as connection:
+        for n in (2, 4, 2):
+            rows = read.rows(connection, {**values, "n": n})
+            assert [type(r) for r in rows] == [read.row_type] * n
+            expected = connection.execute(stmt, {**values, "n": n}).all()
+            assert [tuple(r) for r in rows] == [tuple(r) for r in expected]
+
+
+def _page_plans(store: idconnect.Store) -> dict[str, tuple[int, int]]:
+    """The account page statements prepared on every pooled connection: generic, custom plans."""
+    backend: Any = store.backend
+    found: dict[str, tuple[int, int]] = {}
+    with ExitStack() as stack:
+        for _ in range(backend.settings.pool_size):
+            connection = stack.enter_context(backend.engine.connect())
+            rows = connection.execute(
+                sa.text(
+                    "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+                    " WHERE statement LIKE :pattern"
+                ),
+                {"pattern": "%AS idc_children%LIMIT%"},
+            )
+            for statement, generic, custom in rows:
+                before = found.get(statement, (0, 0))
+                found[statement] = (before[0] + generic, before[1] + custom)
+    return found
+
+
+@pytest.mark.parametrize("namespaces", ["postgresql"], indirect=True)
+def test_postgresql_plans_an_unfiltered_listing_once(custom_store):
+    for _ in range(20):
+        assert len(custom_store.search_accounts(sort_by="userName", count=3).items) == 3
+    (statement, (generic, custom)), *others = _page_plans(custom_store).items()
+    assert not others
+    assert statement.rstrip().endswith("LIMIT 4")
+    assert generic > custom
 
 
 def test_an_expanding_parameter_is_not_run_directly(custom_store):

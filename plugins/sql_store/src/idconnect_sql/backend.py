@@ -52,6 +52,21 @@ _WRITING: ContextVar[bool] = ContextVar("idc_sql_writing", default=False)
 _SEARCHES_CACHED = 256
 """How many search statements (one per filter shape, sort and cursor kind) a store keeps built."""
 
+_LIMIT = sa.bindparam("idc_limit", type_=sa.Integer)
+"""A filtered search's ``LIMIT``: bound, so PostgreSQL plans each execution for its values.
+
+A generic plan (made once for any values) of a prepared statement with a bound ``LIMIT``
+assumes a tenth of the table's rows, costs more than a plan for the values and is not chosen;
+a generic plan of a filter cannot use what the values allow (an index range for ``sw``):
+``name.familyName sw "S"``, first page of 50 at 100,000 accounts, 3.6 ms planned for its values
+against 18.6 ms on the generic plan that PostgreSQL chose once the ``LIMIT`` was rendered."""
+
+_RENDERED_LIMIT = sa.bindparam("idc_limit", type_=sa.Integer, literal_execute=True)
+"""An unfiltered listing's ``LIMIT``, rendered into the SQL at execution: its plan does not
+depend on values (only on the page boundary), so PostgreSQL keeps one generic plan of the
+prepared statement instead of planning every page again (about 0.3 ms of the 1.2 ms the
+server took for a first page of 50 sorted by userName at 100,000 accounts)."""
+
 _COMMITTING: ContextVar[list[bool] | None] = ContextVar("idc_sql_committing", default=None)
 """Set by :func:`_reconnecting`: whether the hook's failure came from a ``COMMIT``."""
 
@@ -431,7 +446,8 @@ class SqlBackend:
             for clause in (condition, segment.where):
                 if clause is not None:
                     stmt = stmt.where(clause)
-            pages.append(stmt.order_by(*segment.order_by).limit(sa.bindparam("idc_limit")))
+            limit = _RENDERED_LIMIT if condition is None else _LIMIT
+            pages.append(stmt.order_by(*segment.order_by).limit(limit))
         count = sa.select(sa.func.count()).select_from(source)
         if condition is not None:
             count = count.where(condition)

@@ -8,11 +8,15 @@ stay bound parameters, converted by the same bind and result processors SQLAlche
 
 The direct path steps aside, and the statement runs through :meth:`Connection.execute`, when
 anything listens to the connection's statements (``before_cursor_execute`` and the like: SQL
-tracing, instrumentation, tests counting statements), for a statement whose parameters are
-expanded or rendered at execution, and for any error the driver raises: the read runs again
+tracing, instrumentation, tests counting statements), for a statement with expanding
+parameters (``IN`` lists), and for any error the driver raises: the read runs again
 through SQLAlchemy, which reports (and, for a dead connection, invalidates) as it always does.
 That rerun is why only reads that may run twice use it: SQLite's, and PostgreSQL's outside a
 transaction (:meth:`SqlBackend.begin` with ``snapshot=False``).
+
+A parameter rendered into the SQL at execution (``literal_execute``: the pages' ``LIMIT``) is
+rendered as SQLAlchemy renders it, once per value (:meth:`SQLCompiler.construct_expanded_state`),
+and that text kept for the value's next read.
 """
 
 from __future__ import annotations
@@ -51,30 +55,35 @@ class DirectRead:
     :param stmt: the statement (every value a bound parameter).
     :param dialect: the engine's dialect (SQLite's ``qmark`` or psycopg's ``pyformat``).
 
-    :attr:`runnable` is ``False`` for a statement the direct path cannot run (expanding or
-    post-compiled parameters, escaped parameter names, another parameter style); :meth:`rows`
-    then always runs it through SQLAlchemy.
+    :attr:`runnable` is ``False`` for a statement the direct path cannot run (expanding
+    parameters, escaped parameter names, another parameter style); :meth:`rows` then always
+    runs it through SQLAlchemy.
     """
+
+    RENDERED_KEPT = 64
+    """How many texts of a statement with rendered parameters are kept (one per value)."""
 
     def __init__(self, stmt: sa.Select[Any], dialect: Dialect) -> None:
         self.stmt = stmt
         compiled: Any = stmt.compile(dialect=dialect)
-        self.sql: str = compiled.string
         self._compiled = compiled
         binds = compiled.binds.values()
         self.runnable = (
             dialect.paramstyle in ("qmark", "pyformat")
-            and not any(b.expanding or b.literal_execute for b in binds)
+            and not any(b.expanding for b in binds)
             and not getattr(compiled, "escaped_bind_names", None)
-            and not getattr(compiled, "post_compile_params", None)
         )
-        self._order: Sequence[str] | None = (
-            tuple(compiled.positiontup) if dialect.paramstyle == "qmark" else None
-        )
+        self._rendered = tuple(name for name, b in compiled.binds.items() if b.literal_execute)
+        """The parameters rendered into the SQL text (by value), not sent to the driver."""
+        self._texts: dict[tuple[Any, ...], tuple[str, Sequence[str] | None]] = {}
+        """SQL text and positional parameter order, by the rendered parameters' values."""
+        self._qmark = dialect.paramstyle == "qmark"
+        if not self._rendered:
+            self._texts[()] = (compiled.string, self._positions(compiled.positiontup))
         self._binds: list[tuple[str, Callable[[Any], Any]]] = []
         for name, bind in compiled.binds.items():
             process = bind.type._cached_bind_processor(dialect)
-            if process is not None:
+            if process is not None and name not in self._rendered:
                 self._binds.append((name, process))
         self._dialect = dialect
         self._types = [column.type for column in stmt.selected_columns]
@@ -87,13 +96,29 @@ class DirectRead:
         )
         """The rows' class: tuples with ``_fields``, the column names (as ``Row._fields``)."""
 
-    def _parameters(self, values: Mapping[str, Any]) -> Any:
+    def _positions(self, order: Sequence[str] | None) -> Sequence[str] | None:
+        return tuple(order or ()) if self._qmark else None
+
+    def _text(self, values: Mapping[str, Any]) -> tuple[str, Sequence[str] | None]:
+        """The SQL text for some values, and the order of its positional parameters."""
+        key = tuple(values[name] for name in self._rendered)
+        found = self._texts.get(key)
+        if found is None:
+            state = self._compiled.construct_expanded_state(dict(values))
+            if len(self._texts) >= self.RENDERED_KEPT:
+                self._texts.clear()
+            found = self._texts[key] = (state.statement, self._positions(state.positiontup))
+        return found
+
+    def _parameters(self, values: Mapping[str, Any], order: Sequence[str] | None) -> Any:
         params = self._compiled.construct_params(values)
         for name, process in self._binds:
             params[name] = process(params[name])
-        if self._order is None:
+        if order is None:
+            for name in self._rendered:
+                del params[name]
             return params
-        return tuple(params[name] for name in self._order)
+        return tuple(params[name] for name in order)
 
     def _processors(self, codes: Sequence[Any]) -> list[tuple[int, Callable[[Any], Any]]]:
         """The result processors of the columns (some depend on the driver's type code)."""
@@ -119,7 +144,8 @@ class DirectRead:
         try:
             cursor = driver.cursor()
             try:
-                cursor.execute(self.sql, self._parameters(values))
+                sql, order = self._text(values)
+                cursor.execute(sql, self._parameters(values, order))
                 fetched = cursor.fetchall()
                 results = self._results
                 if results is None:  # psycopg makes the description anew on each access
