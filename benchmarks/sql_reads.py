@@ -367,7 +367,7 @@ def iterate(store: idconnect.Store, raw: RawCore, passes: int) -> None:
         seen = 0
         for _ in store.iter_accounts(page_size=1000):
             seen += 1
-            if seen % 1000 == 0:
+            if seen % 1000 == 1:  # a page's first account: the page is read
                 rss.append(rss_mb())
         return seen
 
