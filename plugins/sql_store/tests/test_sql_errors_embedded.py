@@ -92,6 +92,23 @@ def test_unreachable_server_names_store_and_host_not_password(tmp_path, monkeypa
     hub.close()
 
 
+def test_a_sqlite_file_in_a_missing_folder_is_reported_as_such(tmp_path):
+    missing = tmp_path / "not" / "made"
+    hub = idconnect.connect(
+        {
+            "hub": {"state": f"sqlite:///{tmp_path / 's.db'}"},
+            "stores": {"default": {"plugin": "sql", "url": f"sqlite:///{missing / 'i.db'}"}},
+        }
+    )
+    with pytest.raises(StoreUnavailable) as info:
+        hub.store("default").get_account("a")
+    assert f"cannot reach SQLite database {missing / 'i.db'}" in str(info.value)
+    assert f"(its folder {missing} does not exist)" in str(info.value)
+    missing.mkdir(parents=True)
+    assert hub.store("default").search_accounts().items == ()  # the schema is made once it can be
+    hub.close()
+
+
 def test_literal_password_in_url_is_refused():
     with pytest.raises(idconnect.ConfigError):
         idconnect.connect({"stores": {"x": {"plugin": "sql", "url": "postgresql://u:pw@h/db"}}})

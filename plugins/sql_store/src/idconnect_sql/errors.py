@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
@@ -77,6 +78,17 @@ def _where(url: URL) -> str:
     return f"{url.get_backend_name()} server {url.host or 'localhost'}{port}"
 
 
+def _missing_folder(url: URL) -> str:
+    """Words saying that a SQLite file's folder does not exist (SQLite only says it cannot open)."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return ""
+    if database.startswith("file:"):
+        return ""
+    folder = Path(database).expanduser().parent
+    return "" if folder.is_dir() else f" (its folder {folder} does not exist)"
+
+
 def _unique_attribute(message: str, unique: Mapping[str, str]) -> str | None:
     for index, attribute in unique.items():
         if index in message:
@@ -130,7 +142,8 @@ def translate_errors(
         if conflict is not None:
             message = f"{_where(url)} aborted the transaction: {conflict} with another writer"
         elif isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-            message = f"cannot reach {_where(url)}: {type(exc.orig).__name__}"
+            cause = f"{type(exc.orig).__name__}{_missing_folder(url)}"
+            message = f"cannot reach {_where(url)}: {cause}"
         else:
             message = f"{_where(url)} failed: {type(exc.orig).__name__}"
         raise StoreUnavailable(message, store=store, account=account, host=url.host) from exc
