@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import idconnect
@@ -34,6 +36,15 @@ def test_an_indexed_search_names_its_index_and_binds_its_values(store) -> None:
         assert index in str(explanation)
     assert f"sends: {explanation.native}" in str(explanation)
     assert "DROP" not in "".join(explanation.plan)  # the plan names conditions, no values
+
+
+def test_an_unfiltered_listing_is_explained_with_the_limit_it_sends(store) -> None:
+    listing = store.explain(None, sort_by="userName")
+    assert re.search(r"\bLIMIT 2\b", listing.native) and "idc_limit" not in listing.parameters
+    assert listing.plan
+    assert f"sends: {listing.native}" in str(listing)
+    filtered = store.explain('userName eq "exp1"', sort_by="userName")
+    assert "LIMIT :idc_limit" in filtered.native and "idc_limit" in filtered.parameters
 
 
 def test_a_substring_search_on_a_plain_column_is_a_full_scan(store) -> None:

@@ -96,8 +96,9 @@ class ExplainOps(SqlBackend):
         statement = prepared.pages[0]
         dialect: Any = type(self.engine.dialect)
         named = statement.compile(dialect=dialect(paramstyle="named"))
-        sql = " ".join(str(named).split())
         parameters = {**named.params, **prepared.parameters, "idc_limit": query.count + 1}
+        sent = named.construct_expanded_state(parameters)  # an unfiltered LIMIT is written in
+        sql = " ".join(sent.statement.split())
         with self.begin() as connection:
             verdict = self._plans.get(prepared.cache_key)
             if verdict is None:
@@ -112,7 +113,7 @@ class ExplainOps(SqlBackend):
             store=self.name,
             backend=f"sql ({self.dialect})",
             native=sql,
-            parameters=tuple(sorted(named.params)),
+            parameters=tuple(sorted(sent.parameters)),
             target=(f"table {target.source}",),
             natively=(to_text(query.filter),) if query.filter is not None else (),
             plan=verdict.plan,
@@ -143,12 +144,10 @@ def _explained(
 ) -> CursorResult[Any]:
     """Run ``prefix`` + the statement compiled for this database, with its parameters."""
     compiled = statement.compile(dialect=connection.dialect)
-    values = compiled.construct_params(dict(parameters))
+    sent = compiled.construct_expanded_state(dict(parameters))
     if compiled.positional:
-        return connection.exec_driver_sql(
-            f"{prefix} {compiled.string}", tuple(values[n] for n in compiled.positiontup or ())
-        )
-    return connection.exec_driver_sql(f"{prefix} {compiled.string}", values)
+        return connection.exec_driver_sql(f"{prefix} {sent.statement}", sent.positional_parameters)
+    return connection.exec_driver_sql(f"{prefix} {sent.statement}", sent.parameters)
 
 
 def _sqlite(
